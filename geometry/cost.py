@@ -1,0 +1,116 @@
+"""Memory and time estimates for a metric computation, from a one-latent probe.
+
+The probe runs G and D once on z0 and records the bytes of every leaf module's output (the
+activations one latent costs) and the seconds it took. Each method's estimate combines them:
+
+- exact:            chunk * 3 * act  (primal, tangents, temporaries)  + J (F*n) + 2 H (n*n float64)
+- bp:               8 * act  (graph kept for double back-propagation)  + 2 H;  n backward rows
+- lanczos-backward: 8 * act + Lanczos basis (n * ncv float64);  ~3 * ncv products
+- lanczos-forward:  2 * 3 * act (float64 copy) + basis;  ~3 * ncv products of 2 gradients
+
+Times are rough (a factor of two either way): enough to refuse what cannot finish, and to print.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+
+import torch
+
+from geometry.errors import ResourceError
+from geometry.pullback import Pullback
+
+# seconds per latent, relative to one single-latent forward; measured on dcgan-face64 (CPU)
+_TIME_PER_LATENT = {"exact": 0.6, "bp": 4.0, "lanczos-backward": 4.0, "lanczos-forward": 6.0}
+
+
+@dataclass(frozen=True)
+class Probe:
+    activation_bytes: int
+    forward_seconds: float
+    feature_dim: int | None
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    method: str
+    memory_bytes: int
+    seconds: float
+    chunk: int
+
+    def summary(self) -> str:
+        return f"~{self.memory_bytes / 2**30:.2f} GiB, ~{self.seconds:.1f} s ({self.method}, chunk {self.chunk})"
+
+
+def probe(pb: Pullback) -> Probe:
+    """Activation bytes and seconds of one forward of G (and D's features or distance) at z0."""
+    sizes: list[int] = []
+
+    def record(_module, _inputs, output):
+        if isinstance(output, torch.Tensor):
+            sizes.append(output.numel() * output.element_size())
+
+    leaves = [m for net in (pb.G, pb.D) for m in net.modules() if not list(m.children())]
+    hooks = [m.register_forward_hook(record) for m in leaves]
+    try:
+        start = time.perf_counter()
+        with torch.no_grad():
+            x = pb.G(pb.z0[None])
+            feature_dim = pb.D.features(x).shape[1] if pb.D.has_features else None
+            if feature_dim is None:
+                pb.D(pb.x0, x)
+        seconds = time.perf_counter() - start
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return Probe(sum(sizes), seconds, feature_dim)
+
+
+def memory_cap(device: torch.device | None = None) -> int:
+    """Bytes a computation may use: ``$GGL_MEMORY_CAP`` (e.g. ``8G``, ``512M``) if set, else 80 %
+    of the free memory of ``device`` (GPU) or of the machine (``MemAvailable``)."""
+    setting = os.environ.get("GGL_MEMORY_CAP")
+    if setting:
+        match = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?)i?B?\s*", setting, re.IGNORECASE)
+        if not match:
+            raise ResourceError(f"GGL_MEMORY_CAP='{setting}' is not a size such as 8G or 512M")
+        return int(float(match[1]) * 1024 ** "BKMGT".index(match[2].upper() or "B"))
+    if device is not None and device.type == "cuda":
+        return int(0.8 * torch.cuda.mem_get_info(device)[0])
+    with open("/proc/meminfo") as info:
+        available_kib = next(int(line.split()[1]) for line in info if line.startswith("MemAvailable"))
+    return int(0.8 * available_kib * 1024)
+
+
+def estimate(pb: Pullback, method: str, k: int | None, chunk: int | None, found: Probe) -> CostEstimate:
+    """Estimated peak memory and time of ``method`` at ``pb.z0``; picks ``chunk`` when None
+    (the largest that keeps the batched tangents under 1 GiB)."""
+    n, act, itemsize = pb.n, found.activation_bytes, pb.z0.element_size()
+    hessian = 2 * n * n * 8
+    ncv = min(n, max(2 * (k or 1) + 1, 20))
+    if chunk is None:
+        chunk = int(max(1, min(n, 2**30 // max(3 * act, 1))))
+    if method == "exact":
+        memory = chunk * 3 * act + (found.feature_dim or 0) * n * itemsize + hessian
+        products = n
+    elif method == "bp":
+        memory, products = 8 * act + hessian, n
+    else:
+        memory = (8 if method == "lanczos-backward" else 6 * 8 // itemsize) * act + n * ncv * 8
+        products = 3 * ncv
+    seconds = found.forward_seconds * products * _TIME_PER_LATENT[method]
+    return CostEstimate(method, int(memory), seconds, chunk)
+
+
+def check(cost: CostEstimate, cap: int) -> None:
+    """Refuse a request whose estimated memory exceeds ``cap`` bytes, naming the alternatives."""
+    if cost.memory_bytes > cap:
+        raise ResourceError(
+            f"{cost.method} needs an estimated {cost.memory_bytes / 2**30:.1f} GiB, more than the "
+            f"{cap / 2**30:.1f} GiB allowed here (set GGL_MEMORY_CAP to change it). Alternatives: "
+            f"method lanczos-backward or lanczos-forward with a small k (top eigenpairs only), "
+            f"a smaller chunk for exact, or a smaller latent space."
+        )

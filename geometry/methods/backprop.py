@@ -1,0 +1,23 @@
+"""The paper's reference method (Appendix A.2, "BP"): full double back-propagation.
+
+Build the graph to g(z) = d d2 / dz at z0, then back-propagate each of its n entries:
+row i of H is d g_i / dz. Cost: n second-order backward passes, one latent at a time.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from geometry.methods.common import MethodOutput, full_output
+from geometry.progress import Progress, report
+from geometry.pullback import Pullback
+
+
+def compute(pb: Pullback, *, progress: Progress | None = None, **_) -> MethodOutput:
+    g, z = pb.gradient(pb.z0, create_graph=True)
+    rows = []
+    for i in range(pb.n):
+        (row,) = torch.autograd.grad(g[i], z, retain_graph=i < pb.n - 1)
+        rows.append(row)
+        report(progress, (i + 1) / pb.n, f"backward rows {i + 1}/{pb.n}")
+    return full_output(torch.stack(rows))

@@ -1,0 +1,40 @@
+"""What every metric method returns, and the float64 linear algebra they share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+import torch
+
+
+@dataclass
+class MethodOutput:
+    """``H`` (n, n) float64 or None (iterative methods); ``eigvals`` (n,) descending; ``eigvecs``
+    (n, n) orthonormal columns; the first ``n_computed`` pairs are computed, the rest complete
+    the basis in the orthogonal complement with eigenvalue 0."""
+
+    H: np.ndarray | None
+    eigvals: np.ndarray
+    eigvecs: np.ndarray
+    n_computed: int
+
+
+def full_output(H: torch.Tensor) -> MethodOutput:
+    """Symmetrise H (n, n), eigendecompose in float64, sort descending."""
+    H = H.detach().to("cpu", torch.float64).numpy()
+    H = (H + H.T) / 2
+    eigvals, eigvecs = np.linalg.eigh(H)
+    order = np.argsort(eigvals)[::-1]
+    return MethodOutput(H, eigvals[order], eigvecs[:, order], H.shape[0])
+
+
+def top_k_output(eigvals: np.ndarray, eigvecs: np.ndarray) -> MethodOutput:
+    """Top-k pairs (k,), (n, k) -> full basis: sort descending, then append an orthonormal basis
+    of the complement of span(eigvecs) with eigenvalue 0."""
+    order = np.argsort(eigvals)[::-1]
+    eigvals, eigvecs = eigvals[order], eigvecs[:, order]
+    n, k = eigvecs.shape
+    complement = scipy.linalg.null_space(eigvecs.T)  # (n, n - k)
+    return MethodOutput(None, np.concatenate([eigvals, np.zeros(n - k)]), np.hstack([eigvecs, complement]), k)

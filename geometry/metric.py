@@ -1,0 +1,162 @@
+"""The metric tensor at one latent code, by any method, as a saveable ``MetricResult``.
+
+    H(z0) = d^2/dz^2 D(G(z0), G(z)) |_{z = z0}        (n, n), symmetric, PSD
+
+``v^T H v / v^T v`` is the squared speed of image change along v; the eigenvectors of H with
+the largest eigenvalues change the image most. Methods (``geometry.methods``):
+
+- ``exact`` (default): H = 2 J^T J from batched forward/reverse-mode products; needs a squared
+  feature distance (LPIPS, MSE) and falls back to ``bp`` otherwise.
+- ``bp``: the paper's double back-propagation, one row of H per backward pass.
+- ``lanczos-backward`` / ``lanczos-forward``: top-k eigenpairs by ARPACK on the autograd or the
+  finite-difference Hessian-vector product; H is not formed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from geometry import cost
+from geometry.distances import Distance
+from geometry.errors import GeometryError
+from geometry.generators import Generator
+from geometry.methods import ITERATIVE, METHODS
+from geometry.progress import Progress, report
+from geometry.pullback import Pullback
+from geometry.storage import load_arrays, load_json, save_arrays, save_json
+from geometry.version import __version__
+
+_VERSIONED = ("torch", "numpy", "scipy", "lpips")
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version(), "geometry": __version__}
+    for name in _VERSIONED:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+@dataclass
+class MetricResult:
+    """The metric at ``z`` (n,): ``eigvals`` (n,) descending, ``eigvecs`` (n, n) with the
+    eigenvector of ``eigvals[i]`` in column i, ``H`` (n, n) where the method forms it (None for
+    Lanczos), ``n_computed`` eigenpairs actually computed (the rest complete the basis with
+    eigenvalue 0), and ``provenance`` (generator, distance, method, seed, versions, seconds...).
+    All arrays are float64."""
+
+    z: np.ndarray
+    eigvals: np.ndarray
+    eigvecs: np.ndarray
+    H: np.ndarray | None
+    n_computed: int
+    provenance: dict = field(default_factory=dict)
+
+    @property
+    def latent_dim(self) -> int:
+        return self.z.shape[0]
+
+    def save(self, directory: str | Path) -> Path:
+        """Write ``metric.npz`` (numeric arrays only) and ``provenance.json`` into ``directory``."""
+        directory = Path(directory)
+        arrays = {"z": self.z, "eigvals": self.eigvals, "eigvecs": self.eigvecs,
+                  "n_computed": np.array(self.n_computed)}
+        if self.H is not None:
+            arrays["H"] = self.H
+        save_arrays(directory / "metric.npz", arrays)
+        save_json(directory / "provenance.json", self.provenance)
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> MetricResult:
+        """Read a result written by ``save``; pickled or malformed files are refused."""
+        directory = Path(directory)
+        arrays = load_arrays(directory / "metric.npz")
+        missing = {"z", "eigvals", "eigvecs", "n_computed"} - set(arrays)
+        if missing:
+            raise GeometryError(f"{directory / 'metric.npz'} is not a metric result: it lacks {sorted(missing)}")
+        n = arrays["z"].shape[0]
+        H = arrays.get("H")
+        shapes_ok = arrays["eigvals"].shape == (n,) and arrays["eigvecs"].shape == (n, n)
+        if not shapes_ok or (H is not None and H.shape != (n, n)):
+            raise GeometryError(f"{directory / 'metric.npz'} has inconsistent shapes for latent dimension {n}")
+        return cls(arrays["z"], arrays["eigvals"], arrays["eigvecs"], H, int(arrays["n_computed"]),
+                   load_json(directory / "provenance.json"))
+
+
+def metric_tensor(
+    G: Generator,
+    D: Distance,
+    z: torch.Tensor | np.ndarray,
+    method: str = "exact",
+    k: int | None = None,
+    *,
+    chunk: int | None = None,
+    eps: float = 1e-6,
+    seed: int | None = None,
+    memory_cap: int | None = None,
+    progress: Progress | None = None,
+) -> MetricResult:
+    """Metric tensor of ``G`` pulled back from ``D`` at the code ``z`` (latent_dim,).
+
+    ``k``: eigenpairs for the Lanczos methods (1 <= k < n; default min(20, n - 1)); the full
+    methods take no k. ``chunk``: tangents per batch for ``exact`` (default: sized to memory).
+    ``eps``: finite-difference step of ``lanczos-forward``. ``seed``: recorded in provenance.
+    ``memory_cap``: bytes allowed (default ``cost.memory_cap()``); a request whose estimate
+    exceeds it raises ``ResourceError`` before anything large is allocated.
+    """
+    if method not in METHODS:
+        raise GeometryError(f"unknown method '{method}'; choose one of: {', '.join(METHODS)}")
+    z0 = G.check_latent(z)
+    n = z0.shape[0]
+    used = "bp" if method == "exact" and not D.has_features else method
+    if used in ITERATIVE:
+        k = min(20, n - 1) if k is None else k
+        if not 1 <= k < n:
+            raise GeometryError(f"k must satisfy 1 <= k < {n} (the latent dimension) for {method}; got {k}. "
+                                f"Use method exact or bp for the full spectrum.")
+    elif k is not None:
+        raise GeometryError(f"k applies to the Lanczos methods only; {method} computes all {n} eigenpairs")
+    if chunk is not None and chunk < 1:
+        raise GeometryError(f"chunk must be a positive integer; got {chunk}")
+
+    pb = Pullback(G, D.to(G.device), z0)
+    found = cost.probe(pb)
+    estimate = cost.estimate(pb, used, k, chunk, found)
+    cost.check(estimate, memory_cap if memory_cap is not None else cost.memory_cap(z0.device))
+
+    report(progress, 0.0, f"{used}: {estimate.summary()}")
+    start = time.perf_counter()
+    out = METHODS[used](pb, k=k, chunk=estimate.chunk, eps=eps, progress=progress)
+    seconds = time.perf_counter() - start
+    if not (np.isfinite(out.eigvals).all() and np.isfinite(out.eigvecs).all()):
+        raise GeometryError(f"{used} produced NaN or inf at this latent code; the generator or distance is "
+                            f"not twice differentiable here (try another code or method)")
+    provenance = {
+        **G.describe(),
+        "distance": D.name,
+        "method": used,
+        "requested_method": method,
+        "k": k,
+        "eps": eps if used == "lanczos-forward" else None,
+        "chunk": estimate.chunk if used == "exact" else None,
+        "seed": seed,
+        "seconds": seconds,
+        "estimate": {"memory_bytes": estimate.memory_bytes, "seconds": estimate.seconds},
+        "device": str(z0.device),
+        "dtype": str(z0.dtype),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "versions": package_versions(),
+    }
+    return MetricResult(z0.detach().cpu().double().numpy(), out.eigvals, out.eigvecs, out.H, out.n_computed,
+                        provenance)

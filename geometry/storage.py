@@ -1,0 +1,70 @@
+"""Atomic, pickle-free storage: numpy ``.npz`` (``allow_pickle=False``) plus JSON.
+
+Every writer goes through ``atomic_path``: the data lands in a temporary file in the same
+folder and is renamed over the target only once complete, so a crash never leaves a
+half-written result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from geometry.errors import GeometryError
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` to ``path`` (.npz) atomically."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)
+
+
+def load_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Read a ``.npz`` that holds plain numeric arrays only; pickled objects are refused."""
+    path = Path(path)
+    if not path.is_file():
+        raise GeometryError(f"{path} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except ValueError as err:  # numpy's message for object arrays under allow_pickle=False
+        raise GeometryError(f"{path} holds a pickled object array; only numeric arrays are accepted") from err
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        raise GeometryError(f"{path} is not a readable .npz file ({err})") from err
+
+
+def save_json(path: Path, obj: dict) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True))
+
+
+def load_json(path: Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise GeometryError(f"{path} does not exist")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise GeometryError(f"{path} is not valid JSON ({err})") from err

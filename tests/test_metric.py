@@ -1,0 +1,159 @@
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+from geometry import GeometryError, MetricResult, ResourceError, from_module, load_distance, metric_tensor
+from geometry.storage import save_arrays
+
+LANCZOS = ("lanczos-backward", "lanczos-forward")
+
+
+def relative_frobenius(a, b):
+    return np.linalg.norm(a - b) / np.linalg.norm(b)
+
+
+def top_k_agree(result, reference, k_vals=10, k_vecs=5):
+    """Max relative eigenvalue error over the top k_vals, min |cosine| over the top k_vecs."""
+    rel = np.abs(result.eigvals[:k_vals] / reference.eigvals[:k_vals] - 1).max()
+    cos = np.abs((result.eigvecs[:, :k_vecs] * reference.eigvecs[:, :k_vecs]).sum(0)).min()
+    return rel, cos
+
+
+@pytest.mark.parametrize("method", ["exact", "bp", *LANCZOS])
+def test_linear_toy_matches_the_closed_form(toy, mse, method):
+    A = toy.module.A.double().numpy()
+    P = A.shape[0]
+    H_true = 2 * A.T @ A / P
+    lam_true = np.sort(np.linalg.eigvalsh(H_true))[::-1]
+    z = toy.sample(1, seed=0)[0]
+    k = 7 if method in LANCZOS else None
+    m = metric_tensor(toy, mse, z, method=method, k=k)
+    kk = m.n_computed
+    assert np.allclose(m.eigvals[:kk], lam_true[:kk], rtol=1e-5)
+    if m.H is not None:
+        assert relative_frobenius(m.H, H_true) < 1e-5
+    # eigenvectors: u^T H_true u equals the eigenvalue, and they are orthonormal
+    U = m.eigvecs[:, :kk]
+    assert np.allclose(np.einsum("ik,ij,jk->k", U, H_true, U), lam_true[:kk], rtol=1e-5)
+    assert np.allclose(m.eigvecs.T @ m.eigvecs, np.eye(toy.latent_dim), atol=1e-10)
+
+
+@pytest.fixture(scope="module", params=["mse", "lpips-alex"])
+def face_metrics(request, face):
+    D = load_distance(request.param)
+    z = face.sample(1, seed=11)[0]
+    results = {m: metric_tensor(face, D, z, method=m, k=10 if m in LANCZOS else None)
+               for m in ("exact", "bp", *LANCZOS)}
+    return D, z, results
+
+
+def test_exact_equals_double_backprop_on_the_face_gan(face_metrics):
+    _, _, r = face_metrics
+    assert relative_frobenius(r["exact"].H, r["bp"].H) < 1e-5
+
+
+@pytest.mark.parametrize("method", LANCZOS)
+def test_lanczos_top_pairs_match_exact_on_the_face_gan(face_metrics, method):
+    _, _, r = face_metrics
+    rel, cos = top_k_agree(r[method], r["exact"])
+    assert rel < 1e-3, f"top-10 eigenvalues off by {rel:.2e}"
+    assert cos > 0.99, f"top-5 eigenvectors |cos| only {cos:.4f}"
+    assert r[method].H is None and r[method].n_computed == 10
+
+
+def test_metric_is_symmetric_psd_and_sorted(face_metrics):
+    _, _, r = face_metrics
+    for m in r.values():
+        assert np.all(np.diff(m.eigvals[: m.n_computed]) <= 0)
+    H = r["exact"].H
+    assert np.array_equal(H, H.T)
+    assert r["exact"].eigvals.min() > -1e-6 * r["exact"].eigvals.max()
+
+
+def test_quadratic_form_matches_finite_difference_second_derivative(face, face_metrics):
+    """v^T H v = f''(0) for f(t) = D(G(z0), G(z0 + t v)), central differences in float64."""
+    D, z, r = face_metrics
+    G64, D64, z64 = copy.deepcopy(face).double(), copy.deepcopy(D).double(), z.double()
+    x0 = G64(z64[None])
+    rng = np.random.default_rng(0)
+    h = 1e-6  # smaller than the distance to the nearest ReLU kink along v (1e-4 crosses some)
+    for _ in range(3):
+        v = torch.from_numpy(rng.standard_normal(face.latent_dim))
+        v /= v.norm()
+        with torch.no_grad():
+            f_plus = D64(x0, G64((z64 + h * v)[None]))[0]
+            f_minus = D64(x0, G64((z64 - h * v)[None]))[0]
+        second = ((f_plus + f_minus) / h**2).item()  # f(0) = 0
+        vHv = v.numpy() @ r["exact"].H @ v.numpy()
+        assert vHv == pytest.approx(second, rel=1e-5)
+
+
+def test_ssim_falls_back_to_bp_for_exact(toy):
+    m = metric_tensor(toy, load_distance("ssim"), toy.sample(1, seed=0)[0], method="exact")
+    assert m.provenance["method"] == "bp" and m.provenance["requested_method"] == "exact"
+    assert np.isfinite(m.H).all() and m.eigvals[0] > 0
+
+
+def test_provenance_records_how_the_result_was_made(toy, mse):
+    m = metric_tensor(toy, mse, toy.sample(1, seed=4)[0], seed=4)
+    p = m.provenance
+    assert (p["generator"], p["distance"], p["method"], p["seed"]) == ("linear-toy", "mse", "exact", 4)
+    assert p["seconds"] > 0 and p["versions"]["torch"] == torch.__version__.split("+")[0]
+
+
+def test_save_load_round_trip_is_exact(tmp_path, toy, mse):
+    for method, k in (("exact", None), ("lanczos-backward", 3)):
+        m = metric_tensor(toy, mse, toy.sample(1, seed=2)[0], method=method, k=k, seed=2)
+        back = MetricResult.load(m.save(tmp_path / method))
+        for field in ("z", "eigvals", "eigvecs"):
+            assert np.array_equal(getattr(back, field), getattr(m, field))
+        assert (back.H is None) == (m.H is None) and (m.H is None or np.array_equal(back.H, m.H))
+        assert back.n_computed == m.n_computed and back.provenance == m.provenance
+
+
+def test_loading_a_pickled_object_is_refused(tmp_path, toy, mse):
+    m = metric_tensor(toy, mse, toy.sample(1, seed=2)[0])
+    m.save(tmp_path)
+    with open(tmp_path / "metric.npz", "wb") as handle:
+        np.savez(handle, z=np.array([{"evil": 1}], dtype=object), eigvals=m.eigvals)
+    with pytest.raises(GeometryError, match="pickled object"):
+        MetricResult.load(tmp_path)
+
+
+def test_loading_a_malformed_result_names_the_problem(tmp_path):
+    save_arrays(tmp_path / "metric.npz", {"z": np.zeros(3)})
+    with pytest.raises(GeometryError, match="lacks"):
+        MetricResult.load(tmp_path)
+    with pytest.raises(GeometryError, match="does not exist"):
+        MetricResult.load(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"method": "newton"}, "unknown method 'newton'.*exact, bp"),
+     ({"method": "lanczos-backward", "k": 8}, r"1 <= k < 8"),
+     ({"method": "lanczos-forward", "k": 0}, r"1 <= k < 8"),
+     ({"method": "exact", "k": 3}, "Lanczos methods only"),
+     ({"chunk": 0}, "chunk must be a positive")],
+)
+def test_bad_requests_are_named(toy, mse, kwargs, message):
+    with pytest.raises(GeometryError, match=message):
+        metric_tensor(toy, mse, toy.sample(1, seed=0)[0], **kwargs)
+
+
+def test_bad_latent_codes_are_named(toy, mse):
+    with pytest.raises(GeometryError, match=r"expects \(8,\)"):
+        metric_tensor(toy, mse, torch.zeros(9))
+    with pytest.raises(GeometryError, match="NaN or inf"):
+        metric_tensor(toy, mse, torch.tensor([float("inf")] * 8))
+
+
+def test_a_request_too_large_for_memory_is_refused_before_allocating(mse):
+    n = 200_000  # H alone would take 2 * n^2 * 8 bytes = 640 GB
+    G = from_module(torch.nn.Linear(n, 12), latent_dim=n, image_shape=(3, 2, 2))
+    with pytest.raises(ResourceError, match=r"needs an estimated \d+.*GiB.*lanczos"):
+        metric_tensor(G, mse, torch.zeros(n))
+    with pytest.raises(ResourceError, match="GiB allowed"):
+        metric_tensor(G, mse, torch.zeros(n), method="bp", memory_cap=2**30)
