@@ -20,7 +20,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 
 bench: $(STAMP) weights
-	$(PY) bench/metric_methods.py
+	$(PY) -m bench.metric_methods
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

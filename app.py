@@ -17,8 +17,8 @@ import numpy as np  # noqa: E402
 
 from geometry import GeometryError, load_distance, load_generator, metric_tensor  # noqa: E402
 from geometry.distances import DISTANCE_NAMES  # noqa: E402
-from geometry.generators import REGISTRY  # noqa: E402
 from geometry.methods import METHODS  # noqa: E402
+from geometry.registry import REGISTRY  # noqa: E402
 from geometry.statistics import ANISOTROPY_FRACTIONS, anisotropy_dims  # noqa: E402
 
 generator = functools.lru_cache(maxsize=4)(load_generator)

@@ -8,8 +8,9 @@
 
 from geometry.distances import load_distance
 from geometry.errors import GeometryError, ResourceError, WeightsUnavailableError
-from geometry.generators import Generator, from_module, load_generator
+from geometry.generators import Generator, from_module
 from geometry.metric import MetricResult, metric_tensor
+from geometry.registry import load_generator
 from geometry.version import __version__
 
 __all__ = [

@@ -9,22 +9,41 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 import torch
 
 from geometry.distances import DISTANCE_NAMES, load_distance
 from geometry.errors import GeometryError
-from geometry.generators import REGISTRY, load_generator
 from geometry.methods import METHODS
 from geometry.metric import metric_tensor
 from geometry.progress import tqdm_progress
+from geometry.registry import REGISTRY, load_generator
 from geometry.statistics import ANISOTROPY_FRACTIONS, anisotropy_dims
 from geometry.weights import KNOWN_FILES, weight_path
 
 
+def _option(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` with VALUE read as JSON when it parses (numbers, true/false), else a string."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got '{text}'")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def _add_generator_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--generator", default="dcgan-face64", choices=list(REGISTRY), help="registered generator")
+    parser.add_argument("--space", default=None, help="latent space of the generator (default: its first)")
+    parser.add_argument("--option", type=_option, action="append", default=[], metavar="KEY=VALUE",
+                        help="generator option, repeatable (e.g. eye_class=blue, truncation=0.5)")
+
+
 def _metric(args: argparse.Namespace) -> None:
-    G = load_generator(args.generator, space=args.space, device=args.device)
+    G = load_generator(args.generator, space=args.space, device=args.device, **dict(args.option))
     D = load_distance(args.distance, device=args.device)
     z = G.sample(1, seed=args.seed)[0]
     with tqdm_progress(f"metric ({args.method})") as progress:
@@ -49,7 +68,7 @@ def _metric(args: argparse.Namespace) -> None:
 def _samples(args: argparse.Namespace) -> None:
     from torchvision.utils import save_image
 
-    G = load_generator(args.generator, space=args.space)
+    G = load_generator(args.generator, space=args.space, **dict(args.option))
     with torch.no_grad():
         images = G(G.sample(args.n, seed=args.seed))
     save_image(images, args.out, nrow=args.nrow, padding=2)
@@ -57,9 +76,12 @@ def _samples(args: argparse.Namespace) -> None:
 
 
 def _generators(_: argparse.Namespace) -> None:
+    header = f"{'generator':18}{'space':7}{'dim':>5}{'res':>5}  {'latent distribution':38}{'weights':14}{'licence':11}"
+    print(header + "source")
     for entry in REGISTRY.values():
-        print(f"{entry.name:18} spaces: {', '.join(entry.spaces):22} weights: {entry.weights_status():13} "
-              f"{entry.description}")
+        for space, dim in entry.spaces.items():
+            print(f"{entry.name:18}{space:7}{dim:5}{entry.resolution:5}  {entry.distributions[space]:38}"
+                  f"{entry.weights_status():14}{entry.licence:11}{entry.source()}")
 
 
 def _fetch_weights(_: argparse.Namespace) -> None:
@@ -77,8 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     metric = commands.add_parser("metric", help="metric tensor at one sampled latent code")
-    metric.add_argument("--generator", default="dcgan-face64", choices=list(REGISTRY), help="registered generator")
-    metric.add_argument("--space", default=None, help="latent space of the generator (default: its first)")
+    _add_generator_arguments(metric)
     metric.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES, help="image distance")
     metric.add_argument("--method", default="exact", choices=list(METHODS), help="how to compute the metric")
     metric.add_argument("--k", type=int, default=None, help="eigenpairs for lanczos-* (default min(20, n-1))")
@@ -90,8 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     metric.set_defaults(run=_metric)
 
     samples = commands.add_parser("samples", help="a grid of sampled images as PNG")
-    samples.add_argument("--generator", default="dcgan-face64", choices=list(REGISTRY))
-    samples.add_argument("--space", default=None, help="latent space of the generator (default: its first)")
+    _add_generator_arguments(samples)
     samples.add_argument("--n", type=int, default=16, help="number of samples")
     samples.add_argument("--nrow", type=int, default=8, help="images per row")
     samples.add_argument("--seed", type=int, default=0, help="seed of the sampled codes")

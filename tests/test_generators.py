@@ -49,9 +49,16 @@ def test_from_module_wraps_a_user_module():
     assert not any(p.requires_grad for p in G.parameters()) and not G.training
 
 
-def test_truncated_normal_stays_inside_truncation():
-    z = LatentDistribution("truncated-normal", truncation=0.5).sample(200, 16, seed=0)
-    assert z.abs().max() <= 0.5 and z.std() > 0.2
+def test_truncated_normal_is_bounded_and_scaled():
+    z = LatentDistribution(scale=0.5, bound=2.0).draw(2000, 16, torch.Generator().manual_seed(0))
+    assert z.abs().max() <= 1.0 and z.abs().max() > 0.95
+    assert 0.4 < z.std() < 0.5  # std of N(0,1) truncated at 2 is 0.88, times 0.5
+
+
+def test_rows_distribution_draws_rows():
+    rows = torch.eye(4) * 3
+    z = LatentDistribution("rows", rows=rows).draw(50, 4, torch.Generator().manual_seed(0))
+    assert ((z == 3).sum(dim=1) == 1).all() and len({int(i) for i in z.argmax(dim=1)}) == 4
 
 
 def test_unknown_generator_lists_the_valid_names():

@@ -1,0 +1,107 @@
+"""BigGAN-deep (128, 256, 512) on ``pytorch-pretrained-biggan``'s architecture.
+
+The generator's input is the condition vector [noise z (128), class embedding e (128)],
+e = W onehot(class). Following the paper, three latent spaces: ``noise`` (z at a chosen ImageNet
+class; truncated normal, z = truncation * x with |x| <= 2, the package's convention), ``class``
+(the 128-d embedding e at a fixed noise; samples are embeddings of random classes) and
+``both`` (256-d).
+
+Weights come from the package's published URL on first use (cached, SHA-256 checked), or from
+``weights_path`` (a state dict read with ``weights_only=True``, or safetensors). ``random_config``
+builds a small randomly initialised BigGAN-deep (32x32) for tests (see ``_make_usable``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from geometry.errors import GeometryError
+from geometry.generators import Generator, LatentDistribution, conditional_space
+from geometry.weights import RemoteFile, weight_path
+
+_URL = "https://s3.amazonaws.com/models.huggingface.co/biggan/biggan-deep-{}-pytorch_model.bin"
+# No SHA-256 of these files could be recorded where this was written (no route to the host and
+# none published); see RemoteFile: the first download's digest is pinned in the cache.
+BIGGAN_WEIGHTS = {res: RemoteFile(f"biggan-deep-{res}-pytorch_model.bin", _URL.format(res), None, "Apache-2.0")
+                  for res in (128, 256, 512)}
+TINY_CONFIG = {"output_dim": 32, "channel_width": 4, "layers": [(True, 16, 8), (False, 8, 4), (True, 4, 2),
+                                                               (True, 2, 1)], "attention_layer_position": 2}
+
+
+class Synthesis(nn.Module):
+    """BigGAN's generator from the condition vector (N, 256) at a fixed truncation."""
+
+    def __init__(self, generator: nn.Module, truncation: float):
+        super().__init__()
+        self.generator = generator
+        self.truncation = truncation
+
+    def forward(self, cond: torch.Tensor) -> torch.Tensor:
+        return self.generator(cond, self.truncation)
+
+
+def _make_usable(model: nn.Module, steps: int = 50) -> None:
+    """Make a freshly built (random) BigGAN compute something: power-iterate every spectral-norm
+    vector pair (random u, v give a tiny sigma estimate and NaN outputs), and set the final
+    unconditional BatchNorm to identity (the package leaves its weight and bias uninitialised)."""
+    from pytorch_pretrained_biggan.model import BigGANBatchNorm
+    from torch.nn.utils.spectral_norm import SpectralNorm
+
+    with torch.no_grad():
+        for module in model.modules():
+            for hook in module._forward_pre_hooks.values():
+                if isinstance(hook, SpectralNorm):
+                    for _ in range(steps):
+                        hook.compute_weight(module, do_power_iteration=True)
+            if isinstance(module, BigGANBatchNorm) and not module.conditional:
+                module.weight.fill_(1.0)
+                module.bias.zero_()
+
+
+def _load_state(path: Path) -> dict:
+    if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        return load_file(path)
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def build_biggan(
+    resolution: int, space: str = "noise", imagenet_class: int = 1, truncation: float = 0.7, noise_seed: int = 0,
+    weights_path: str | Path | None = None, random_config: bool = False,
+) -> Generator:
+    from pytorch_pretrained_biggan import BigGAN, BigGANConfig
+    from pytorch_pretrained_biggan.convert_tf_to_pytorch import BigGAN128, BigGAN256, BigGAN512
+
+    if not 0 < truncation <= 1:
+        raise GeometryError(f"BigGAN truncation must be in (0, 1]; got {truncation}")
+    if not 0 <= imagenet_class < 1000:
+        raise GeometryError(f"imagenet_class must be an ImageNet class index 0..999; got {imagenet_class}")
+    if random_config:
+        config = BigGANConfig(**TINY_CONFIG)
+        torch.manual_seed(0)
+        model = BigGAN(config)
+        _make_usable(model)
+        source, licence = "random weights (small test configuration)", ""
+    else:
+        f = BIGGAN_WEIGHTS[resolution]
+        path = Path(weights_path) if weights_path is not None else weight_path(f)  # before allocating
+        if not path.is_file():
+            raise GeometryError(f"weights_path {path} does not exist")
+        config = {128: BigGAN128, 256: BigGAN256, 512: BigGAN512}[resolution]
+        model = BigGAN(config)
+        model.load_state_dict(_load_state(path))
+        source, licence = (str(path), "") if weights_path is not None else (f.source, f.licence)
+    model.eval()
+    embeddings = model.embeddings.weight.detach().T  # (1000, 128): row c embeds class c
+    noise = LatentDistribution(scale=truncation, bound=2.0)
+    klass = LatentDistribution("rows", rows=embeddings, label="embedding of a random ImageNet class")
+    fixed_noise = noise.draw(1, config.z_dim, torch.Generator().manual_seed(noise_seed))[0]
+    module, dim, distribution = conditional_space(space, Synthesis(model.generator, truncation), fixed_noise,
+                                                  embeddings[imagenet_class], noise, klass)
+    side = config.output_dim
+    return Generator(module, name=f"biggan-deep-{resolution}", space=space, latent_dim=dim,
+                     image_shape=(3, side, side), distribution=distribution, source=source, licence=licence)

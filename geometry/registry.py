@@ -1,0 +1,94 @@
+"""The registry of generators: ``load_generator(name, space=None, **options)``.
+
+Each ``GeneratorEntry`` states, without building anything, its latent spaces (name -> dimension;
+the first is the default), resolution, latent distribution per space, source and licence, and
+where its weights come from. ``test_options`` are the options that build it offline (random
+weights where none ship): the generator contract tests (tests/test_generator_contract.py) run
+on every registered entry and space with them, so a new generator is covered by registering.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+from geometry.errors import GeometryError
+from geometry.generators import Generator
+from geometry.models import biggan, dcgan, toy
+from geometry.weights import DCGAN_FACE64, OMNIART_EYES128, PackagedFile, RemoteFile, is_available_locally
+
+
+@dataclass(frozen=True)
+class GeneratorEntry:
+    name: str
+    description: str
+    spaces: dict[str, int]
+    distributions: dict[str, str]
+    resolution: int
+    licence: str
+    build: Callable[..., Generator]
+    weights: PackagedFile | RemoteFile | None = None
+    options: dict = field(default_factory=dict)
+    test_options: dict = field(default_factory=dict)
+
+    def weights_status(self) -> str:
+        """``built in``, ``offline`` (installed or cached here) or ``on first use`` (downloaded)."""
+        if self.weights is None:
+            return "built in"
+        return "offline" if is_available_locally(self.weights) else "on first use"
+
+    def source(self) -> str:
+        return self.weights.source if self.weights is not None else "built in"
+
+
+REGISTRY: dict[str, GeneratorEntry] = {}
+
+
+def register(entry: GeneratorEntry) -> None:
+    REGISTRY[entry.name] = entry
+
+
+register(GeneratorEntry(
+    "dcgan-face64", "DCGAN trained on DigiFace1M faces (gan-face-generate)",
+    {"noise": 100}, {"noise": "standard normal"}, 64, "MIT", dcgan.build_face64, DCGAN_FACE64,
+))
+register(GeneratorEntry(
+    "omniart-eyes128", "conditional DCGAN of painted eyes, 8 iris classes (omniart-eye-generator)",
+    {"noise": 100, "class": 8, "both": 108},
+    {"noise": "standard normal", "class": "one-hot eye class", "both": "standard normal + one-hot class"},
+    128, "MIT", dcgan.build_eyes128, OMNIART_EYES128, options={"eye_class": "brown", "noise_seed": 0},
+))
+for _res in (128, 256, 512):
+    register(GeneratorEntry(
+        f"biggan-deep-{_res}", f"BigGAN-deep {_res}x{_res}, ImageNet (pytorch-pretrained-biggan)",
+        {"noise": 128, "class": 128, "both": 256},
+        {"noise": "truncated normal", "class": "embedding of a random ImageNet class",
+         "both": "truncated normal + class embedding"},
+        _res, "Apache-2.0", functools.partial(biggan.build_biggan, _res), biggan.BIGGAN_WEIGHTS[_res],
+        options={"imagenet_class": 1, "truncation": 0.7, "noise_seed": 0, "weights_path": None,
+                 "random_config": False},
+        test_options={"random_config": True},
+    ))
+register(GeneratorEntry(
+    "linear-toy", "x = A z + b with seeded A: closed-form metric, for tests",
+    {"default": 8}, {"default": "standard normal"}, 8, "MIT", toy.build_linear_toy,
+    options={"latent_dim": 8, "image_size": 8, "channels": 3, "condition": 100.0, "seed": 0},
+))
+
+
+def load_generator(name: str, space: str | None = None, device: str | torch.device = "cpu", **options) -> Generator:
+    """Build the registered generator ``name`` in latent ``space`` (default: its first)."""
+    entry = REGISTRY.get(name)
+    if entry is None:
+        raise GeometryError(f"unknown generator '{name}'; choose one of: {', '.join(REGISTRY)}")
+    space = space or next(iter(entry.spaces))
+    if space not in entry.spaces:
+        raise GeometryError(f"generator '{name}' has latent spaces {', '.join(entry.spaces)}; got '{space}'")
+    unknown = set(options) - set(entry.options)
+    if unknown:
+        valid = ", ".join(entry.options) or "none"
+        raise GeometryError(f"generator '{name}' does not take option(s) {', '.join(sorted(unknown))}; valid: {valid}")
+    return entry.build(space=space, **options).to(device)
