@@ -21,6 +21,7 @@ lint: $(STAMP)
 
 bench: $(STAMP) weights
 	$(PY) -m bench.metric_methods
+	$(PY) -m bench.sweep
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

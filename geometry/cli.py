@@ -1,6 +1,9 @@
 """Command line: ``python -m geometry <command> --help``.
 
     python -m geometry metric --generator dcgan-face64 --distance mse --method exact --seed 0 --out DIR
+    python -m geometry sweep --generator dcgan-face64 --distance lpips-alex --n 100 --seed 0 --out DIR
+    python -m geometry stats DIR
+    python -m geometry compare DIR_LPIPS DIR_MSE
     python -m geometry samples --generator dcgan-face64 --n 16 --out grid.png
     python -m geometry generators
     python -m geometry fetch-weights
@@ -12,6 +15,7 @@ import argparse
 import json
 import sys
 
+import numpy as np
 import torch
 
 from geometry.distances import DISTANCE_NAMES, load_distance
@@ -75,6 +79,72 @@ def _samples(args: argparse.Namespace) -> None:
     print(f"saved {args.n} samples of {G.name} ({G.space} space, seed {args.seed}) to {args.out}")
 
 
+def _sweep(args: argparse.Namespace) -> None:
+    from geometry.sweep import run_sweep
+
+    options = dict(args.option)
+    G = load_generator(args.generator, space=args.space, device=args.device, **options)
+    D = load_distance(args.distance, device=args.device)
+    with tqdm_progress(f"sweep {G.name} / {D.name}") as progress:
+        sweep = run_sweep(args.out, G, D, n=args.n, seed=args.seed, method=args.method, k=args.k,
+                          generator_options=options, progress=progress)
+    print(f"{sweep.n_positions} positions of {G.name} ({G.space}, n = {G.latent_dim}) with {D.name} in {args.out}")
+
+
+def _stats(args: argparse.Namespace) -> None:
+    from geometry import statistics as st
+    from geometry.sweep import load_sweep
+
+    sw = load_sweep(args.dir)
+    s = sw.settings
+    lam = np.asarray(sw.eigvals[:, : sw.n_computed])
+    print(f"{s['generator']} ({s['space']}, n = {sw.latent_dim}), {s['distance']}, {s['method']}, "
+          f"N = {sw.n_positions}, seed {s['seed']}\n")
+    spectrum = st.spectrum_summary(lam)
+    ranks = [r for r in (1, 2, 5, 10, 20, 50, 100, 200) if r <= lam.shape[1]]
+    print("Spectrum: eigenvalue by rank, mean [5 %, 95 %]")
+    for r in ranks:
+        print(f"  {r:4d}  {spectrum.mean[r - 1]:.3e}  [{spectrum.lower[r - 1]:.3e}, {spectrum.upper[r - 1]:.3e}]")
+    table = st.anisotropy_table(lam)
+    print(f"\nAnisotropy (paper Table 2): dimensions holding a fraction of the spectrum, of {table.n}")
+    for f, mean, std in zip(table.fractions, table.mean, table.std, strict=True):
+        print(f"  {f:<8g} {mean:6.1f} +- {std:.1f}")
+    C = st.consistency(sw.eigvals, sw.eigvecs, sw.H)
+    print("\nHomogeneity (paper Table 4): off-diagonal C^H, mean std")
+    print(f"  log scale  {C.log_mean:.3f}  {C.log_std:.3f}\n  linear     {C.lin_mean:.3f}  {C.lin_std:.3f}")
+    iso = st.isotropy_illusion(sw.eigvals, sw.eigvecs)
+    print("\nIsotropy illusion: alpha(v) = v^T H v for random unit v, averaged over positions")
+    print(f"  mean      empirical {iso.empirical_mean.mean():.4e}   theory {iso.theory_mean.mean():.4e}")
+    print(f"  variance  empirical {iso.empirical_var.mean():.4e}   theory {iso.theory_var.mean():.4e}")
+    print(f"  eigenvectors span alpha from {iso.alpha_eigen[:, -1].mean():.2e} to {iso.alpha_eigen[:, 0].mean():.2e}")
+    avg = st.average_metric(sw.eigvals, sw.eigvecs, sw.H)
+    print(f"\nAverage metric: top eigenvalues {' '.join(f'{v:.3e}' for v in avg.eigvals[:5])}")
+    print(f"  its top {avg.k} axes hold {avg.explained.mean():.3f} of each local trace on average; "
+          f"C^H of its frame: lin {np.nanmean(avg.consistency_lin):.3f}, log {np.nanmean(avg.consistency_log):.3f}")
+    print(f"\nSummary with 95 % bootstrap intervals over positions ({args.n_boot} resamples)")
+    for e in st.bootstrap_summaries(lam, C, n_boot=args.n_boot):
+        print(f"  {e.name:16} {e.value:10.4g}  [{e.low:.4g}, {e.high:.4g}]")
+
+
+def _compare(args: argparse.Namespace) -> None:
+    from geometry.statistics import compare_distances
+    from geometry.sweep import load_sweep
+
+    a, b = load_sweep(args.dir_a), load_sweep(args.dir_b)
+    if not np.array_equal(a.positions, b.positions):
+        raise GeometryError(f"{args.dir_a} and {args.dir_b} are not at the same positions; sweep both with the "
+                            f"same generator, --n and --seed")
+    result = compare_distances((a.eigvals, a.eigvecs, a.H), (b.eigvals, b.eigvecs, b.H))
+    A, B = a.settings["distance"], b.settings["distance"]
+    print(f"Distance comparison (paper Table 3) at {a.n_positions} positions: A = {A}, B = {B}; mean std")
+    labels = {"entry_corr": "H entries corr", "eig_corr_lin": "spectra corr lin", "eig_corr_log": "spectra corr log",
+              "ch_ab_lin": "C^H A frame on B lin", "ch_ab_log": "C^H A frame on B log",
+              "ch_ba_lin": "C^H B frame on A lin", "ch_ba_log": "C^H B frame on A log",
+              "slope": "log spectra slope", "intercept": "log spectra intercept"}
+    for key, (mean, std) in result.table().items():
+        print(f"  {labels[key]:24} {mean:8.3f} {std:7.3f}")
+
+
 def _generators(_: argparse.Namespace) -> None:
     header = f"{'generator':18}{'space':7}{'dim':>5}{'res':>5}  {'latent distribution':38}{'weights':14}{'licence':11}"
     print(header + "source")
@@ -109,6 +179,27 @@ def build_parser() -> argparse.ArgumentParser:
     metric.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
     metric.add_argument("--out", default=None, help="directory to save metric.npz and provenance.json")
     metric.set_defaults(run=_metric)
+
+    sweep = commands.add_parser("sweep", help="metrics at N sampled positions (resumable)")
+    _add_generator_arguments(sweep)
+    sweep.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES, help="image distance")
+    sweep.add_argument("--method", default="exact", choices=list(METHODS), help="how to compute each metric")
+    sweep.add_argument("--k", type=int, default=None, help="eigenpairs for lanczos-*")
+    sweep.add_argument("--n", type=int, default=100, help="number of positions")
+    sweep.add_argument("--seed", type=int, default=0, help="seed of the sampled positions")
+    sweep.add_argument("--device", default="cpu", help="torch device")
+    sweep.add_argument("--out", required=True, help="sweep directory (rerun the same command to resume)")
+    sweep.set_defaults(run=_sweep)
+
+    stats = commands.add_parser("stats", help="anisotropy, homogeneity and the other statistics of a sweep")
+    stats.add_argument("dir", help="sweep directory")
+    stats.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the intervals")
+    stats.set_defaults(run=_stats)
+
+    compare = commands.add_parser("compare", help="compare two distances' sweeps at the same positions")
+    compare.add_argument("dir_a")
+    compare.add_argument("dir_b")
+    compare.set_defaults(run=_compare)
 
     samples = commands.add_parser("samples", help="a grid of sampled images as PNG")
     _add_generator_arguments(samples)

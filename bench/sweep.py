@@ -1,0 +1,99 @@
+"""Sweep throughput and the cost of every statistic.
+
+    python -m bench.sweep [--positions 40] [--full]
+
+1. Positions per minute of a ``dcgan-face64`` sweep with ``mse`` and with ``lpips-alex`` (exact
+   method), measured over ``--positions`` positions and extrapolated to 1,000; ``--full`` runs
+   the whole 1,000-position ``lpips-alex`` sweep instead (target: <= 6 minutes here).
+2. Seconds of each statistic at N = 100 and N = 1,000 on synthetic metrics (n = 100, random
+   frames, power-law spectra: the same arithmetic as real ones), against the paper's published
+   per-pair loop for the consistency matrix, timed on a subset of pairs and scaled to N^2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+
+import numpy as np
+
+from geometry import load_distance, load_generator
+from geometry import statistics as st
+from geometry.sweep import run_sweep
+
+
+def sweep_rate(distance: str, positions: int) -> float:
+    """Seconds per position of a fresh sweep (model loading excluded)."""
+    G, D = load_generator("dcgan-face64"), load_distance(distance)
+    with tempfile.TemporaryDirectory() as tmp:
+        run_sweep(f"{tmp}/warm", G, D, n=1, seed=99)
+        start = time.perf_counter()
+        run_sweep(f"{tmp}/sweep", G, D, n=positions, seed=0)
+        return (time.perf_counter() - start) / positions
+
+
+def synthetic(N: int, n: int = 100, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    lam = np.sort(rng.uniform(0.5, 2, (N, 1)) * np.arange(1, n + 1) ** -2.5, axis=1)[:, ::-1].copy()
+    U = np.linalg.qr(rng.standard_normal((N, n, n)))[0]
+    return lam, U, (U * lam[:, None, :]) @ np.swapaxes(U, 1, 2)
+
+
+def paper_loop_seconds_per_pair(lam, U, H, pairs: int = 2000) -> float:
+    """The published code's consistency: for each pair, diag(U_i^T H_j U_i) and two corrcoefs."""
+    rng = np.random.default_rng(0)
+    index = rng.integers(0, len(lam), size=(pairs, 2))
+    start = time.perf_counter()
+    for i, j in index:
+        action = np.diag(U[i].T @ H[j] @ U[i])
+        np.corrcoef(action, lam[j])
+        np.corrcoef(np.log10(np.abs(action)), np.log10(lam[j]))
+    return (time.perf_counter() - start) / pairs
+
+
+def timed(function, *args, **kwargs) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--positions", type=int, default=40, help="positions timed per distance")
+    parser.add_argument("--full", action="store_true", help="run the full 1,000-position lpips-alex sweep")
+    args = parser.parse_args()
+
+    print("Sweep throughput, dcgan-face64, exact method")
+    for distance in ("mse", "lpips-alex"):
+        if args.full and distance == "lpips-alex":
+            per = sweep_rate(distance, 1000)
+            note = "measured over all 1,000 positions"
+        else:
+            per = sweep_rate(distance, args.positions)
+            note = f"measured over {args.positions} positions, extrapolated"
+        print(f"  {distance:11} {60 / per:6.1f} positions/min; 1,000 positions in {1000 * per / 60:5.2f} min "
+              f"({note}; target for lpips-alex: <= 6 min)")
+
+    for N in (100, 1000):
+        lam, U, H = synthetic(N)
+        print(f"\nStatistics at N = {N}, n = 100 (seconds)")
+        t_cons, C = timed(st.consistency, lam, U, H)
+        rows = [
+            ("spectrum summary", timed(st.spectrum_summary, lam)[0]),
+            ("anisotropy table", timed(st.anisotropy_table, lam)[0]),
+            ("isotropy illusion", timed(st.isotropy_illusion, lam, U)[0]),
+            ("consistency matrices", t_cons),
+            ("average metric", timed(st.average_metric, lam, U, H)[0]),
+            ("distance comparison", timed(st.compare_distances, (lam, U, H), (2 * lam, U, 2 * H))[0]),
+            ("bootstrap summaries", timed(st.bootstrap_summaries, lam, C)[0]),
+        ]
+        for name, seconds in rows:
+            print(f"  {name:22} {seconds:8.2f}")
+        loop = paper_loop_seconds_per_pair(lam, U, H) * N * N
+        print(f"  paper's per-pair loop  {loop:8.1f}  (timed on 2,000 pairs, scaled to N^2); "
+              f"ratio loop / ours {loop / t_cons:.1f}x (target at N = 1000: ours <= 30 s)")
+
+
+if __name__ == "__main__":
+    main()

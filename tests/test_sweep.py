@@ -1,0 +1,136 @@
+"""Sweeps: resumable, verified, refusing mixed settings; statistics end to end on the face GAN."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from geometry import GeometryError, load_distance
+from geometry import statistics as st
+from geometry.sweep import load_sweep, run_sweep, shard_path
+
+
+class Killed(Exception):
+    pass
+
+
+def kill_after(positions_done):
+    """A progress callback that interrupts the sweep once ``positions_done`` shards are saved."""
+
+    def progress(fraction, message):
+        if message.startswith(f"position {positions_done}/"):
+            raise Killed
+
+    return progress
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory, face, mse):
+    return run_sweep(tmp_path_factory.mktemp("full"), face, mse, n=4, seed=5)
+
+
+def assert_same(a, b):
+    for name in ("positions", "eigvals", "eigvecs", "H"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+
+
+def test_a_killed_sweep_resumes_to_the_same_result_bit_for_bit(tmp_path, face, mse, uninterrupted, monkeypatch):
+    with pytest.raises(Killed):
+        run_sweep(tmp_path, face, mse, n=4, seed=5, progress=kill_after(2))
+    assert shard_path(tmp_path, 1).exists() and not shard_path(tmp_path, 2).exists()
+    with pytest.raises(GeometryError, match="incomplete"):
+        load_sweep(tmp_path)
+    computed = []
+    import geometry.sweep
+
+    original = geometry.sweep.metric_tensor
+
+    def counting(G, D, z, **kw):
+        computed.append(1)
+        return original(G, D, z, **kw)
+
+    monkeypatch.setattr(geometry.sweep, "metric_tensor", counting)
+    resumed = run_sweep(tmp_path, face, mse, n=4, seed=5)
+    assert len(computed) == 2  # only the two missing positions
+    assert_same(resumed, uninterrupted)
+
+
+def test_corrupt_or_truncated_shards_are_recomputed(tmp_path, face, mse, uninterrupted):
+    run_sweep(tmp_path, face, mse, n=4, seed=5)
+    truncated = shard_path(tmp_path, 0)
+    truncated.write_bytes(truncated.read_bytes()[:1000])
+    garbage = shard_path(tmp_path, 3)
+    data = bytearray(garbage.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte inside the stored arrays
+    garbage.write_bytes(bytes(data))
+    (tmp_path / "eigvals.npy").unlink()
+    repaired = run_sweep(tmp_path, face, mse, n=4, seed=5)
+    assert_same(repaired, uninterrupted)
+
+
+def test_reusing_a_directory_with_other_settings_is_refused(tmp_path, face, mse):
+    run_sweep(tmp_path, face, mse, n=2, seed=0)
+    with pytest.raises(GeometryError, match="other settings.*seed was 0, now 1"):
+        run_sweep(tmp_path, face, mse, n=2, seed=1)
+    with pytest.raises(GeometryError, match="distance was 'mse', now 'ssim'"):
+        run_sweep(tmp_path, face, load_distance("ssim"), n=2, seed=0)
+
+
+def test_given_positions_and_bad_requests(tmp_path, toy, mse):
+    positions = toy.sample(3, seed=9).numpy()
+    sweep = run_sweep(tmp_path / "given", toy, mse, positions=positions)
+    assert np.array_equal(sweep.positions, positions.astype(np.float64)) and sweep.settings["seed"] is None
+    with pytest.raises(GeometryError, match=r"shape \(N, 8\)"):
+        run_sweep(tmp_path / "bad", toy, mse, positions=np.zeros((3, 7)))
+    with pytest.raises(GeometryError, match="n >= 1"):
+        run_sweep(tmp_path / "none", toy, mse, n=0)
+    with pytest.raises(GeometryError, match="not a sweep directory"):
+        load_sweep(tmp_path / "nowhere")
+
+
+def test_lanczos_sweeps_store_no_H_and_record_their_pairs(tmp_path, toy, mse):
+    sweep = run_sweep(tmp_path, toy, mse, n=3, method="lanczos-backward", k=4)
+    assert sweep.H is None and sweep.n_computed == 4
+    assert (np.asarray(sweep.eigvals)[:, 4:] == 0).all() and (np.asarray(sweep.eigvals)[:, :4] > 0).all()
+    C = st.consistency(sweep.eigvals, sweep.eigvecs, None)  # metrics rebuilt from the top-4 pairs
+    assert np.allclose(C.lin, 1)  # a linear generator's metric is the same everywhere
+
+
+def test_statistics_on_the_face_gan_end_to_end(tmp_path_factory, face, mse):
+    sweep = run_sweep(tmp_path_factory.mktemp("face"), face, mse, n=8, seed=0)
+    lam = np.asarray(sweep.eigvals)
+    table = st.anisotropy_table(lam)
+    C = st.consistency(sweep.eigvals, sweep.eigvecs, sweep.H)
+    iso = st.isotropy_illusion(sweep.eigvals, sweep.eigvecs)
+    avg = st.average_metric(sweep.eigvals, sweep.eigvecs, sweep.H)
+    summaries = st.bootstrap_summaries(lam, C, n_boot=200)
+    for value in (table.mean, C.lin, C.log, iso.empirical_var, avg.eigvals, [e.value for e in summaries]):
+        assert np.isfinite(value).all()
+    # the shape the paper reports for DCGANs: strongly anisotropic, homogeneous on the log scale
+    assert table.mean[0] < 0.6 * sweep.latent_dim
+    assert C.log_mean > 0.8 and C.log_mean > C.lin_mean
+    assert (iso.empirical_var < 0.05 * lam.var(1)).all()
+
+
+def test_sweep_stats_and_compare_commands(tmp_path):
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "geometry", *args], capture_output=True, text=True, timeout=600)
+
+    common = ["--generator", "linear-toy", "--n", "5", "--seed", "2"]
+    for distance in ("mse", "ssim"):
+        done = cli("sweep", *common, "--distance", distance, "--out", str(tmp_path / distance))
+        assert done.returncode == 0, done.stderr
+    stats = cli("stats", str(tmp_path / "mse"), "--n-boot", "100")
+    assert stats.returncode == 0, stats.stderr
+    for heading in ("Anisotropy (paper Table 2)", "Homogeneity (paper Table 4)", "Isotropy illusion",
+                    "Average metric", "bootstrap intervals"):
+        assert heading in stats.stdout
+    compare = cli("compare", str(tmp_path / "mse"), str(tmp_path / "ssim"))
+    assert compare.returncode == 0, compare.stderr
+    assert "Distance comparison (paper Table 3)" in compare.stdout and "log spectra slope" in compare.stdout
+    mismatch = cli("sweep", "--generator", "linear-toy", "--n", "5", "--seed", "3", "--distance", "mse",
+                   "--out", str(tmp_path / "other"))
+    assert mismatch.returncode == 0
+    refused = cli("compare", str(tmp_path / "mse"), str(tmp_path / "other"))
+    assert refused.returncode == 2 and "not at the same positions" in refused.stderr
