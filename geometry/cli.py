@@ -4,6 +4,8 @@
     python -m geometry sweep --generator dcgan-face64 --distance lpips-alex --n 100 --seed 0 --out DIR
     python -m geometry stats DIR
     python -m geometry compare DIR_LPIPS DIR_MSE
+    python -m geometry traverse --ranks 0 1 2 5 10 --steps -3 -1.5 0 1.5 3 --out montage.png
+    python -m geometry axes --family sefa|pca|file --out DIR
     python -m geometry samples --generator dcgan-face64 --n 16 --out grid.png
     python -m geometry generators
     python -m geometry fetch-weights
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -145,6 +148,85 @@ def _compare(args: argparse.Namespace) -> None:
         print(f"  {labels[key]:24} {mean:8.3f} {std:7.3f}")
 
 
+def _labels(pairs: list[str]) -> dict[int, str]:
+    labels = {}
+    for text in pairs:
+        index, sep, label = text.partition("=")
+        if not sep or not index.isdigit():
+            raise GeometryError(f"a label is INDEX=TEXT, e.g. 0=smile; got '{text}'")
+        labels[int(index)] = label
+    return labels
+
+
+def _reference_metric(args: argparse.Namespace, G, D):
+    """The saved metric from --metric DIR, or the exact metric at the code of --seed."""
+    from geometry.metric import MetricResult
+
+    if args.metric:
+        return MetricResult.load(args.metric)
+    return metric_tensor(G, D, G.sample(1, seed=args.seed)[0], seed=args.seed)
+
+
+def _traverse(args: argparse.Namespace) -> None:
+    from geometry.traversal import distance_curves, eigen_traversal
+
+    G = load_generator(args.generator, space=args.space, **dict(args.option))
+    D = load_distance(args.distance)
+    m = _reference_metric(args, G, D)
+    steps = np.asarray(args.steps, dtype=np.float64)
+    montage = eigen_traversal(G, m.z, m.eigvals, m.eigvecs, args.ranks, steps, args.mode, args.scale_by_eigval,
+                              _labels(args.label))
+    montage.save_png(args.out)
+    curves = distance_curves(G, D, m.z, m.eigvals, m.eigvecs, args.ranks, steps)
+    print(f"montage of ranks {args.ranks} x {len(steps)} steps ({args.mode}) saved to {args.out}")
+    print(f"distance {D.name} along each eigenvector (measured / quadratic prediction mu^2 lambda / 2)")
+    print("rank  " + "".join(f"{s:>18.3g}" for s in steps))
+    for r, measured, predicted in zip(curves.ranks, curves.distances, curves.predicted, strict=True):
+        print(f"{r:4d}  " + "".join(f"{a:9.3g}/{b:<8.3g}" for a, b in zip(measured, predicted, strict=True)))
+
+
+def _axes(args: argparse.Namespace) -> None:
+    from geometry.axes import compare_axes, file_axes, pca_axes, sefa_axes
+    from geometry.storage import save_json
+    from geometry.traversal import traverse
+
+    G = load_generator(args.generator, space=args.space, **dict(args.option))
+    if args.family == "sefa":
+        axes = sefa_axes(G, args.k)
+    elif args.family == "pca":
+        axes = pca_axes(G, args.k, n_samples=args.n_samples, layer=args.layer, seed=args.seed)
+    else:
+        if not args.file:
+            raise GeometryError("--family file needs --file AXES.npy or AXES.csv")
+        axes = file_axes(args.file, G.latent_dim)
+    for index, label in _labels(args.label).items():
+        axes = axes.with_label(index, label)
+    out = Path(args.out)
+    axes.save(out)
+    m = _reference_metric(args, G, load_distance(args.distance))
+    k = min(args.k, axes.vectors.shape[1])
+    result = compare_axes(axes, m.eigvals, m.eigvecs, k=k)
+    result.purified.save(out / "purified")
+    save_json(out / "comparison.json", {
+        "k": result.k, "speed": result.speed.tolist(), "random_speed": result.random_speed,
+        "grassmann": result.grassmann, "grassmann_random": list(result.grassmann_random),
+        "angles": result.angles.tolist(), "power": result.power.tolist(), "random_power": result.random_power.tolist(),
+    })
+    rows = min(8, axes.vectors.shape[1])
+    steps = np.asarray(args.steps, dtype=np.float64)
+    names = [f"{i}: {label}" if label else str(i) for i, label in enumerate(axes.labels[:rows])]
+    grids = [traverse(G, m.z, a.vectors[:, :rows], steps, labels=names).grid() for a in (axes, result.purified)]
+    from PIL import Image
+
+    Image.fromarray(np.concatenate([grids[0], np.full((grids[0].shape[0], 12, 3), 255, np.uint8), grids[1]],
+                                   axis=1)).save(out / "montage.png")
+    print(f"{args.family} axes ({axes.vectors.shape[1]}) saved to {out}; montage.png: axes | purified top-{k}")
+    print(f"speed a^T H a of the first axes: {' '.join(f'{v:.3g}' for v in result.speed[:8])} "
+          f"(random unit vectors: {result.random_speed:.3g})")
+    print(f"Grassmann distance to the top-{k} eigenspace: {result.grassmann:.3f} "
+          f"(random {k}-subspaces: {result.grassmann_random[0]:.3f} +- {result.grassmann_random[1]:.3f})")
+
+
 def _generators(_: argparse.Namespace) -> None:
     header = f"{'generator':18}{'space':7}{'dim':>5}{'res':>5}  {'latent distribution':38}{'weights':14}{'licence':11}"
     print(header + "source")
@@ -200,6 +282,34 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("dir_a")
     compare.add_argument("dir_b")
     compare.set_defaults(run=_compare)
+
+    traverse = commands.add_parser("traverse", help="montage along eigenvectors, with distance curves")
+    _add_generator_arguments(traverse)
+    traverse.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES, help="image distance")
+    traverse.add_argument("--seed", type=int, default=0, help="seed of the reference code")
+    traverse.add_argument("--metric", default=None, help="saved metric directory to use instead of computing one")
+    traverse.add_argument("--ranks", type=int, nargs="+", default=[0, 1, 2, 5, 10], help="eigen-ranks (0 = top)")
+    traverse.add_argument("--steps", type=float, nargs="+", default=[-3, -1.5, 0, 1.5, 3], help="step sizes")
+    traverse.add_argument("--mode", default="linear", choices=["linear", "spherical"])
+    traverse.add_argument("--scale-by-eigval", action="store_true", help="steps of rank r scaled by 1/sqrt(lambda_r)")
+    traverse.add_argument("--label", action="append", default=[], metavar="RANK=TEXT", help="label a rank's axis")
+    traverse.add_argument("--out", required=True, help="PNG file for the montage")
+    traverse.set_defaults(run=_traverse)
+
+    axes = commands.add_parser("axes", help="SeFa, PCA or uploaded axes compared with the eigenframe")
+    _add_generator_arguments(axes)
+    axes.add_argument("--family", required=True, choices=["sefa", "pca", "file"])
+    axes.add_argument("--file", default=None, help="axes .npy or .csv, one axis per row (family file)")
+    axes.add_argument("--k", type=int, default=10, help="number of axes / compared eigenspace dimension")
+    axes.add_argument("--layer", default=None, help="layer for PCA (default: the generator's)")
+    axes.add_argument("--n-samples", type=int, default=2000, help="sampled codes for PCA")
+    axes.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES, help="distance of the metric")
+    axes.add_argument("--seed", type=int, default=0, help="seed of the reference code (and PCA samples)")
+    axes.add_argument("--metric", default=None, help="saved metric directory to compare with")
+    axes.add_argument("--steps", type=float, nargs="+", default=[-3, -1.5, 0, 1.5, 3], help="montage steps")
+    axes.add_argument("--label", action="append", default=[], metavar="INDEX=TEXT", help="label an axis")
+    axes.add_argument("--out", required=True, help="directory for axes, comparison and montage")
+    axes.set_defaults(run=_axes)
 
     samples = commands.add_parser("samples", help="a grid of sampled images as PNG")
     _add_generator_arguments(samples)

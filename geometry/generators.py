@@ -77,6 +77,10 @@ class Generator(nn.Module):
     ``module`` receives ``z`` reshaped to ``(N, *input_shape)`` and returns N images with
     C*H*W values each (any shape; reshaped to ``image_shape``) spanning ``output_range``
     (``(-1, 1)`` for a tanh output), mapped affinely to [0, 1].
+
+    ``first_layer`` (out, latent_dim): the weight of the first layer acting on z, restricted to
+    this space (for SeFa axes); None where a generator has none. ``pca_layer``: the name of the
+    submodule whose output GANSpace-style PCA uses by default.
     """
 
     def __init__(
@@ -92,6 +96,8 @@ class Generator(nn.Module):
         distribution: LatentDistribution | ConcatDistribution = LatentDistribution(),
         source: str = "user module",
         licence: str = "",
+        first_layer: torch.Tensor | None = None,
+        pca_layer: str | None = None,
     ):
         super().__init__()
         self.module = module
@@ -104,6 +110,8 @@ class Generator(nn.Module):
         self.distribution = distribution
         self.source = source
         self.licence = licence
+        self.first_layer = first_layer
+        self.pca_layer = pca_layer
         self.eval()
         self.requires_grad_(False)
 

@@ -46,3 +46,25 @@ def test_generators_command_lists_the_registry():
     for name in ("dcgan-face64", "omniart-eyes128", "biggan-deep-256", "linear-toy"):
         assert name in done.stdout
     assert "omniart-eyes128   class      8  128" in done.stdout and "on first use" in done.stdout
+
+
+def test_traverse_command_writes_a_montage_and_prints_distance_curves(tmp_path):
+    out = tmp_path / "montage.png"
+    done = run_cli("traverse", "--distance", "mse", "--ranks", "0", "5", "--steps", "-2", "0", "2",
+                   "--label", "0=pose", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    from PIL import Image
+
+    assert Image.open(out).size == (96 + 3 * 66 + 2, 16 + 2 * 66 + 2)
+    assert "measured / quadratic prediction" in done.stdout
+
+
+def test_axes_command_saves_axes_comparison_and_montage(tmp_path):
+    done = run_cli("axes", "--family", "sefa", "--k", "4", "--distance", "mse", "--label", "1=light",
+                   "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    for name in ("axes.npz", "axes.json", "comparison.json", "montage.png", "purified/axes.npz"):
+        assert (tmp_path / name).exists(), name
+    assert "Grassmann distance to the top-4 eigenspace" in done.stdout
+    bad = run_cli("axes", "--family", "file", "--file", str(tmp_path / "nothing.npy"), "--out", str(tmp_path / "x"))
+    assert bad.returncode == 2 and "does not exist" in bad.stderr

@@ -103,5 +103,8 @@ def build_biggan(
     module, dim, distribution = conditional_space(space, Synthesis(model.generator, truncation), fixed_noise,
                                                   embeddings[imagenet_class], noise, klass)
     side = config.output_dim
+    gen_z = model.generator.gen_z  # the first linear layer, on the 256-d condition vector
+    first = getattr(gen_z, "weight_orig", gen_z.weight).detach()[:, module.start:module.stop]
     return Generator(module, name=f"biggan-deep-{resolution}", space=space, latent_dim=dim,
-                     image_shape=(3, side, side), distribution=distribution, source=source, licence=licence)
+                     image_shape=(3, side, side), distribution=distribution, source=source, licence=licence,
+                     first_layer=first, pca_layer="module.module.generator.layers.0")

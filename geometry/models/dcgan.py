@@ -51,12 +51,20 @@ class Main(nn.Module):
         return self.main(x)
 
 
+def first_layer_matrix(net: Main) -> torch.Tensor:
+    """The first transposed convolution on the (d, 1, 1) input as a matrix (out, d): its
+    weight (d, C, 4, 4) maps z to the C x 4 x 4 first feature map linearly."""
+    weight = net.main[0].weight.detach()
+    return weight.reshape(weight.shape[0], -1).T
+
+
 def build_face64(space: str = "noise") -> Generator:
     net = Main(dcgan_sequential(100, (512, 256, 128, 64)))
     state = torch.load(weight_path(DCGAN_FACE64), map_location="cpu", weights_only=True)["netG_state_dict"]
     net.load_state_dict(state)
     return Generator(net, name="dcgan-face64", space=space, latent_dim=100, image_shape=(3, 64, 64),
-                     input_shape=(100, 1, 1), source=DCGAN_FACE64.source, licence=DCGAN_FACE64.licence)
+                     input_shape=(100, 1, 1), source=DCGAN_FACE64.source, licence=DCGAN_FACE64.licence,
+                     first_layer=first_layer_matrix(net), pca_layer="module.main.2")
 
 
 def build_eyes128(space: str = "noise", eye_class: str = "brown", noise_seed: int = 0) -> Generator:
@@ -73,4 +81,6 @@ def build_eyes128(space: str = "noise", eye_class: str = "brown", noise_seed: in
     module, dim, distribution = conditional_space(space, net, fixed_noise, torch.eye(8)[EYE_CLASSES.index(eye_class)],
                                                   noise, klass, full_shape=(108, 1, 1))
     return Generator(module, name="omniart-eyes128", space=space, latent_dim=dim, image_shape=(3, 128, 128),
-                     distribution=distribution, source=OMNIART_EYES128.source, licence=OMNIART_EYES128.licence)
+                     distribution=distribution, source=OMNIART_EYES128.source, licence=OMNIART_EYES128.licence,
+                     first_layer=first_layer_matrix(net)[:, module.start:module.stop],
+                     pca_layer="module.module.main.2")

@@ -1,0 +1,178 @@
+"""Walking along latent axes: montages and distance curves (paper section 4, Fig. 3-4; A.9).
+
+Codes along axis u (unit, n) from z0 at step mu:
+
+- ``linear``:    z = z0 + mu * u
+- ``spherical``: the great circle through z0 of radius |z0| in the direction of u's tangent part
+  u_t = u - (u . z0_hat) z0_hat: z(t) = cos(t) z0 + sin(t) |z0| u_t / |u_t| (t in radians), so
+  |z| = |z0| all along.
+
+``scale_by_eigval``: the step of the axis with eigenvalue lambda is mu / sqrt(lambda). Since
+d2(z0, z0 + mu u) ~= mu^2 lambda / 2, every row then reaches about the same distance
+d2 ~= s^2 / 2 at step s: the steps are in units of predicted image change, not latent length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from geometry.distances import Distance
+from geometry.errors import GeometryError
+from geometry.generators import Generator
+from geometry.storage import atomic_path
+
+MODES = ("linear", "spherical")
+
+
+def axis_codes(z0: np.ndarray, axes: np.ndarray, steps: np.ndarray, mode: str = "linear",
+               scales: np.ndarray | None = None) -> np.ndarray:
+    """Codes (R, S, n) along each column of ``axes`` (n, R) at ``steps`` (S,), each row's steps
+    multiplied by ``scales`` (R,) when given."""
+    if mode not in MODES:
+        raise GeometryError(f"unknown traversal mode '{mode}'; choose one of: {', '.join(MODES)}")
+    z0, axes, steps = (np.asarray(a, dtype=np.float64) for a in (z0, axes, steps))
+    if axes.ndim != 2 or axes.shape[0] != z0.shape[0]:
+        raise GeometryError(f"axes must have shape ({z0.shape[0]}, R); got {axes.shape}")
+    norms = np.linalg.norm(axes, axis=0)
+    if not np.isfinite(axes).all() or (norms == 0).any():
+        raise GeometryError("axes must be finite and non-zero")
+    u = axes / norms
+    mu = steps[None, :] * (np.ones(u.shape[1]) if scales is None else np.asarray(scales))[:, None]  # (R, S)
+    if mode == "linear":
+        return z0[None, None, :] + mu[:, :, None] * u.T[:, None, :]
+    radius = np.linalg.norm(z0)
+    if radius == 0:
+        raise GeometryError("spherical traversal needs a non-zero reference code")
+    z_hat = z0 / radius
+    tangent = u - np.outer(z_hat, z_hat @ u)
+    t_norms = np.linalg.norm(tangent, axis=0)
+    if (t_norms < 1e-12).any():
+        raise GeometryError("an axis is parallel to the reference code; it has no spherical direction")
+    tangent = tangent / t_norms
+    return (np.cos(mu)[:, :, None] * z0[None, None, :]
+            + np.sin(mu)[:, :, None] * radius * tangent.T[:, None, :])
+
+
+def eigen_scales(eigvals: np.ndarray, ranks: list[int]) -> np.ndarray:
+    """1 / sqrt(lambda_rank) for each rank; refuses non-positive eigenvalues."""
+    lam = np.asarray(eigvals)[list(ranks)]
+    if (lam <= 0).any():
+        raise GeometryError("cannot scale steps by 1/sqrt(lambda): some chosen ranks have eigenvalue <= 0")
+    return 1 / np.sqrt(lam)
+
+
+@dataclass
+class Montage:
+    """Images (R, S, C, H, W) in [0, 1] for R rows (axes or references) and S steps, the codes
+    (R, S, n) that made them, and labels for rows and columns."""
+
+    images: np.ndarray
+    codes: np.ndarray
+    row_labels: list[str]
+    column_labels: list[str]
+
+    def grid(self, padding: int = 2, label_width: int = 96, label_height: int = 16) -> np.ndarray:
+        """A labelled uint8 RGB grid (height, width, 3): row labels on the left, column labels on
+        top, white background."""
+        from PIL import Image, ImageDraw, ImageFont
+
+        R, S, C, H, W = self.images.shape
+        tiles = (np.clip(self.images, 0, 1) * 255).round().astype(np.uint8)
+        if C == 1:
+            tiles = np.repeat(tiles, 3, axis=2)
+        width = label_width + S * (W + padding) + padding
+        height = label_height + R * (H + padding) + padding
+        canvas = Image.new("RGB", (width, height), "white")
+        draw = ImageDraw.Draw(canvas)
+        font = ImageFont.load_default(size=11)
+        for s, text in enumerate(self.column_labels):
+            draw.text((label_width + s * (W + padding) + padding + W // 2, label_height // 2), text,
+                      fill="black", font=font, anchor="mm")
+        for r, text in enumerate(self.row_labels):
+            top = label_height + r * (H + padding) + padding
+            draw.text((4, top + H // 2), text, fill="black", font=font, anchor="lm")
+            for s in range(S):
+                tile = Image.fromarray(tiles[r, s].transpose(1, 2, 0))
+                canvas.paste(tile, (label_width + s * (W + padding) + padding, top))
+        return np.asarray(canvas)
+
+    def save_png(self, path: str | Path) -> Path:
+        from PIL import Image
+
+        path = Path(path)
+        with atomic_path(path) as tmp:
+            Image.fromarray(self.grid()).save(tmp, format="PNG")
+        return path
+
+
+def render(G: Generator, codes: np.ndarray, batch: int = 64) -> np.ndarray:
+    """Images (..., C, H, W) for codes (..., n), in batches, without gradients."""
+    flat = torch.as_tensor(codes.reshape(-1, codes.shape[-1]), dtype=G.dtype, device=G.device)
+    with torch.no_grad():
+        images = torch.cat([G(flat[i:i + batch]) for i in range(0, flat.shape[0], batch)])
+    return images.cpu().numpy().reshape(*codes.shape[:-1], *images.shape[1:])
+
+
+def _step_labels(steps: np.ndarray, mode: str) -> list[str]:
+    return [f"{s:+.2g}" + (" rad" if mode == "spherical" else "") for s in steps]
+
+
+def traverse(G: Generator, z0: np.ndarray, axes: np.ndarray, steps: np.ndarray, mode: str = "linear",
+             labels: list[str] | None = None, scales: np.ndarray | None = None) -> Montage:
+    """Rows of images along each axis (n, R) from ``z0``."""
+    z0 = G.check_latent(z0).cpu().double().numpy()
+    codes = axis_codes(z0, axes, steps, mode, scales)
+    labels = labels or [f"axis {i}" for i in range(codes.shape[0])]
+    return Montage(render(G, codes), codes, list(labels), _step_labels(np.asarray(steps), mode))
+
+
+def eigen_traversal(G: Generator, z0: np.ndarray, eigvals: np.ndarray, eigvecs: np.ndarray, ranks: list[int],
+                    steps: np.ndarray, mode: str = "linear", scale_by_eigval: bool = False,
+                    axis_labels: dict[int, str] | None = None) -> Montage:
+    """Montage along the eigenvectors of the chosen ``ranks`` (0 = largest eigenvalue); rows are
+    labelled with rank, eigenvalue and any semantic label in ``axis_labels``."""
+    n = eigvecs.shape[0]
+    if not ranks or min(ranks) < 0 or max(ranks) >= n:
+        raise GeometryError(f"ranks must lie in 0..{n - 1}; got {ranks}")
+    scales = eigen_scales(eigvals, ranks) if scale_by_eigval else None
+    labels = [f"{r}: {eigvals[r]:.2g}" + (f" {axis_labels[r]}" if axis_labels and r in axis_labels else "")
+              for r in ranks]
+    return traverse(G, z0, eigvecs[:, ranks], steps, mode, labels, scales)
+
+
+def apply_to_references(G: Generator, references: np.ndarray, axis: np.ndarray, steps: np.ndarray,
+                        mode: str = "linear") -> Montage:
+    """The same axis (n,) applied to several reference codes (K, n): one row per reference."""
+    references = np.asarray(references, dtype=np.float64)
+    rows = [axis_codes(z, np.asarray(axis)[:, None], steps, mode)[0] for z in references]
+    codes = np.stack(rows)
+    return Montage(render(G, codes), codes, [f"ref {k}" for k in range(len(rows))], _step_labels(steps, mode))
+
+
+@dataclass
+class DistanceCurves:
+    """d2(z0, z0 + mu u_r) (R, S) along eigenvectors of ``ranks`` at ``steps`` (S,), beside the
+    quadratic prediction mu^2 lambda_r / 2 (H is the Hessian of d2, so d2 ~= mu^2 u^T H u / 2)."""
+
+    ranks: list[int]
+    steps: np.ndarray
+    distances: np.ndarray
+    predicted: np.ndarray
+
+
+def distance_curves(G: Generator, D: Distance, z0: np.ndarray, eigvals: np.ndarray, eigvecs: np.ndarray,
+                    ranks: list[int], steps: np.ndarray, batch: int = 64) -> DistanceCurves:
+    z0_t = G.check_latent(z0)
+    steps = np.asarray(steps, dtype=np.float64)
+    codes = axis_codes(z0_t.cpu().double().numpy(), eigvecs[:, ranks], steps)
+    flat = torch.as_tensor(codes.reshape(-1, codes.shape[-1]), dtype=G.dtype, device=G.device)
+    with torch.no_grad():
+        x0 = G(z0_t[None])
+        d2 = torch.cat([D(x0, G(flat[i:i + batch])) for i in range(0, flat.shape[0], batch)])
+    distances = d2.cpu().double().numpy().reshape(len(ranks), len(steps))
+    predicted = 0.5 * steps[None, :] ** 2 * np.asarray(eigvals)[ranks][:, None]
+    return DistanceCurves(list(ranks), steps, distances, predicted)

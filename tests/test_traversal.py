@@ -1,0 +1,92 @@
+import numpy as np
+import pytest
+import torch
+
+from geometry import GeometryError, metric_tensor
+from geometry.traversal import apply_to_references, axis_codes, distance_curves, eigen_traversal
+
+
+@pytest.fixture(scope="module")
+def toy_metric(toy, mse):
+    return metric_tensor(toy, mse, toy.sample(1, seed=0)[0])
+
+
+def test_linear_traversal_on_the_toy_moves_the_image_by_mu_A_u(toy, toy_metric):
+    A = toy.module.A.double().numpy()
+    steps = np.array([-2.0, -0.5, 0.0, 1.0, 3.0])
+    ranks = [0, 3, 7]
+    montage = eigen_traversal(toy, toy_metric.z, toy_metric.eigvals, toy_metric.eigvecs, ranks, steps)
+    start = montage.images[:, 2:3].reshape(3, 1, -1)
+    change = montage.images.reshape(3, 5, -1) - start
+    expected = steps[None, :, None] * (A @ toy_metric.eigvecs[:, ranks]).T[:, None, :]
+    assert np.allclose(change, expected, atol=1e-5)
+
+
+def test_toy_distance_curve_is_exactly_the_quadratic_prediction(toy, mse, toy_metric):
+    steps = np.linspace(-4, 4, 9)
+    curves = distance_curves(toy, mse, toy_metric.z, toy_metric.eigvals, toy_metric.eigvecs, [0, 4, 7], steps)
+    assert np.allclose(curves.distances, curves.predicted, rtol=1e-4, atol=1e-9)
+    assert np.allclose(curves.predicted[0], 0.5 * steps**2 * toy_metric.eigvals[0])
+
+
+def test_spherical_paths_keep_the_norm_and_start_at_z0():
+    rng = np.random.default_rng(0)
+    z0, axes = rng.standard_normal(10), rng.standard_normal((10, 3))
+    codes = axis_codes(z0, axes, np.linspace(-1, 1, 5), mode="spherical")
+    assert np.allclose(np.linalg.norm(codes, axis=-1), np.linalg.norm(z0))
+    assert np.allclose(codes[:, 2], z0)
+    linear = axis_codes(z0, axes, np.array([0.0, 1e-4]))
+    spherical = axis_codes(z0, axes, np.array([0.0, 1e-4 / np.linalg.norm(z0)]), mode="spherical")
+    tangent = axes - np.outer(z0, z0 @ axes) / (z0 @ z0)  # first-order: along the tangent part of u
+    assert np.allclose((spherical[:, 1] - z0) / 1e-4, (tangent / np.linalg.norm(tangent, axis=0)).T, atol=1e-3)
+    assert not np.allclose(linear, spherical)
+
+
+def test_scaling_by_eigenvalue_equalises_the_predicted_distance(toy, toy_metric):
+    montage = eigen_traversal(toy, toy_metric.z, toy_metric.eigvals, toy_metric.eigvecs, [0, 7], np.array([1.0]),
+                              scale_by_eigval=True)
+    mu = np.linalg.norm(montage.codes[:, 0] - toy_metric.z, axis=1)
+    assert np.allclose(0.5 * mu**2 * toy_metric.eigvals[[0, 7]], 0.5)
+
+
+@pytest.fixture(scope="module")
+def face_metric(face, lpips_alex):
+    return metric_tensor(face, lpips_alex, face.sample(1, seed=0)[0])
+
+
+def test_face_montage_has_the_labelled_layout(face, face_metric):
+    ranks, steps = [0, 1, 2, 5, 99], np.linspace(-3, 3, 7)
+    montage = eigen_traversal(face, face_metric.z, face_metric.eigvals, face_metric.eigvecs, ranks, steps,
+                              axis_labels={0: "pose"})
+    assert montage.images.shape == (5, 7, 3, 64, 64) and montage.codes.shape == (5, 7, 100)
+    assert montage.row_labels[0].startswith("0: ") and montage.row_labels[0].endswith("pose")
+    assert montage.column_labels == ["-3", "-2", "-1", "+0", "+1", "+2", "+3"]
+    grid = montage.grid(padding=2, label_width=96, label_height=16)
+    assert grid.shape == (16 + 5 * 66 + 2, 96 + 7 * 66 + 2, 3) and grid.dtype == np.uint8
+    assert (grid[16:, :90] < 128).any() and (grid[:14, 96:] < 128).any()  # label text was drawn
+    tile = grid[16 + 2 : 16 + 2 + 64, 96 + 2 : 96 + 2 + 64]
+    assert np.array_equal(tile, (np.clip(montage.images[0, 0], 0, 1) * 255).round().astype(np.uint8).transpose(1, 2, 0))
+
+
+def test_rank0_moves_the_image_far_more_than_the_last_rank(face, lpips_alex, face_metric):
+    curves = distance_curves(face, lpips_alex, face_metric.z, face_metric.eigvals, face_metric.eigvecs,
+                             [0, 99], np.array([-2.0, 2.0]))
+    assert (curves.distances[0] > 100 * curves.distances[1]).all()
+
+
+def test_references_and_bad_requests(face, face_metric, tmp_path):
+    refs = face.sample(3, seed=4).numpy()
+    montage = apply_to_references(face, refs, face_metric.eigvecs[:, 0], np.array([-2.0, 0.0, 2.0]))
+    assert montage.images.shape == (3, 3, 3, 64, 64)
+    assert np.allclose(montage.codes[:, 1], refs)
+    montage.save_png(tmp_path / "refs.png")
+    from PIL import Image
+
+    assert Image.open(tmp_path / "refs.png").size == (96 + 3 * 66 + 2, 16 + 3 * 66 + 2)
+    with pytest.raises(GeometryError, match="ranks must lie in 0..99"):
+        eigen_traversal(face, face_metric.z, face_metric.eigvals, face_metric.eigvecs, [100], np.array([1.0]))
+    with pytest.raises(GeometryError, match="unknown traversal mode"):
+        axis_codes(face_metric.z, face_metric.eigvecs[:, :1], np.array([1.0]), mode="helical")
+    with pytest.raises(GeometryError, match="parallel to the reference"):
+        axis_codes(face_metric.z, face_metric.z[:, None], np.array([1.0]), mode="spherical")
+    assert torch.is_tensor(face.sample(1))
