@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Weight-carrying packages: installed without their declared dependencies, which are not ours.
 WEIGHT_PACKAGES := gan-face-generate==1.1.1 omniart-eye-generator==0.1
 
-.PHONY: demo test lint bench weights system clean
+.PHONY: demo test lint bench report weights system clean
 
 demo: $(STAMP) weights
 	GRADIO_ANALYTICS_ENABLED=False $(PY) app.py
@@ -22,6 +22,14 @@ lint: $(STAMP)
 bench: $(STAMP) weights
 	$(PY) -m bench.metric_methods
 	$(PY) -m bench.sweep
+
+# A sample report from dcgan-face64: LPIPS sweep, MSE sweep at the same positions, SeFa axes.
+SAMPLE := results/sample
+report: $(STAMP) system weights
+	$(PY) -m geometry sweep --distance lpips-alex --n 30 --seed 0 --out $(SAMPLE)
+	$(PY) -m geometry sweep --distance mse --n 30 --seed 0 --out $(SAMPLE)/compare/mse
+	$(PY) -m geometry axes --family sefa --k 10 --label 0=pose --out $(SAMPLE)/axes/sefa
+	$(PY) -m reports build $(SAMPLE) --html results/sample-report.html --pdf assets/sample-report.pdf
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

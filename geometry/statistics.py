@@ -324,6 +324,8 @@ def bootstrap_summaries(eigvals: np.ndarray, consistency_result: Consistency | N
             keep = np.isfinite(C) & ~np.eye(N, dtype=bool)
             numerator = ((counts @ np.where(keep, C, 0.0)) * counts).sum(1)
             denominator = ((counts @ keep.astype(np.float64)) * counts).sum(1)
-            low, high = np.percentile(numerator / denominator, q)
+            with np.errstate(invalid="ignore", divide="ignore"):  # a resample of one position has no pairs
+                means = numerator / denominator
+            low, high = np.nanpercentile(means, q)
             estimates.append(Estimate(name, full, float(low), float(high), level))
     return estimates

@@ -1,0 +1,314 @@
+"""Results directory -> self-contained HTML (interactive) and PDF (static) report.
+
+A results directory is a completed sweep (``python -m geometry sweep``) that may also hold
+
+    axes/<name>/        axis sets from ``python -m geometry axes --out DIR/axes/<name>``
+    compare/<name>/     a sweep of another distance at the same positions
+    montages/*.png      eigen-axis montages; when absent the builder makes one (and distance
+                        curves) from the average metric's top axes at the first position
+
+Sections whose results are absent are left out. Every number comes from ``geometry``; every
+figure from ``reports.figures``. The HTML embeds plotly.js (works offline); the PDF embeds SVG
+figures rendered by kaleido with Debian's chromium, and is laid out by WeasyPrint with page
+numbers and a table of contents. Both files are written atomically.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import io
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from geometry import statistics as st
+from geometry.axes import AxisComparison, AxisSet, compare_axes
+from geometry.errors import GeometryError, WeightsUnavailableError
+from geometry.metric import package_versions
+from geometry.progress import Progress, report
+from geometry.storage import atomic_path
+from geometry.sweep import Sweep, load_sweep
+from reports import figures
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass
+class Figure:
+    """A plotly figure with its caption; rendered interactive (HTML) or as SVG (PDF)."""
+
+    plot: go.Figure
+    caption: str
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    figures: list[Figure] = field(default_factory=list)
+    tables: list[dict] = field(default_factory=list)  # {"caption", "header": [...], "rows": [[...]]}
+    images: list[dict] = field(default_factory=list)  # {"caption", "png": bytes}
+    text: str = ""
+
+
+@dataclass
+class ReportData:
+    title: str
+    provenance: list[tuple[str, str]]
+    summary: list[list[str]]
+    sections: list[Section]
+
+
+def _fmt(value: float, digits: int = 3) -> str:
+    return f"{value:.{digits}f}"
+
+
+def collect(directory: str | Path, progress: Progress | None = None) -> ReportData:
+    """Compute every statistic and figure the report shows from ``directory``."""
+    sweep = load_sweep(directory)
+    s = sweep.settings
+    lam = np.asarray(sweep.eigvals[:, : sweep.n_computed])
+    report(progress, 0.05, "statistics")
+    spectrum = st.spectrum_summary(lam)
+    table = st.anisotropy_table(lam)
+    iso = st.isotropy_illusion(sweep.eigvals, sweep.eigvecs)
+    report(progress, 0.15, "consistency matrices")
+    C = st.consistency(sweep.eigvals, sweep.eigvecs, sweep.H)
+    avg = st.average_metric(sweep.eigvals, sweep.eigvecs, sweep.H)
+    estimates = st.bootstrap_summaries(lam, C)
+
+    summary = [[e.name, f"{e.value:.4g}", f"[{e.low:.4g}, {e.high:.4g}]"] for e in estimates]
+    sections = [
+        Section("spectra", "Spectra", [Figure(figures.spectrum_figure(spectrum),
+                f"Mean eigenvalue per rank over {sweep.n_positions} positions with the 5-95 % band.")]),
+        Section("anisotropy", "Anisotropy", [Figure(figures.anisotropy_figure(table),
+                "Dimensions needed to hold each fraction of the spectrum, mean and std over positions.")],
+                tables=[{"caption": "Anisotropy (paper Table 2 format)",
+                         "header": ["fraction"] + [f"{f:g}" for f in table.fractions],
+                         "rows": [[f"dimensions (of {table.n})"] + [f"{m:.1f} ± {d:.1f}" for m, d in
+                                                                     zip(table.mean, table.std, strict=True)]]}]),
+        Section("isotropy", "Illusion of isotropy", [Figure(figures.isotropy_figure(iso),
+                "Random directions concentrate near the mean eigenvalue although eigenvectors span orders of "
+                "magnitude.")],
+                tables=[{"caption": "alpha(v) of random unit directions, averaged over positions",
+                         "header": ["", "empirical", "theory (Eq. 13-15)"],
+                         "rows": [["mean", f"{iso.empirical_mean.mean():.4e}", f"{iso.theory_mean.mean():.4e}"],
+                                  ["variance", f"{iso.empirical_var.mean():.4e}", f"{iso.theory_var.mean():.4e}"]]}]),
+        Section("homogeneity", "Homogeneity",
+                [Figure(figures.consistency_heatmap(C), "C^H between every pair of positions."),
+                 Figure(figures.consistency_histograms(C), "Off-diagonal C^H on both scales.")],
+                tables=[{"caption": "Metric consistency (paper Table 4 format)",
+                         "header": ["", "log mean", "log std", "linear mean", "linear std"],
+                         "rows": [[f"{s['generator']} ({s['space']})", _fmt(C.log_mean), _fmt(C.log_std),
+                                   _fmt(C.lin_mean), _fmt(C.lin_std)]]}]),
+        Section("average", "Average metric", [Figure(figures.average_metric_figure(avg, spectrum),
+                "Spectrum of the element-wise mean metric against the band of local spectra.")],
+                text=(f"The average metric's top {avg.k} eigenvectors hold {avg.explained.mean():.3f} of each local "
+                      f"metric's trace on average; the consistency of its eigenframe with local metrics is "
+                      f"{np.nanmean(avg.consistency_log):.3f} (log) and {np.nanmean(avg.consistency_lin):.3f} "
+                      f"(linear).")),
+    ]
+    report(progress, 0.35, "montages and distance curves")
+    axes_section = _montage_section(Path(directory), sweep, avg)
+    if axes_section is not None:
+        sections.append(axes_section)
+    report(progress, 0.5, "axis families and distance comparison")
+    family = _axis_family_section(Path(directory), avg)
+    if family is not None:
+        sections.append(family)
+    comparison = _comparison_section(Path(directory), sweep)
+    if comparison is not None:
+        sections.append(comparison)
+    sections.append(Section("methods", "Methods and formulas", text=METHODS_TEXT))
+    provenance = [("generator", f"{s['generator']} ({s['space']} space, n = {sweep.latent_dim})"),
+                  ("distance", s["distance"]), ("method", s["method"] + (f", k = {s['k']}" if s["k"] else "")),
+                  ("positions", f"N = {sweep.n_positions}, seed {s['seed']}"),
+                  ("generator options", str(s.get("generator_options") or "none")),
+                  ("versions", ", ".join(f"{k} {v}" for k, v in package_versions().items())),
+                  ("date", datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"))]
+    summary += [["C^H log mean ± std", f"{C.log_mean:.3f} ± {C.log_std:.3f}", ""],
+                ["C^H linear mean ± std", f"{C.lin_mean:.3f} ± {C.lin_std:.3f}", ""]]
+    return ReportData(f"Latent geometry of {s['generator']}", provenance, summary, sections)
+
+
+def _png(array: np.ndarray) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def montage_ranks(n: int) -> list[int]:
+    return [r for r in (0, 1, 2, 5, 10, 20, 50) if r < n - 1] + [n - 1]
+
+
+def default_montage(G, sweep: Sweep, avg: st.AverageMetric):
+    """The montage the builder makes when the directory holds none: the average metric's
+    eigenvectors of ``montage_ranks`` at the first position, steps -3..3."""
+    from geometry.traversal import traverse
+
+    ranks = montage_ranks(sweep.latent_dim)
+    return traverse(G, np.asarray(sweep.positions[0]), avg.eigvecs[:, ranks], np.linspace(-3, 3, 7),
+                    labels=[f"{r}: {avg.eigvals[r]:.2g}" for r in ranks])
+
+
+def _montage_section(directory: Path, sweep: Sweep, avg: st.AverageMetric) -> Section | None:
+    """Montages found in ``montages/``, else made from the average metric's top axes at the first
+    position (left out when the generator cannot be loaded here)."""
+    from geometry import load_distance, load_generator
+    from geometry.traversal import distance_curves
+
+    section = Section("axes", "Eigen-axis montages and distance curves")
+    for path in sorted((directory / "montages").glob("*.png")):
+        section.images.append({"caption": path.stem, "png": path.read_bytes()})
+    s = sweep.settings
+    try:
+        G = load_generator(s["generator"], space=s["space"], **(s.get("generator_options") or {}))
+        D = load_distance(s["distance"])
+    except (GeometryError, WeightsUnavailableError):
+        return section if section.images else None
+    ranks = montage_ranks(sweep.latent_dim)
+    z0 = np.asarray(sweep.positions[0])
+    if not section.images:
+        section.images.append({"caption": "Average metric's eigenvectors (rows: rank: eigenvalue) at the first "
+                                          "position, steps -3..3 along each unit eigenvector.",
+                               "png": _png(default_montage(G, sweep, avg).grid())})
+    curves = distance_curves(G, D, z0, avg.eigvals, avg.eigvecs, ranks[:4] + ranks[-1:], np.linspace(-3, 3, 13))
+    section.figures.append(Figure(figures.distance_curves_figure(curves, s["distance"]),
+                                  "Squared distance along the average metric's eigenvectors from the first position."))
+    return section
+
+
+def _axis_family_section(directory: Path, avg: st.AverageMetric) -> Section | None:
+    found = sorted(p for p in (directory / "axes").glob("*") if (p / "axes.json").exists())
+    if not found:
+        return None
+    section = Section("families", "Axis families against the eigenframe")
+    rows = []
+    for path in found:
+        axes = AxisSet.load(path)
+        if axes.vectors.shape[0] != avg.eigvecs.shape[0]:
+            raise GeometryError(f"{path} holds axes of dimension {axes.vectors.shape[0]}, not the sweep's "
+                                f"{avg.eigvecs.shape[0]}")
+        k = min(10, axes.vectors.shape[1])
+        result: AxisComparison = compare_axes(axes, avg.eigvals, avg.eigvecs, k=k)
+        section.figures.append(Figure(figures.axis_projection_figure(result, path.name),
+                                      f"{path.name}: projection power on the average metric's eigenvectors."))
+        labelled = ", ".join(f"{i}: {label}" for i, label in enumerate(axes.labels) if label) or "none"
+        rows.append([path.name, axes.family, str(axes.vectors.shape[1]), f"{result.speed[:k].mean():.3g}",
+                     f"{result.random_speed:.3g}", f"{result.grassmann:.3f}",
+                     f"{result.grassmann_random[0]:.3f} ± {result.grassmann_random[1]:.3f}", labelled])
+        if (path / "montage.png").exists():
+            section.images.append({"caption": f"{path.name}: axes (left) and purified top-k axes (right)",
+                                   "png": (path / "montage.png").read_bytes()})
+    section.tables.append({"caption": "Axis families against the average metric (first k = min(10, K) axes)",
+                           "header": ["set", "family", "K", "mean a^T H a", "random", "Grassmann", "random",
+                                      "labels"], "rows": rows})
+    return section
+
+
+def _comparison_section(directory: Path, sweep: Sweep) -> Section | None:
+    found = sorted(p for p in (directory / "compare").glob("*") if (p / "sweep.json").exists())
+    if not found:
+        return None
+    section = Section("comparison", "Distance comparison")
+    rows = []
+    for path in found:
+        other = load_sweep(path)
+        if not np.array_equal(other.positions, sweep.positions):
+            raise GeometryError(f"{path} is not at the same positions as {directory}; sweep it with the same "
+                                f"generator, n and seed")
+        result = st.compare_distances((sweep.eigvals, sweep.eigvecs, sweep.H), (other.eigvals, other.eigvecs, other.H))
+        names = (sweep.settings["distance"], other.settings["distance"])
+        t = result.table()
+        rows.append([f"{names[0]} vs {names[1]}"] + [f"{t[key][0]:.3f} ± {t[key][1]:.3f}" for key in
+                                                      ("entry_corr", "eig_corr_log", "ch_ab_log", "ch_ab_lin", "slope",
+                                                       "intercept")])
+        section.figures.append(Figure(figures.distance_comparison_figure(sweep.eigvals, other.eigvals, result, names),
+                                      f"Eigenvalues of {names[1]} against {names[0]} at the same positions."))
+    section.tables.append({"caption": "Distance comparison (paper Table 3 format; mean ± std over positions)",
+                           "header": ["pair", "H corr", "spectra corr log", "C^H log", "C^H lin", "slope",
+                                      "intercept"], "rows": rows})
+    return section
+
+
+METHODS_TEXT = " ".join("""
+The metric tensor at a latent code z0 is the Hessian H = d²/dz² D(G(z0), G(z)) at z = z0 of the squared
+image distance D pulled back through the generator G (Wang & Ponce 2021, §2). For squared feature
+distances D = ||ψ(x) − ψ(x0)||² (LPIPS, MSE) it equals 2 JᵀJ with J the Jacobian of ψ∘G, computed here
+with batched forward-mode products; the paper's double back-propagation and Lanczos iterations are the
+reference methods. Eigenvectors with large eigenvalues change the image most. Anisotropy: the smallest
+k whose top-k eigenvalues hold a fraction f of the spectrum (Table 2). Isotropy illusion: for a random unit
+v, α(v) = vᵀHv has mean mean(λ) and variance 2/(n+2)·Var(λ) (Eq. 13–15). Homogeneity: C_ij =
+corr(diag(U_iᵀ H_j U_i), λ_j) on linear and log scales (Eq. 5–6, Table 4). The average metric is the
+element-wise mean of H over positions. Confidence intervals are percentile bootstraps over positions.
+References: B. Wang and C. R. Ponce, A Geometric Analysis of Deep Generative Image Models and Its
+Applications, ICLR 2021. L. Michelis et al., On Linear Interpolation in the Latent Space of Deep
+Generative Models, 2021 (curve lengths under the pull-back metric).""".split())
+
+
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+
+
+def _data_uri(mime: str, data: bytes) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def render_html(data: ReportData) -> str:
+    """Interactive HTML with plotly.js embedded once (no network needed)."""
+    from plotly.offline import get_plotlyjs
+
+    def figure_html(fig: go.Figure) -> str:
+        return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+
+    return _environment().get_template("report.html.j2").render(
+        data=data, static=False, plotlyjs=get_plotlyjs(), figure=figure_html, data_uri=_data_uri)
+
+
+def render_pdf_html(data: ReportData) -> str:
+    """The same document with SVG figures, for WeasyPrint."""
+    import kaleido
+    import plotly.io as pio
+
+    pio.defaults.mathjax = None
+    kaleido.start_sync_server(silence_warnings=True)
+
+    def figure_svg(fig: go.Figure) -> str:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The kopts argument is ignored")  # expected with a server
+            svg = pio.to_image(fig, format="svg")
+        return f'<img class="figure" src="{_data_uri("image/svg+xml", svg)}">'
+
+    return _environment().get_template("report.html.j2").render(
+        data=data, static=True, plotlyjs="", figure=figure_svg, data_uri=_data_uri)
+
+
+def build_report(directory: str | Path, html: str | Path | None = None, pdf: str | Path | None = None,
+                 progress: Progress | None = None) -> ReportData:
+    """Write ``html`` and/or ``pdf`` for the results in ``directory``; nothing is written unless
+    the whole of each file was produced."""
+    if html is None and pdf is None:
+        raise GeometryError("give an HTML path, a PDF path, or both")
+    data = collect(directory, progress)
+    if html is not None:
+        report(progress, 0.6, "HTML")
+        text = render_html(data)
+        with atomic_path(Path(html)) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    if pdf is not None:
+        from weasyprint import HTML
+
+        report(progress, 0.7, "static figures")
+        document = render_pdf_html(data)
+        report(progress, 0.85, "PDF layout")
+        with atomic_path(Path(pdf)) as tmp:
+            HTML(string=document, base_url=str(TEMPLATES)).write_pdf(tmp)
+    report(progress, 1.0, "done")
+    return data

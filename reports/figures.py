@@ -1,0 +1,154 @@
+"""Plotly figures from the engine's result objects: one place, used by the report and the app.
+
+Each function takes a result dataclass from ``geometry`` and returns a ``plotly`` Figure with a
+title, labelled axes and a fixed size, so it looks the same in a browser and in a PDF.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from geometry.axes import AxisComparison
+from geometry.statistics import (
+    AnisotropyTable,
+    AverageMetric,
+    Consistency,
+    DistanceComparison,
+    IsotropyIllusion,
+    SpectrumSummary,
+)
+from geometry.traversal import DistanceCurves
+
+WIDTH, HEIGHT = 760, 380
+BAND = "rgba(31, 119, 180, 0.2)"
+LINE = "rgb(31, 119, 180)"
+
+
+def _layout(fig: go.Figure, title: str, height: int = HEIGHT, **axes) -> go.Figure:
+    fig.update_layout(title=dict(text=title, x=0.02), width=WIDTH, height=height, template="plotly_white",
+                      margin=dict(l=70, r=20, t=50, b=55), font=dict(family="DejaVu Sans, sans-serif", size=12),
+                      legend=dict(orientation="h", y=-0.22), **axes)
+    return fig
+
+
+def _band(x, low, high, mean, name: str, row=None, col=None, fig=None, color=LINE, fill=BAND) -> None:
+    kwargs = {"row": row, "col": col} if row else {}
+    fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([high, low[::-1]]), fill="toself",
+                             fillcolor=fill, line=dict(width=0), name=f"{name} 5-95 %", hoverinfo="skip"), **kwargs)
+    fig.add_trace(go.Scatter(x=x, y=mean, line=dict(color=color, width=2), name=f"{name} mean"), **kwargs)
+
+
+def spectrum_figure(summary: SpectrumSummary, title: str = "Spectrum of the metric") -> go.Figure:
+    """Mean eigenvalue per rank with the percentile band, raw and normalised by lambda_max, log y."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("eigenvalue", "eigenvalue / top eigenvalue"))
+    ranks = np.arange(1, summary.mean.size + 1)
+    _band(ranks, summary.lower, summary.upper, summary.mean, "lambda", 1, 1, fig)
+    _band(ranks, summary.norm_lower, summary.norm_upper, summary.norm_mean, "lambda/lambda_max", 1, 2, fig,
+          color="rgb(214, 39, 40)", fill="rgba(214, 39, 40, 0.2)")
+    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_xaxes(title_text="rank")
+    return _layout(fig, title)
+
+
+def anisotropy_figure(table: AnisotropyTable) -> go.Figure:
+    """Bars: dimensions holding each fraction of the spectrum, mean +- std over positions."""
+    labels = [f"{f:g}" for f in table.fractions]
+    fig = go.Figure(go.Bar(x=labels, y=table.mean, error_y=dict(type="data", array=table.std), marker_color=LINE,
+                           text=[f"{m:.1f}" for m in table.mean], textposition="outside"))
+    return _layout(fig, f"Dimensions holding a fraction of the spectrum (of {table.n})",
+                   xaxis_title="fraction of the spectrum", yaxis_title="dimensions",
+                   yaxis_range=[0, table.n * 1.1])
+
+
+def isotropy_figure(result: IsotropyIllusion) -> go.Figure:
+    """Histograms of alpha(v) for eigenvectors and random directions (log x), with the
+    theoretical mean of random directions as a line."""
+    eigen = np.log10(np.clip(result.alpha_eigen.ravel(), 1e-300, None)[result.alpha_eigen.ravel() > 0])
+    random = np.log10(result.alpha_random.ravel())
+    fig = go.Figure()
+    fig.add_trace(go.Histogram(x=eigen, name="eigenvectors", opacity=0.6, nbinsx=60, histnorm="probability"))
+    fig.add_trace(go.Histogram(x=random, name="random directions", opacity=0.6, nbinsx=60, histnorm="probability"))
+    theory = np.log10(result.theory_mean.mean())
+    fig.add_vline(x=theory, line=dict(color="black", dash="dash"),
+                  annotation_text="theory: E[alpha] = mean(lambda)", annotation_position="top")
+    fig.update_layout(barmode="overlay")
+    return _layout(fig, "Illusion of isotropy: speed of image change alpha(v) = v^T H v",
+                   xaxis_title="log10 alpha(v)", yaxis_title="fraction")
+
+
+def consistency_heatmap(result: Consistency) -> go.Figure:
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("C^H log scale", "C^H linear scale"))
+    fig.add_trace(go.Heatmap(z=result.log, zmin=-1, zmax=1, colorscale="RdBu", reversescale=True,
+                             colorbar=dict(x=1.0)), 1, 1)
+    fig.add_trace(go.Heatmap(z=result.lin, zmin=-1, zmax=1, colorscale="RdBu", reversescale=True,
+                             showscale=False), 1, 2)
+    fig.update_xaxes(title_text="position j (metric)")
+    fig.update_yaxes(title_text="position i (eigenframe)", autorange="reversed")
+    return _layout(fig, "Consistency of the metric between positions")
+
+
+def consistency_histograms(result: Consistency) -> go.Figure:
+    off = ~np.eye(result.lin.shape[0], dtype=bool)
+    fig = go.Figure()
+    fig.add_trace(go.Histogram(x=result.log[off], name=f"log scale (mean {result.log_mean:.3f})", opacity=0.6,
+                               nbinsx=50, histnorm="probability"))
+    fig.add_trace(go.Histogram(x=result.lin[off], name=f"linear scale (mean {result.lin_mean:.3f})", opacity=0.6,
+                               nbinsx=50, histnorm="probability"))
+    fig.update_layout(barmode="overlay")
+    return _layout(fig, "Off-diagonal consistency C^H", xaxis_title="correlation", yaxis_title="fraction",
+                   xaxis_range=[-1, 1])
+
+
+def average_metric_figure(result: AverageMetric, local: SpectrumSummary | None = None) -> go.Figure:
+    ranks = np.arange(1, result.eigvals.size + 1)
+    fig = go.Figure(go.Scatter(x=ranks, y=np.clip(result.eigvals, 1e-300, None), name="average metric",
+                               line=dict(color="black", width=2)))
+    if local is not None:
+        _band(ranks, local.lower, local.upper, local.mean, "local metrics", fig=fig)
+    fig.update_yaxes(type="log", exponentformat="power")
+    return _layout(fig, "Spectrum of the average metric", xaxis_title="rank", yaxis_title="eigenvalue")
+
+
+def distance_curves_figure(curves: DistanceCurves, distance: str = "d2") -> go.Figure:
+    """Measured d2 along each eigenvector (solid) and the quadratic prediction (dashed), log y."""
+    fig = go.Figure()
+    colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"]
+    for i, rank in enumerate(curves.ranks):
+        color = colors[i % len(colors)]
+        keep = curves.steps != 0
+        fig.add_trace(go.Scatter(x=curves.steps[keep], y=curves.distances[i][keep], name=f"rank {rank}",
+                                 line=dict(color=color)))
+        fig.add_trace(go.Scatter(x=curves.steps[keep], y=curves.predicted[i][keep], name=f"rank {rank} mu^2 lambda/2",
+                                 line=dict(color=color, dash="dash"), showlegend=i == 0))
+    fig.update_yaxes(type="log", exponentformat="power")
+    return _layout(fig, f"Distance along eigenvectors ({distance}); dashed: quadratic prediction",
+                   xaxis_title="step mu", yaxis_title="squared distance")
+
+
+def axis_projection_figure(result: AxisComparison, family: str) -> go.Figure:
+    """Mean projection power of the axes on each eigenvector, against random unit vectors."""
+    ranks = np.arange(1, result.random_power.size + 1)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=ranks, y=result.power.mean(0), name=f"{family} axes", mode="lines+markers",
+                             marker=dict(size=4)))
+    fig.add_trace(go.Scatter(x=ranks, y=result.random_power, name="random unit vectors", line=dict(dash="dash")))
+    fig.update_yaxes(type="log", exponentformat="power")
+    return _layout(fig, f"Projection power of {family} axes on the eigenvectors",
+                   xaxis_title="eigenvector rank", yaxis_title="mean (u_k . a)^2")
+
+
+def distance_comparison_figure(lam_a: np.ndarray, lam_b: np.ndarray, result: DistanceComparison,
+                               names: tuple[str, str]) -> go.Figure:
+    """log10 lambda_B against log10 lambda_A over all positions and ranks, with the mean fit."""
+    a, b = np.asarray(lam_a).ravel(), np.asarray(lam_b).ravel()
+    keep = (a > 0) & (b > 0)
+    x, y = np.log10(a[keep]), np.log10(b[keep])
+    fig = go.Figure(go.Scattergl(x=x, y=y, mode="markers", marker=dict(size=3, opacity=0.4), name="eigenvalue pairs"))
+    slope, intercept = float(np.mean(result.slope)), float(np.mean(result.intercept))
+    line_x = np.array([x.min(), x.max()])
+    fig.add_trace(go.Scatter(x=line_x, y=slope * line_x + intercept, name=f"fit: slope {slope:.3f}, "
+                             f"intercept {intercept:.3f}", line=dict(color="black")))
+    return _layout(fig, f"Spectra of the two distances: {names[1]} against {names[0]}",
+                   xaxis_title=f"log10 lambda ({names[0]})", yaxis_title=f"log10 lambda ({names[1]})")

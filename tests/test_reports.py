@@ -1,0 +1,117 @@
+"""Reports: HTML that works offline, a PDF with every section and the engine's numbers."""
+
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+
+from geometry import GeometryError, load_distance
+from geometry import statistics as st
+from geometry.axes import sefa_axes
+from geometry.sweep import load_sweep, run_sweep
+from reports.builder import build_report, default_montage
+
+SECTIONS = ("Spectra", "Anisotropy", "Illusion of isotropy", "Homogeneity", "Average metric",
+            "Eigen-axis montages and distance curves", "Axis families against the eigenframe",
+            "Distance comparison", "Methods and formulas")
+
+
+class Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.sources, self.ids, self.headings, self._in_h2 = [], set(), [], False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "img", "link", "iframe") and (attrs.get("src") or attrs.get("href")):
+            self.sources.append(attrs.get("src") or attrs.get("href"))
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        self._in_h2 = tag == "h2"
+
+    def handle_data(self, data):
+        if self._in_h2:
+            self.headings.append(data.strip())
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory, face, mse):
+    root = tmp_path_factory.mktemp("results")
+    run_sweep(root / "face", face, mse, n=5, seed=0)
+    run_sweep(root / "face" / "compare" / "lpips", face, load_distance("lpips-alex"), n=5, seed=0)
+    sefa_axes(face, k=6).with_label(0, "pose").save(root / "face" / "axes" / "sefa")
+    build_report(root / "face", html=root / "report.html", pdf=root / "report.pdf")
+    return root
+
+
+def test_html_parses_has_every_section_and_loads_nothing_from_the_network(results):
+    parser = Collector()
+    text = (results / "report.html").read_text()
+    parser.feed(text)
+    parser.close()
+    for heading in SECTIONS:
+        assert any(h.endswith(heading) for h in parser.headings), heading
+    assert {"spectra", "homogeneity", "axes", "families", "comparison"} <= parser.ids
+    assert all(not s.startswith(("http://", "https://", "//")) for s in parser.sources), parser.sources
+    assert "Plotly.newPlot" in text and "cdn.plot.ly" not in "".join(parser.sources)
+
+
+def pdftotext(path):
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_pdf_has_each_heading_and_the_engines_headline_numbers(results):
+    text = " ".join(pdftotext(results / "report.pdf").split())
+    for heading in SECTIONS + ("Contents", "Provenance", "page 2 of"):
+        assert heading in text, heading
+    sweep = load_sweep(results / "face")
+    C = st.consistency(sweep.eigvals, sweep.eigvecs, sweep.H)
+    table = st.anisotropy_table(np.asarray(sweep.eigvals))
+    assert f"{C.log_mean:.3f} ± {C.log_std:.3f}" in text
+    assert f"{table.mean[0]:.1f} ± {table.std[0]:.1f}" in text
+    rank = st.bootstrap_summaries(np.asarray(sweep.eigvals), C)[0]
+    assert rank.name == "effective rank" and f"{rank.value:.4g}" in text
+    assert "0: pose" in text  # the axis label travels into the report
+
+
+def test_every_pdf_page_renders_and_one_holds_the_montage_pixels(results, tmp_path, face):
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(results / "report.pdf"), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page*.png"))
+    listing = subprocess.run(["pdfinfo", str(results / "report.pdf")], capture_output=True, text=True,
+                             check=True).stdout
+    assert len(pages) == int(listing.split("Pages:")[1].split()[0]) >= 9
+    from PIL import Image
+
+    for page in pages:
+        assert Image.open(page).size[0] > 100
+    # the embedded montage is the engine's grid, pixel for pixel
+    subprocess.run(["pdfimages", "-png", str(results / "report.pdf"), str(tmp_path / "img")], check=True)
+    images = [np.asarray(Image.open(p).convert("RGB")) for p in sorted(tmp_path.glob("img*.png"))]
+    sweep = load_sweep(results / "face")
+    expected = default_montage(face, sweep, st.average_metric(sweep.eigvals, sweep.eigvecs, sweep.H)).grid()
+    assert any(im.shape == expected.shape and np.array_equal(im, expected) for im in images)
+    assert expected.std() > 20  # faces, not a blank grid
+    rendered = [np.asarray(Image.open(p).convert("L")) for p in pages]
+    assert max(float(p.std()) for p in rendered) > 30  # the montage page renders as images, not blank
+
+
+def test_missing_optional_sections_are_left_out(tmp_path, toy, mse):
+    run_sweep(tmp_path / "toy", toy, mse, n=4, seed=1)
+    data = build_report(tmp_path / "toy", html=tmp_path / "toy.html")
+    titles = [s.title for s in data.sections]
+    assert "Distance comparison" not in titles and "Axis families against the eigenframe" not in titles
+    assert "Distance comparison" not in (tmp_path / "toy.html").read_text()
+
+
+def test_a_corrupt_results_directory_gives_a_clear_error_and_no_file(tmp_path, toy, mse):
+    run_sweep(tmp_path / "toy", toy, mse, n=3, seed=1)
+    (tmp_path / "toy" / "eigvecs.npy").write_bytes(b"not numpy")
+    with pytest.raises(GeometryError, match="damaged"):
+        build_report(tmp_path / "toy", html=tmp_path / "r.html", pdf=tmp_path / "r.pdf")
+    assert not (tmp_path / "r.html").exists() and not (tmp_path / "r.pdf").exists()
+    done = subprocess.run([sys.executable, "-m", "reports", "build", str(tmp_path / "nothing"), "--pdf",
+                           str(tmp_path / "x.pdf")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "not a sweep directory" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "x.pdf").exists()
