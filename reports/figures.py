@@ -152,3 +152,17 @@ def distance_comparison_figure(lam_a: np.ndarray, lam_b: np.ndarray, result: Dis
                              f"intercept {intercept:.3f}", line=dict(color="black")))
     return _layout(fig, f"Spectra of the two distances: {names[1]} against {names[0]}",
                    xaxis_title=f"log10 lambda ({names[0]})", yaxis_title=f"log10 lambda ({names[1]})")
+
+
+def spectra_overlay_figure(spectra: dict[str, SpectrumSummary], normalised: bool = True) -> go.Figure:
+    """Several sweeps' spectra (mean and 5-95 % band) on one log axis, normalised by default."""
+    palette = ["31, 119, 180", "214, 39, 40", "44, 160, 44", "148, 103, 189", "255, 127, 14", "140, 86, 75"]
+    fig = go.Figure()
+    for i, (name, s) in enumerate(spectra.items()):
+        rgb = palette[i % len(palette)]
+        ranks = np.arange(1, s.mean.size + 1)
+        mean, low, high = (s.norm_mean, s.norm_lower, s.norm_upper) if normalised else (s.mean, s.lower, s.upper)
+        _band(ranks, low, high, mean, name, fig=fig, color=f"rgb({rgb})", fill=f"rgba({rgb}, 0.15)")
+    fig.update_yaxes(type="log", exponentformat="power")
+    label = "eigenvalue / top eigenvalue" if normalised else "eigenvalue"
+    return _layout(fig, "Spectra compared", xaxis_title="rank", yaxis_title=label)

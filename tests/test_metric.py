@@ -157,3 +157,15 @@ def test_a_request_too_large_for_memory_is_refused_before_allocating(mse):
         metric_tensor(G, mse, torch.zeros(n))
     with pytest.raises(ResourceError, match="GiB allowed"):
         metric_tensor(G, mse, torch.zeros(n), method="bp", memory_cap=2**30)
+
+
+def test_exact_metrics_in_concurrent_threads_are_correct(face, mse):
+    """Forward-mode AD state is process-global in PyTorch; concurrent calls must not corrupt it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    codes = face.sample(4, seed=21)
+    expected = [metric_tensor(face, mse, z).eigvals for z in codes]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda z: metric_tensor(face, mse, z).eigvals, codes))
+    for got, want in zip(results, expected, strict=True):
+        assert np.allclose(got, want, rtol=1e-6)

@@ -5,9 +5,15 @@ the Gauss-Newton term is the whole Hessian: H(z0) = 2 J^T J with J = d psi(G(z))
 J is built from batched forward-mode products (``vmap`` over ``jvp``: one column per basis
 vector) when F >= n, else from batched reverse-mode products (``vmap`` over ``vjp``: one row
 per feature), ``chunk`` at a time to bound memory.
+
+PyTorch keeps forward-mode AD levels in process-global state, so two threads running ``jvp``
+at once corrupt each other ("invalid forward AD level"); ``_TRANSFORMS`` serialises them (a
+server answering several clients stays correct; on a CPU they would share the cores anyway).
 """
 
 from __future__ import annotations
+
+import threading
 
 import torch
 from torch.func import jvp, vjp, vmap
@@ -15,6 +21,8 @@ from torch.func import jvp, vjp, vmap
 from geometry.methods.common import MethodOutput, full_output
 from geometry.progress import Progress, report
 from geometry.pullback import Pullback
+
+_TRANSFORMS = threading.Lock()
 
 
 def jacobian(pb: Pullback, chunk: int, progress: Progress | None = None) -> torch.Tensor:
@@ -39,5 +47,6 @@ def jacobian(pb: Pullback, chunk: int, progress: Progress | None = None) -> torc
 
 
 def compute(pb: Pullback, *, chunk: int, progress: Progress | None = None, **_) -> MethodOutput:
-    J = jacobian(pb, chunk, progress).to(torch.float64)
+    with _TRANSFORMS:
+        J = jacobian(pb, chunk, progress).to(torch.float64)
     return full_output(2 * J.T @ J)
