@@ -22,6 +22,7 @@ lint: $(STAMP)
 bench: $(STAMP) weights
 	$(PY) -m bench.metric_methods
 	$(PY) -m bench.sweep
+	$(PY) -m bench.app_latency
 
 # A sample report from dcgan-face64: LPIPS sweep, MSE sweep at the same positions, SeFa axes.
 SAMPLE := results/sample
