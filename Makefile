@@ -23,6 +23,7 @@ bench: $(STAMP) weights
 	$(PY) -m bench.metric_methods
 	$(PY) -m bench.sweep
 	$(PY) -m bench.app_latency
+	$(PY) -m bench.applications
 
 # A sample report from dcgan-face64: LPIPS sweep, MSE sweep at the same positions, SeFa axes.
 SAMPLE := results/sample

@@ -6,6 +6,7 @@
     python -m geometry compare DIR_LPIPS DIR_MSE
     python -m geometry traverse --ranks 0 1 2 5 10 --steps -3 -1.5 0 1.5 3 --out montage.png
     python -m geometry axes --family sefa|pca|file --out DIR
+    python -m geometry invert|search --sweep DIR --out OUT;  python -m geometry interpolate --out OUT
     python -m geometry samples --generator dcgan-face64 --n 16 --out grid.png
     python -m geometry generators
     python -m geometry fetch-weights
@@ -227,6 +228,111 @@ def _axes(args: argparse.Namespace) -> None:
           f"(random {k}-subspaces: {result.grassmann_random[0]:.3f} +- {result.grassmann_random[1]:.3f})")
 
 
+def _application_setup(args: argparse.Namespace):
+    """Generator, distance, target (a generated image of --target-seed, or --target-image
+    resized), and the average metric of --sweep (for the eigen bases)."""
+    from geometry import statistics as st
+    from geometry.inversion import load_target
+    from geometry.sweep import load_sweep
+
+    G = load_generator(args.generator, space=args.space, **dict(args.option))
+    D = load_distance(args.distance)
+    if args.target_image:
+        target, true_z = load_target(args.target_image, G), None
+    else:
+        true_z = G.sample(1, seed=args.target_seed)
+        with torch.no_grad():
+            target = G(true_z)
+    avg = None
+    if args.sweep:
+        sweep = load_sweep(args.sweep)
+        if sweep.latent_dim != G.latent_dim:
+            raise GeometryError(f"the sweep in {args.sweep} has latent dimension {sweep.latent_dim}, "
+                                f"not {G.latent_dim}")
+        avg = st.average_metric(sweep.eigvals, sweep.eigvecs, sweep.H)
+    return G, D, target, true_z, avg
+
+
+def _bases(args, avg, n):
+    from geometry.inversion import Coordinates
+
+    if avg is None and any(b != "plain" for b in args.bases):
+        raise GeometryError("the eigen bases need --sweep DIR (a sweep of this generator) for the average metric")
+    return [Coordinates.build(b, n, avg and avg.eigvals, avg and avg.eigvecs,
+                              k=args.k if b != "plain" else None) for b in args.bases]
+
+
+def _invert(args: argparse.Namespace) -> None:
+    from geometry.inversion import invert, save_runs, table5
+
+    G, D, target, true_z, avg = _application_setup(args)
+    starts = G.sample(args.starts, seed=args.seed).double().cpu().numpy()
+    runs = []
+    for coordinates in _bases(args, avg, G.latent_dim):
+        with tqdm_progress(f"invert ({coordinates.basis})") as progress:
+            runs.append(invert(G, D, target, starts, coordinates, steps=args.steps, lr=args.lr, progress=progress))
+    rows = table5(runs)
+    arrays = {"target": target.cpu().double().numpy()[0]}
+    for run in runs:
+        arrays |= {f"{run.basis}_distances": run.distances, f"{run.basis}_final_images": run.final_images}
+    settings = {"generator": G.name, "space": G.space, "distance": D.name, "starts": args.starts, "seed": args.seed,
+                "steps": args.steps, "lr": args.lr, "k": args.k,
+                "target_seed": None if true_z is None else args.target_seed}
+    save_runs(args.out, "inversion", settings, arrays, {"table5": rows})
+    print(f"Inversion of {'a generated' if true_z is not None else 'an uploaded'} target with {D.name}, "
+          f"{args.starts} starts, {args.steps} Adam steps (paper Table 5 format: best distance, mean +- SEM)")
+    for basis, mean, sem in rows:
+        print(f"  {basis:14} {mean:.5f} +- {sem:.5f}")
+
+
+def _search(args: argparse.Namespace) -> None:
+    from geometry.inversion import save_runs, search
+
+    G, D, target, true_z, avg = _application_setup(args)
+    start = G.sample(1, seed=args.seed)[0].double().cpu().numpy()
+    arrays, summary = {}, {}
+    for coordinates in _bases(args, avg, G.latent_dim):
+        with tqdm_progress(f"CMA-ES ({coordinates.basis})") as progress:
+            run = search(G, D, target, start, coordinates, budget=args.budget, sigma0=args.sigma, seed=args.seed,
+                         progress=progress)
+        label = run.basis + (f"-top{coordinates.B.shape[1]}" if coordinates.B.shape[1] < G.latent_dim else "")
+        arrays |= {f"{label}_evaluations": run.evaluations, f"{label}_best": run.best_distance}
+        summary[label] = float(run.best_distance[-1])
+    settings = {"generator": G.name, "space": G.space, "distance": D.name, "budget": args.budget, "sigma0": args.sigma,
+                "seed": args.seed, "k": args.k}
+    save_runs(args.out, "search", settings, arrays, {"final_best": summary})
+    print(f"CMA-ES with {D.name}, {args.budget} evaluations: best distance found")
+    for label, value in summary.items():
+        print(f"  {label:20} {value:.5f}")
+
+
+def _interpolate(args: argparse.Namespace) -> None:
+    from geometry.inversion import save_runs
+    from geometry.paths import interpolation_experiment, line, shorten
+    from geometry.traversal import render
+
+    G = load_generator(args.generator, space=args.space, **dict(args.option))
+    D = load_distance(args.distance)
+    options = {"steps": args.steps, "segments": args.segments}
+    with tqdm_progress("interpolation") as progress:
+        experiment = interpolation_experiment(G, D, pairs=args.pairs, shift=args.shift, seed=args.seed,
+                                              progress=progress, **options)
+    z0, z1 = G.sample(2, seed=args.seed + 2).double().cpu().numpy()
+    example = shorten(G, D, z0, z1, **options)
+    frames = np.linspace(0, len(example.points) - 1, 8).round().astype(int)
+    arrays = {"line_lengths": experiment.line_lengths, "curve_lengths": experiment.curve_lengths,
+              "improvements": experiment.improvements,
+              "line_images": render(G, line(z0, z1, len(example.points) - 1)[frames]),
+              "curve_images": render(G, example.points[frames])}
+    settings = {"generator": G.name, "space": G.space, "distance": D.name, "pairs": args.pairs, "shift": args.shift,
+                "seed": args.seed, **options}
+    save_runs(args.out, "interpolation", settings, arrays, {"mean": experiment.mean, "std": experiment.std,
+                                                             "example_improvement": example.improvement})
+    print(f"Relative length improvement (L_line - L_curve) / L_line over {args.pairs} pairs: "
+          f"{experiment.mean:.3f} +- {experiment.std:.3f} (min {experiment.improvements.min():.3f}, "
+          f"max {experiment.improvements.max():.3f})")
+
+
 def _generators(_: argparse.Namespace) -> None:
     header = f"{'generator':18}{'space':7}{'dim':>5}{'res':>5}  {'latent distribution':38}{'weights':14}{'licence':11}"
     print(header + "source")
@@ -310,6 +416,38 @@ def build_parser() -> argparse.ArgumentParser:
     axes.add_argument("--label", action="append", default=[], metavar="INDEX=TEXT", help="label an axis")
     axes.add_argument("--out", required=True, help="directory for axes, comparison and montage")
     axes.set_defaults(run=_axes)
+
+    for name, helptext, run in (("invert", "Adam inversion, plain vs eigenbasis of the average metric", _invert),
+                                ("search", "CMA-ES search, plain vs metric-shaped", _search)):
+        sub = commands.add_parser(name, help=helptext)
+        _add_generator_arguments(sub)
+        sub.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES)
+        sub.add_argument("--target-seed", type=int, default=1000, help="target = G(code of this seed)")
+        sub.add_argument("--target-image", default=None, help="target image file, resized to the generator")
+        sub.add_argument("--sweep", default=None, help="sweep directory whose average metric gives the eigenbasis")
+        sub.add_argument("--bases", nargs="+", default=["plain", "eigen", "eigen-scaled"],
+                         choices=["plain", "eigen", "eigen-scaled"])
+        sub.add_argument("--k", type=int, default=None, help="restrict eigen bases to the top-k directions")
+        sub.add_argument("--seed", type=int, default=0, help="seed of the starting codes")
+        sub.add_argument("--out", required=True, help="result directory (the report builder reads it)")
+        sub.set_defaults(run=run)
+        if name == "invert":
+            sub.add_argument("--starts", type=int, default=4, help="random starting codes")
+            sub.add_argument("--steps", type=int, default=200, help="Adam iterations")
+            sub.add_argument("--lr", type=float, default=0.05, help="Adam learning rate")
+        else:
+            sub.add_argument("--budget", type=int, default=2000, help="function evaluations")
+            sub.add_argument("--sigma", type=float, default=0.5, help="initial CMA-ES step size")
+    interpolate = commands.add_parser("interpolate", help="shorter B-spline curves than straight lines")
+    _add_generator_arguments(interpolate)
+    interpolate.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES)
+    interpolate.add_argument("--pairs", type=int, default=20, help="Monte Carlo pairs")
+    interpolate.add_argument("--shift", type=float, default=2.0, help="start moved this far along the top eigenvector")
+    interpolate.add_argument("--steps", type=int, default=100, help="Adam steps per curve")
+    interpolate.add_argument("--segments", type=int, default=32, help="segments while optimising")
+    interpolate.add_argument("--seed", type=int, default=0)
+    interpolate.add_argument("--out", required=True, help="result directory (the report builder reads it)")
+    interpolate.set_defaults(run=_interpolate)
 
     samples = commands.add_parser("samples", help="a grid of sampled images as PNG")
     _add_generator_arguments(samples)

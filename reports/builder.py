@@ -124,6 +124,7 @@ def collect(directory: str | Path, progress: Progress | None = None) -> ReportDa
     comparison = _comparison_section(Path(directory), sweep)
     if comparison is not None:
         sections.append(comparison)
+    sections += _application_sections(Path(directory))
     sections.append(Section("methods", "Methods and formulas", text=METHODS_TEXT))
     provenance = [("generator", f"{s['generator']} ({s['space']} space, n = {sweep.latent_dim})"),
                   ("distance", s["distance"]), ("method", s["method"] + (f", k = {s['k']}" if s["k"] else "")),
@@ -236,6 +237,65 @@ def _comparison_section(directory: Path, sweep: Sweep) -> Section | None:
                            "header": ["pair", "H corr", "spectra corr log", "C^H log", "C^H lin", "slope",
                                       "intercept"], "rows": rows})
     return section
+
+
+def _image_rows(rows: dict[str, np.ndarray]) -> bytes:
+    """A labelled grid with one row of images (S, C, H, W) per label."""
+    from geometry.traversal import Montage
+
+    images = np.stack(list(rows.values()))
+    grid = Montage(images, np.zeros(images.shape[:2] + (0,)), list(rows), [str(i) for i in range(images.shape[1])])
+    return _png(grid.grid())
+
+
+def _application_sections(directory: Path) -> list[Section]:
+    """Inversion, search and interpolation results found under ``applications/``."""
+    from geometry.inversion import load_runs
+
+    sections = []
+    for path in sorted((directory / "applications").glob("*")):
+        if (path / "inversion.json").exists():
+            meta, arrays = load_runs(path, "inversion")
+            bases = [key.removesuffix("_distances") for key in arrays if key.endswith("_distances")]
+            st_ = meta["settings"]
+            section = Section("inversion", "Inversion: plain against eigenbasis Adam",
+                              [Figure(figures.inversion_figure({b: arrays[f"{b}_distances"] for b in bases}),
+                                      f"{st_['starts']} random starts, {st_['steps']} Adam steps, lr {st_['lr']}, "
+                                      f"distance {st_['distance']}.")])
+            section.tables.append({"caption": "Best distance over starts (paper Table 5 format)",
+                                   "header": ["basis", "mean", "SEM"],
+                                   "rows": [[b, f"{m:.5f}", f"{e:.5f}"] for b, m, e in meta["summary"]["table5"]]})
+            rows = {"target": np.repeat(arrays["target"][None], arrays[f"{bases[0]}_final_images"].shape[0], 0)}
+            rows |= {b: arrays[f"{b}_final_images"] for b in bases}
+            section.images.append({"caption": "Target and the final image of each start, per basis",
+                                   "png": _image_rows(rows)})
+            sections.append(section)
+        if (path / "search.json").exists():
+            meta, arrays = load_runs(path, "search")
+            labels = [key.removesuffix("_best") for key in arrays if key.endswith("_best")]
+            section = Section("search", "Gradient-free search: CMA-ES",
+                              [Figure(figures.search_figure({k: (arrays[f"{k}_evaluations"], arrays[f"{k}_best"])
+                                                             for k in labels}),
+                                      f"Budget {meta['settings']['budget']} evaluations, sigma0 "
+                                      f"{meta['settings']['sigma0']}.")])
+            section.tables.append({"caption": "Best distance found", "header": ["search", "best distance"],
+                                   "rows": [[k, f"{v:.5f}"] for k, v in meta["summary"]["final_best"].items()]})
+            sections.append(section)
+        if (path / "interpolation.json").exists():
+            meta, arrays = load_runs(path, "interpolation")
+            summary = meta["summary"]
+            section = Section("interpolation", "Interpolation: shorter curves than straight lines",
+                              [Figure(figures.improvement_figure(arrays["improvements"]),
+                                      f"{meta['settings']['pairs']} pairs, start moved {meta['settings']['shift']} "
+                                      f"along the top eigenvector.")],
+                              text=(f"Mean relative improvement {summary['mean']:.3f} ± {summary['std']:.3f} "
+                                    f"(Riemannian lengths under the pull-back metric, Michelis et al. 2021)."))
+            section.images.append({"caption": f"Straight line (top) and optimised curve (bottom) between two codes; "
+                                              f"the curve is {summary['example_improvement']:.1%} shorter",
+                                   "png": _image_rows({"line": arrays["line_images"],
+                                                       "curve": arrays["curve_images"]})})
+            sections.append(section)
+    return sections
 
 
 METHODS_TEXT = " ".join("""

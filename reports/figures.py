@@ -33,10 +33,13 @@ def _layout(fig: go.Figure, title: str, height: int = HEIGHT, **axes) -> go.Figu
     return fig
 
 
-def _band(x, low, high, mean, name: str, row=None, col=None, fig=None, color=LINE, fill=BAND) -> None:
+def _band(x, low, high, mean, name: str, row=None, col=None, fig=None, color=LINE, fill=BAND,
+          band: str | None = "5-95 %") -> None:
+    """A mean line with a shaded band from ``low`` to ``high`` labelled ``band`` (None: no band)."""
     kwargs = {"row": row, "col": col} if row else {}
-    fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([high, low[::-1]]), fill="toself",
-                             fillcolor=fill, line=dict(width=0), name=f"{name} 5-95 %", hoverinfo="skip"), **kwargs)
+    if band is not None:
+        fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([high, low[::-1]]), fill="toself",
+                                 fillcolor=fill, line=dict(width=0), name=f"{name} {band}", hoverinfo="skip"), **kwargs)
     fig.add_trace(go.Scatter(x=x, y=mean, line=dict(color=color, width=2), name=f"{name} mean"), **kwargs)
 
 
@@ -166,3 +169,36 @@ def spectra_overlay_figure(spectra: dict[str, SpectrumSummary], normalised: bool
     fig.update_yaxes(type="log", exponentformat="power")
     label = "eigenvalue / top eigenvalue" if normalised else "eigenvalue"
     return _layout(fig, "Spectra compared", xaxis_title="rank", yaxis_title=label)
+
+
+def _curves_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]], title: str,
+                   x_title: str, band: str | None) -> go.Figure:
+    """One line per label, x against the mean with a band: {label: (x, mean, low, high)}."""
+    palette = ["31, 119, 180", "214, 39, 40", "44, 160, 44", "148, 103, 189", "255, 127, 14"]
+    fig = go.Figure()
+    for i, (label, (x, mean, low, high)) in enumerate(curves.items()):
+        rgb = palette[i % len(palette)]
+        _band(x, low, high, mean, label, fig=fig, color=f"rgb({rgb})", fill=f"rgba({rgb}, 0.15)", band=band)
+    fig.update_yaxes(type="log", exponentformat="power")
+    return _layout(fig, title, xaxis_title=x_title, yaxis_title="distance to the target")
+
+
+def inversion_figure(distances: dict[str, np.ndarray]) -> go.Figure:
+    """Adam runs {basis: (starts, steps + 1)}: mean distance over starts with the min-max band."""
+    return _curves_figure({b: (np.arange(d.shape[1]), d.mean(0), d.min(0), d.max(0)) for b, d in distances.items()},
+                          "Inversion: distance against Adam iteration (band: best to worst start)", "iteration",
+                          "min-max")
+
+
+def search_figure(runs: dict[str, tuple[np.ndarray, np.ndarray]]) -> go.Figure:
+    """CMA-ES runs {label: (evaluations, best-so-far)}."""
+    return _curves_figure({k: (e, b, b, b) for k, (e, b) in runs.items()},
+                          "Gradient-free search: best distance against evaluations", "function evaluations", None)
+
+
+def improvement_figure(improvements: np.ndarray) -> go.Figure:
+    fig = go.Figure(go.Histogram(x=improvements, nbinsx=20, marker_color=LINE))
+    fig.add_vline(x=float(np.mean(improvements)), line=dict(color="black", dash="dash"),
+                  annotation_text=f"mean {np.mean(improvements):.3f}")
+    return _layout(fig, "Relative length improvement of the optimised curve over the straight line",
+                   xaxis_title="(L_line - L_curve) / L_line", yaxis_title="pairs")

@@ -68,3 +68,29 @@ def test_axes_command_saves_axes_comparison_and_montage(tmp_path):
     assert "Grassmann distance to the top-4 eigenspace" in done.stdout
     bad = run_cli("axes", "--family", "file", "--file", str(tmp_path / "nothing.npy"), "--out", str(tmp_path / "x"))
     assert bad.returncode == 2 and "does not exist" in bad.stderr
+
+
+def test_application_commands_write_results_the_report_renders(tmp_path):
+    sweep = tmp_path / "toy"
+    common = ["--generator", "linear-toy", "--distance", "mse"]
+    assert run_cli("sweep", *common, "--n", "4", "--out", str(sweep)).returncode == 0
+    apps = sweep / "applications"
+    invert = run_cli("invert", *common, "--sweep", str(sweep), "--steps", "20", "--starts", "2",
+                     "--out", str(apps / "i"))
+    assert invert.returncode == 0, invert.stderr
+    assert "Table 5" in invert.stdout and "eigen-scaled" in invert.stdout
+    search = run_cli("search", *common, "--sweep", str(sweep), "--budget", "60", "--bases", "plain", "eigen",
+                     "--k", "4", "--out", str(apps / "s"))
+    assert search.returncode == 0, search.stderr
+    assert "eigen-top4" in search.stdout
+    interpolate = run_cli("interpolate", *common, "--pairs", "2", "--steps", "10", "--segments", "8",
+                          "--out", str(apps / "p"))
+    assert interpolate.returncode == 0, interpolate.stderr
+    no_sweep = run_cli("invert", *common, "--out", str(tmp_path / "x"))
+    assert no_sweep.returncode == 2 and "need --sweep" in no_sweep.stderr
+    from reports.builder import collect
+
+    titles = [s.title for s in collect(sweep).sections]
+    for title in ("Inversion: plain against eigenbasis Adam", "Gradient-free search: CMA-ES",
+                  "Interpolation: shorter curves than straight lines"):
+        assert title in titles

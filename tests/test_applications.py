@@ -1,0 +1,111 @@
+"""Inversion, CMA-ES search, curve lengths and shorter curves."""
+
+import numpy as np
+import pytest
+import torch
+
+from geometry import GeometryError, metric_tensor
+from geometry.inversion import Coordinates, check_target, invert, load_target, search, table5
+from geometry.paths import curve_length, interpolation_experiment, line, shorten
+
+
+@pytest.fixture(scope="module")
+def ill_conditioned(mse):
+    from geometry import load_generator
+
+    G = load_generator("linear-toy", condition=1000.0)
+    m = metric_tensor(G, mse, G.sample(1, seed=0)[0])
+    return G, m
+
+
+def steps_to_reach(distances, level):
+    below = np.nonzero(distances <= level)[0]
+    return int(below[0]) if below.size else np.inf
+
+
+def test_preconditioned_adam_reaches_the_optimum_sooner_on_an_ill_conditioned_quadratic(ill_conditioned, mse):
+    G, m = ill_conditioned
+    true_z = G.sample(1, seed=1)
+    target = G(true_z)
+    start = G.sample(1, seed=2).double().numpy()
+    runs = {basis: invert(G, mse, target, start, Coordinates.build(basis, 8, m.eigvals, m.eigvecs), steps=600, lr=0.05)
+            for basis in ("plain", "eigen")}
+    level = 1e-6 * runs["plain"].distances[0, 0]
+    plain, eigen = (steps_to_reach(runs[b].distances[0], level) for b in ("plain", "eigen"))
+    assert eigen < plain, (eigen, plain)  # measured: eigen reaches it in ~50 steps, plain not in 600
+    assert runs["eigen"].best[0] < level
+
+
+def test_straight_line_length_is_the_closed_form(toy, mse):
+    A = toy.module.A.double().numpy()
+    P = A.shape[0]
+    z0, z1 = toy.sample(2, seed=3).double().numpy()
+    length = curve_length(toy, mse, line(z0, z1, 16))
+    assert length.length == pytest.approx(np.sqrt(2 / P) * np.linalg.norm(A @ (z1 - z0)), rel=1e-4)
+    assert length.converged
+
+
+def test_a_spline_cannot_beat_the_straight_line_in_a_flat_metric(toy, mse):
+    z0, z1 = toy.sample(2, seed=4).double().numpy()
+    result = shorten(toy, mse, z0, z1, steps=60, segments=16)
+    assert abs(result.improvement) < 1e-3
+    assert result.curve_length.length >= result.line_length.length * (1 - 1e-3)
+
+
+def test_face_inversion_lowers_the_distance_and_recovers_the_target(face, lpips_alex):
+    target = face(face.sample(1, seed=50)).detach()
+    starts = face.sample(3, seed=51).double().numpy()
+    run = invert(face, lpips_alex, target, starts, Coordinates.build("plain", 100), steps=80, lr=0.05)
+    mean = run.distances.mean(0)
+    assert (np.diff(mean[::10]) < 0).all()  # decreasing on average, checked every 10 iterations
+    assert run.best.min() < 0.3 * run.distances[:, 0].mean()
+    assert run.final_images.shape == (3, 3, 64, 64)
+    rows = table5([run])
+    assert rows[0][0] == "plain" and rows[0][1] == pytest.approx(run.best.mean()) and rows[0][2] > 0
+
+
+def test_face_curve_is_not_longer_and_keeps_its_ends(face, mse):
+    z0, z1 = face.sample(2, seed=60).double().numpy()
+    result = shorten(face, mse, z0, z1, steps=40, segments=16, measure_segments=64)
+    assert result.curve_length.length <= result.line_length.length
+    assert np.allclose(result.points[0], z0, atol=1e-6) and np.allclose(result.points[-1], z1, atol=1e-6)
+    assert np.allclose(result.control[0], z0) and np.allclose(result.control[-1], z1)
+
+
+def test_cma_search_improves_on_its_start_and_respects_the_top_k_space(face, mse):
+    m = metric_tensor(face, mse, face.sample(1, seed=70)[0])
+    target = face(face.sample(1, seed=71)).detach()
+    start = face.sample(1, seed=72)[0].double().numpy()
+    coordinates = Coordinates.build("eigen-scaled", 100, m.eigvals, m.eigvecs, k=10)
+    run = search(face, mse, target, start, coordinates, budget=200)
+    assert run.best_distance[-1] < run.best_distance[0] and (np.diff(run.best_distance) <= 0).all()
+    moved = run.best_z - start
+    assert np.allclose(m.eigvecs[:, 10:].T @ moved, 0, atol=1e-8)  # only top-10 eigen-directions
+
+
+def test_interpolation_experiment_reports_improvements(toy, mse):
+    result = interpolation_experiment(toy, mse, pairs=2, shift=1.0, steps=20, segments=8)
+    assert result.improvements.shape == (2,) and np.allclose(result.improvements, 0, atol=1e-3)
+
+
+def test_bad_inputs_are_named(face, mse, tmp_path):
+    with pytest.raises(GeometryError, match=r"target has shape \(1, 3, 32, 32\).*\(1, 3, 64, 64\)"):
+        check_target(face, torch.zeros(1, 3, 32, 32))
+    with pytest.raises(GeometryError, match="must be an image array"):
+        check_target(face, "face.png")
+    with pytest.raises(GeometryError, match=r"lie in \[0, 1\]"):
+        check_target(face, torch.full((1, 3, 64, 64), 2.0))
+    with pytest.raises(GeometryError, match="at least 1"):
+        invert(face, mse, torch.zeros(1, 3, 64, 64), np.zeros((1, 100)), Coordinates.build("plain", 100), steps=0)
+    with pytest.raises(GeometryError, match=r"k must lie in 1..100"):
+        Coordinates.build("eigen", 100, np.ones(100), np.eye(100), k=101)
+    with pytest.raises(GeometryError, match="needs the metric"):
+        Coordinates.build("eigen", 100)
+    (tmp_path / "x.png").write_bytes(b"not an image")
+    with pytest.raises(GeometryError, match="cannot read the target image"):
+        load_target(str(tmp_path / "x.png"), face)
+    from PIL import Image
+
+    Image.new("RGB", (100, 80), "red").save(tmp_path / "red.png")
+    target = load_target(str(tmp_path / "red.png"), face)
+    assert target.shape == (1, 3, 64, 64) and target[0, 0].min() > 0.99 and target[0, 1].max() < 0.01
