@@ -50,6 +50,16 @@ def _add_generator_arguments(parser: argparse.ArgumentParser) -> None:
                         help="generator option, repeatable (e.g. eye_class=blue, truncation=0.5)")
 
 
+def _add_metric_arguments(parser: argparse.ArgumentParser, seed_help: str) -> None:
+    """Generator, distance, method, k, seed and device: what every metric computation needs."""
+    _add_generator_arguments(parser)
+    parser.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES, help="image distance")
+    parser.add_argument("--method", default="exact", choices=list(METHODS), help="how to compute the metric")
+    parser.add_argument("--k", type=int, default=None, help="eigenpairs for lanczos-* (default min(20, n-1))")
+    parser.add_argument("--seed", type=int, default=0, help=seed_help)
+    parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
+
+
 def _metric(args: argparse.Namespace) -> None:
     G = load_generator(args.generator, space=args.space, device=args.device, **dict(args.option))
     D = load_distance(args.distance, device=args.device)
@@ -357,25 +367,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     metric = commands.add_parser("metric", help="metric tensor at one sampled latent code")
-    _add_generator_arguments(metric)
-    metric.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES, help="image distance")
-    metric.add_argument("--method", default="exact", choices=list(METHODS), help="how to compute the metric")
-    metric.add_argument("--k", type=int, default=None, help="eigenpairs for lanczos-* (default min(20, n-1))")
-    metric.add_argument("--seed", type=int, default=0, help="seed of the sampled latent code")
+    _add_metric_arguments(metric, "seed of the sampled latent code")
     metric.add_argument("--chunk", type=int, default=None, help="tangents per batch for exact (default: by memory)")
     metric.add_argument("--eps", type=float, default=1e-6, help="finite-difference step of lanczos-forward")
-    metric.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
     metric.add_argument("--out", default=None, help="directory to save metric.npz and provenance.json")
     metric.set_defaults(run=_metric)
 
     sweep = commands.add_parser("sweep", help="metrics at N sampled positions (resumable)")
-    _add_generator_arguments(sweep)
-    sweep.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES, help="image distance")
-    sweep.add_argument("--method", default="exact", choices=list(METHODS), help="how to compute each metric")
-    sweep.add_argument("--k", type=int, default=None, help="eigenpairs for lanczos-*")
+    _add_metric_arguments(sweep, "seed of the sampled positions")
     sweep.add_argument("--n", type=int, default=100, help="number of positions")
-    sweep.add_argument("--seed", type=int, default=0, help="seed of the sampled positions")
-    sweep.add_argument("--device", default="cpu", help="torch device")
     sweep.add_argument("--out", required=True, help="sweep directory (rerun the same command to resume)")
     sweep.set_defaults(run=_sweep)
 

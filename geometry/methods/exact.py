@@ -14,6 +14,7 @@ server answering several clients stays correct; on a CPU they would share the co
 from __future__ import annotations
 
 import threading
+import warnings
 
 import torch
 from torch.func import jvp, vjp, vmap
@@ -47,6 +48,8 @@ def jacobian(pb: Pullback, chunk: int, progress: Progress | None = None) -> torc
 
 
 def compute(pb: Pullback, *, chunk: int, progress: Progress | None = None, **_) -> MethodOutput:
-    with _TRANSFORMS:
+    with _TRANSFORMS, warnings.catch_warnings():
+        # torch's own forward-AD decompositions call the deprecated torch.jit.script on first use
+        warnings.filterwarnings("ignore", message=".*torch.jit.script.*is deprecated", category=FutureWarning)
         J = jacobian(pb, chunk, progress).to(torch.float64)
     return full_output(2 * J.T @ J)
