@@ -1,6 +1,6 @@
 """What the geometry buys in optimisation, on dcgan-face64 targets with known codes.
 
-    python -m bench.applications [--targets 4] [--pairs 20]
+    python -m bench.applications [--targets 4] [--pairs 20] [--parts inversion search curves]
 
 1. Adam inversion (lpips-alex), plain vs eigenbasis vs scaled eigenbasis of the average metric
    of a 30-position sweep: iterations and seconds until the mean distance over targets and
@@ -37,18 +37,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", type=int, default=4)
     parser.add_argument("--pairs", type=int, default=20)
+    parser.add_argument("--parts", nargs="+", default=["inversion", "search", "curves"],
+                        choices=["inversion", "search", "curves"])
     args = parser.parse_args()
     G = load_generator("dcgan-face64")
     lpips, mse = load_distance("lpips-alex"), load_distance("mse")
+    if "curves" in args.parts:
+        print(f"Curve shortening, mse, {args.pairs} pairs")
+        begin = time.perf_counter()
+        result = interpolation_experiment(G, mse, pairs=args.pairs, shift=2.0, seed=0, steps=80)
+        print(f"  relative improvement (L_line - L_curve) / L_line: mean {result.mean:.3f}, std {result.std:.3f}, "
+              f"min {result.improvements.min():.3f}, max {result.improvements.max():.3f} "
+              f"({(time.perf_counter() - begin) / args.pairs:.1f} s per pair)\n")
+    if not {"inversion", "search"} & set(args.parts):
+        return
     with tempfile.TemporaryDirectory() as tmp:
         sweep = run_sweep(tmp, G, lpips, n=30, seed=0)
         avg = st.average_metric(sweep.eigvals, sweep.eigvecs, sweep.H)
     with torch.no_grad():
         targets = G(G.sample(args.targets, seed=900))
     starts = G.sample(3, seed=901).double().numpy()
+    if "inversion" in args.parts:
+        invert_part(G, lpips, avg, targets, starts)
+    if "search" in args.parts:
+        search_part(G, mse, avg, targets, starts)
 
+
+def invert_part(G, lpips, avg, targets, starts) -> None:
     print("Adam inversion, lpips-alex, 200 iterations, lr 0.05 "
-          f"({args.targets} targets x 3 starts; level = plain's mean distance at iteration 100)")
+          f"({len(targets)} targets x 3 starts; level = plain's mean distance at iteration 100)")
     curves, seconds = {}, {}
     for basis in ("plain", "eigen", "eigen-scaled"):
         coordinates = Coordinates.build(basis, 100, avg.eigvals, avg.eigvecs)
@@ -62,6 +79,8 @@ def main() -> None:
         print(f"  {basis:14} iterations {it:6.0f}  seconds {it * seconds[basis]:6.1f}  "
               f"ratio plain/this {first_below(curves['plain'], level) / it:5.2f}  final {curve[-1]:.4f}")
 
+
+def search_part(G, mse, avg, targets, starts) -> None:
     print("\nCMA-ES, mse, 2000 evaluations (level = plain's best after 1000 evaluations)")
     runs = {}
     for label, basis, k in (("plain", "plain", None), ("eigen-scaled", "eigen-scaled", None),
@@ -74,11 +93,6 @@ def main() -> None:
     for label, curve in runs.items():
         evals = first_below(curve, level) * 50
         print(f"  {label:20} evaluations {evals:6.0f}  ratio plain/this {1000 / evals:5.2f}  final {curve[-1]:.4f}")
-
-    print(f"\nCurve shortening, mse, {args.pairs} pairs")
-    result = interpolation_experiment(G, mse, pairs=args.pairs, shift=2.0, seed=0, steps=80)
-    print(f"  relative improvement (L_line - L_curve) / L_line: mean {result.mean:.3f}, std {result.std:.3f}, "
-          f"min {result.improvements.min():.3f}, max {result.improvements.max():.3f}")
 
 
 if __name__ == "__main__":

@@ -166,7 +166,11 @@ class SearchRun:
 def search(G: Generator, D: Distance, target, start: np.ndarray, coordinates: Coordinates, budget: int = 2000,
            sigma0: float = 0.5, seed: int = 0, batch: int = 64, progress: Progress | None = None) -> SearchRun:
     """CMA-ES over y with z = start + B y (y starts at 0), until ``budget`` evaluations."""
-    import cma
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Could not import matplotlib")  # plotting is not used
+        import cma
 
     if budget < 1:
         raise GeometryError(f"the evaluation budget must be at least 1; got {budget}")
