@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-import torch
 
 from geometry import GeometryError, metric_tensor
 from geometry.traversal import apply_to_references, axis_codes, distance_curves, eigen_traversal
@@ -89,4 +88,3 @@ def test_references_and_bad_requests(face, face_metric, tmp_path):
         axis_codes(face_metric.z, face_metric.eigvecs[:, :1], np.array([1.0]), mode="helical")
     with pytest.raises(GeometryError, match="parallel to the reference"):
         axis_codes(face_metric.z, face_metric.z[:, None], np.array([1.0]), mode="spherical")
-    assert torch.is_tensor(face.sample(1))
