@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine (README.md):
-#   make demo   create .venv, install everything, fetch weights, launch the app on 127.0.0.1
+#   make demo   create .venv, install everything (Debian packages too), fetch weights, launch the app on 127.0.0.1
 #   make test   the same set-up, then lint and the whole test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -10,7 +10,7 @@ WEIGHT_PACKAGES := gan-face-generate==1.1.1 omniart-eye-generator==0.1
 
 .PHONY: demo test lint bench report weights system clean
 
-demo: $(STAMP) weights
+demo: $(STAMP) system weights
 	GRADIO_ANALYTICS_ENABLED=False $(PY) app.py
 
 test: $(STAMP) system weights lint

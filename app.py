@@ -293,14 +293,14 @@ def compare_spectra(selected: list[str]):
         raise GeometryError("select at least one sweep (run one with 'Run sweep')")
     sweeps = {Path(p).name: load_sweep(p) for p in selected}
     spectra = {name: st.spectrum_summary(np.asarray(s.eigvals[:, : s.n_computed])) for name, s in sweeps.items()}
-    table = []
+    table, consistencies = [], []
     for name, s in sweeps.items():
         t = st.anisotropy_table(np.asarray(s.eigvals[:, : s.n_computed]))
         C = st.consistency(s.eigvals, s.eigvecs, s.H)
+        consistencies.append(C)
         table.append([name, s.n_positions] + [f"{m:.1f} ± {d:.1f}" for m, d in zip(t.mean, t.std, strict=True)]
                      + [f"{C.log_mean:.3f} ± {C.log_std:.3f}", f"{C.lin_mean:.3f} ± {C.lin_std:.3f}"])
-    first = next(iter(sweeps.values()))
-    C = st.consistency(first.eigvals, first.eigvecs, first.H)
+    first, C = next(iter(sweeps.values())), consistencies[0]  # the figures show the first sweep
     iso = st.isotropy_illusion(first.eigvals, first.eigvecs)
     return (figures.spectra_overlay_figure(spectra), table, figures.consistency_heatmap(C),
             figures.consistency_histograms(C), figures.isotropy_figure(iso))
