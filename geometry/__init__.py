@@ -6,14 +6,19 @@
     m = metric_tensor(G, D, G.sample(1, seed=0)[0], method="exact")
 """
 
-from geometry.distances import load_distance
+from geometry.distances import DISTANCE_NAMES, load_distance
 from geometry.errors import GeometryError, ResourceError, WeightsUnavailableError
 from geometry.generators import Generator, from_module
+from geometry.methods import ITERATIVE, METHODS
 from geometry.metric import MetricResult, metric_tensor
-from geometry.registry import load_generator
+from geometry.registry import REGISTRY, load_generator
 from geometry.version import __version__
 
 __all__ = [
+    "DISTANCE_NAMES",
+    "ITERATIVE",
+    "METHODS",
+    "REGISTRY",
     "GeometryError",
     "Generator",
     "MetricResult",

@@ -23,7 +23,7 @@ import scipy.linalg
 import torch
 
 from geometry.errors import GeometryError
-from geometry.generators import Generator
+from geometry.generators import Generator, captured
 from geometry.storage import load_arrays, load_json, save_arrays, save_json
 
 MAX_UPLOAD_BYTES = 20 * 2**20
@@ -99,23 +99,14 @@ def pca_axes(G: Generator, k: int = 10, n_samples: int = 2000, layer: str | None
     Z (M, n); top-k principal directions V of Y; coordinates X = (Y - mean) V (M, k); least
     squares Z - mean(Z) ~= X B (k, n); axis i = B[i] / |B[i]|."""
     layer = layer or G.pca_layer
-    modules = dict(G.named_modules())
-    if layer not in modules:
-        names = [name for name in modules if name][:12]
-        raise GeometryError(f"no layer '{layer}' in {G.name}; give one of: {', '.join(names)}, ...")
     _check_k(k, G.latent_dim)
     if n_samples <= k:
         raise GeometryError(f"PCA needs more samples than axes; got {n_samples} samples for k = {k}")
-    captured: list[torch.Tensor] = []
-    hook = modules[layer].register_forward_hook(lambda _m, _i, out: captured.append(out.flatten(1).double()))
     Z = G.sample(n_samples, seed=seed)
-    try:
-        with torch.no_grad():
-            for start in range(0, n_samples, batch):
-                G(Z[start:start + batch])
-    finally:
-        hook.remove()
-    Y = torch.cat(captured).cpu().numpy()
+    with captured(G, [layer]) as (twin, outputs), torch.no_grad():
+        for start in range(0, n_samples, batch):
+            twin(Z[start:start + batch])
+    Y = torch.cat([out.flatten(1).double() for out in outputs[layer]]).cpu().numpy()
     Y -= Y.mean(0)
     _, singular, vt = scipy.linalg.svd(Y, full_matrices=False, lapack_driver="gesdd")
     X = Y @ vt[:k].T
@@ -146,6 +137,8 @@ def file_axes(path: str | Path, latent_dim: int) -> AxisSet:
     except ValueError as err:
         raise GeometryError(f"cannot read axes from {path.name}: {err} (a .npy must hold a numeric array, "
                             f"never pickled objects; a .csv numbers separated by commas)") from err
+    if not np.issubdtype(np.asarray(vectors).dtype, np.number):
+        raise GeometryError(f"axis file {path.name} holds {np.asarray(vectors).dtype} values; axes must be numbers")
     vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
     if vectors.ndim != 2 or vectors.shape[1] != latent_dim:
         raise GeometryError(f"axis file holds an array of shape {vectors.shape}; expected (K, {latent_dim}): "
@@ -153,6 +146,25 @@ def file_axes(path: str | Path, latent_dim: int) -> AxisSet:
     if not np.isfinite(vectors).all():
         raise GeometryError(f"axis file {path.name} contains NaN or inf")
     return AxisSet(_unit_columns(vectors.T), "file", provenance={"file": path.name})
+
+
+FAMILIES = ("sefa", "pca", "file")
+
+
+def axes_for_family(G: Generator, family: str, k: int, *, file: str | Path | None = None, n_samples: int = 2000,
+                    layer: str | None = None, seed: int = 0) -> AxisSet:
+    """The axis set of ``family`` (``FAMILIES``) for ``G``: k SeFa axes, k PCA axes from
+    ``n_samples`` codes of ``seed`` at ``layer``, or the axes in ``file``. One entry point for the
+    command line, the app and the report."""
+    if family == "sefa":
+        return sefa_axes(G, k)
+    if family == "pca":
+        return pca_axes(G, k, n_samples=n_samples, layer=layer, seed=seed)
+    if family == "file":
+        if not file:
+            raise GeometryError("the 'file' axis family needs an axes file (.npy or .csv, one axis per row)")
+        return file_axes(file, G.latent_dim)
+    raise GeometryError(f"unknown axis family '{family}'; choose one of: {', '.join(FAMILIES)}")
 
 
 @dataclass
@@ -208,3 +220,15 @@ def compare_axes(axes: AxisSet, eigvals: np.ndarray, eigvecs: np.ndarray, k: int
         angles=angles, grassmann=float(np.linalg.norm(angles)),
         grassmann_random=(float(np.mean(baseline)), float(np.std(baseline))), purified=purified, k=k,
     )
+
+
+def axes_and_purified_montage(G: Generator, z0: np.ndarray, axes: AxisSet, purified: AxisSet, steps: np.ndarray,
+                              rows: int = 8, gap: int = 12) -> np.ndarray:
+    """Side-by-side uint8 RGB montage (height, width, 3): the first ``rows`` axes (left) and their
+    purified versions (right), each row a traversal from ``z0`` at ``steps``."""
+    from geometry.traversal import traverse
+
+    rows = min(rows, axes.vectors.shape[1])
+    names = [f"{i}: {label}" if label else str(i) for i, label in enumerate(axes.labels[:rows])]
+    grids = [traverse(G, z0, a.vectors[:, :rows], steps, labels=names).grid() for a in (axes, purified)]
+    return np.concatenate([grids[0], np.full((grids[0].shape[0], gap, 3), 255, np.uint8), grids[1]], axis=1)

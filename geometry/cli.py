@@ -43,6 +43,60 @@ def _option(text: str) -> tuple[str, object]:
         return key, value
 
 
+def whole(minimum: int = 0, maximum: int = 2**63 - 1):
+    """argparse type: a whole number in minimum..maximum; integral floats (1e3) are accepted."""
+
+    def parse(text: str) -> int:
+        try:
+            value = float(text)
+            integral = value.is_integer()
+        except ValueError:
+            integral = False
+        if not integral or not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"must be a whole number in {minimum}..{maximum}; got '{text}'")
+        return int(value)
+
+    return parse
+
+
+def number(positive: bool = False):
+    """argparse type: a finite number (and > 0 when ``positive``)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not np.isfinite(value) or (positive and value <= 0):
+            raise argparse.ArgumentTypeError(f"must be a finite{' positive' if positive else ''} number; got '{text}'")
+        return value
+
+    return parse
+
+
+def device(text: str) -> str:
+    """argparse type: a torch device this machine has."""
+    from geometry.devices import resolve_device
+
+    try:
+        return str(resolve_device(text))
+    except GeometryError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def image_file(text: str) -> Path:
+    """argparse type: an output image path whose extension names a format (.png, .jpg, .webp)."""
+    from geometry.storage import check_writable
+
+    path = Path(text)
+    if path.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp"):
+        raise argparse.ArgumentTypeError(f"'{text}' needs an image extension: .png, .jpg or .webp")
+    try:
+        return check_writable(path, "image file")
+    except GeometryError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _add_generator_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--generator", default="dcgan-face64", choices=list(REGISTRY), help="registered generator")
     parser.add_argument("--space", default=None, help="latent space of the generator (default: its first)")
@@ -55,9 +109,9 @@ def _add_metric_arguments(parser: argparse.ArgumentParser, seed_help: str) -> No
     _add_generator_arguments(parser)
     parser.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES, help="image distance")
     parser.add_argument("--method", default="exact", choices=list(METHODS), help="how to compute the metric")
-    parser.add_argument("--k", type=int, default=None, help="eigenpairs for lanczos-* (default min(20, n-1))")
-    parser.add_argument("--seed", type=int, default=0, help=seed_help)
-    parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
+    parser.add_argument("--k", type=whole(1), default=None, help="eigenpairs for lanczos-* (default min(20, n-1))")
+    parser.add_argument("--seed", type=whole(), default=0, help=seed_help)
+    parser.add_argument("--device", type=device, default="cpu", help="torch device, e.g. cpu or cuda")
 
 
 def _metric(args: argparse.Namespace) -> None:
@@ -368,20 +422,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     metric = commands.add_parser("metric", help="metric tensor at one sampled latent code")
     _add_metric_arguments(metric, "seed of the sampled latent code")
-    metric.add_argument("--chunk", type=int, default=None, help="tangents per batch for exact (default: by memory)")
-    metric.add_argument("--eps", type=float, default=1e-6, help="finite-difference step of lanczos-forward")
+    metric.add_argument("--chunk", type=whole(1), default=None,
+                        help="tangents per batch for exact (default: by memory; capped at the latent dimension)")
+    metric.add_argument("--eps", type=number(positive=True), default=1e-6,
+                        help="finite-difference step of lanczos-forward")
     metric.add_argument("--out", default=None, help="directory to save metric.npz and provenance.json")
     metric.set_defaults(run=_metric)
 
     sweep = commands.add_parser("sweep", help="metrics at N sampled positions (resumable)")
     _add_metric_arguments(sweep, "seed of the sampled positions")
-    sweep.add_argument("--n", type=int, default=100, help="number of positions")
+    sweep.add_argument("--n", type=whole(1, 1_000_000), default=100, help="number of positions")
     sweep.add_argument("--out", required=True, help="sweep directory (rerun the same command to resume)")
     sweep.set_defaults(run=_sweep)
 
     stats = commands.add_parser("stats", help="anisotropy, homogeneity and the other statistics of a sweep")
     stats.add_argument("dir", help="sweep directory")
-    stats.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the intervals")
+    stats.add_argument("--n-boot", type=whole(1, 100_000), default=1000, help="bootstrap resamples for the intervals")
     stats.set_defaults(run=_stats)
 
     compare = commands.add_parser("compare", help="compare two distances' sweeps at the same positions")
@@ -392,27 +448,27 @@ def build_parser() -> argparse.ArgumentParser:
     traverse = commands.add_parser("traverse", help="montage along eigenvectors, with distance curves")
     _add_generator_arguments(traverse)
     traverse.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES, help="image distance")
-    traverse.add_argument("--seed", type=int, default=0, help="seed of the reference code")
+    traverse.add_argument("--seed", type=whole(), default=0, help="seed of the reference code")
     traverse.add_argument("--metric", default=None, help="saved metric directory to use instead of computing one")
     traverse.add_argument("--ranks", type=int, nargs="+", default=[0, 1, 2, 5, 10], help="eigen-ranks (0 = top)")
-    traverse.add_argument("--steps", type=float, nargs="+", default=[-3, -1.5, 0, 1.5, 3], help="step sizes")
+    traverse.add_argument("--steps", type=number(), nargs="+", default=[-3, -1.5, 0, 1.5, 3], help="step sizes")
     traverse.add_argument("--mode", default="linear", choices=["linear", "spherical"])
     traverse.add_argument("--scale-by-eigval", action="store_true", help="steps of rank r scaled by 1/sqrt(lambda_r)")
     traverse.add_argument("--label", action="append", default=[], metavar="RANK=TEXT", help="label a rank's axis")
-    traverse.add_argument("--out", required=True, help="PNG file for the montage")
+    traverse.add_argument("--out", type=image_file, required=True, help="PNG file for the montage")
     traverse.set_defaults(run=_traverse)
 
     axes = commands.add_parser("axes", help="SeFa, PCA or uploaded axes compared with the eigenframe")
     _add_generator_arguments(axes)
     axes.add_argument("--family", required=True, choices=["sefa", "pca", "file"])
     axes.add_argument("--file", default=None, help="axes .npy or .csv, one axis per row (family file)")
-    axes.add_argument("--k", type=int, default=10, help="number of axes / compared eigenspace dimension")
+    axes.add_argument("--k", type=whole(1), default=10, help="number of axes / compared eigenspace dimension")
     axes.add_argument("--layer", default=None, help="layer for PCA (default: the generator's)")
-    axes.add_argument("--n-samples", type=int, default=2000, help="sampled codes for PCA")
+    axes.add_argument("--n-samples", type=whole(2, 1_000_000), default=2000, help="sampled codes for PCA")
     axes.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES, help="distance of the metric")
-    axes.add_argument("--seed", type=int, default=0, help="seed of the reference code (and PCA samples)")
+    axes.add_argument("--seed", type=whole(), default=0, help="seed of the reference code (and PCA samples)")
     axes.add_argument("--metric", default=None, help="saved metric directory to compare with")
-    axes.add_argument("--steps", type=float, nargs="+", default=[-3, -1.5, 0, 1.5, 3], help="montage steps")
+    axes.add_argument("--steps", type=number(), nargs="+", default=[-3, -1.5, 0, 1.5, 3], help="montage steps")
     axes.add_argument("--label", action="append", default=[], metavar="INDEX=TEXT", help="label an axis")
     axes.add_argument("--out", required=True, help="directory for axes, comparison and montage")
     axes.set_defaults(run=_axes)
@@ -422,39 +478,40 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=helptext)
         _add_generator_arguments(sub)
         sub.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES)
-        sub.add_argument("--target-seed", type=int, default=1000, help="target = G(code of this seed)")
+        sub.add_argument("--target-seed", type=whole(), default=1000, help="target = G(code of this seed)")
         sub.add_argument("--target-image", default=None, help="target image file, resized to the generator")
         sub.add_argument("--sweep", default=None, help="sweep directory whose average metric gives the eigenbasis")
         sub.add_argument("--bases", nargs="+", default=["plain", "eigen", "eigen-scaled"],
                          choices=["plain", "eigen", "eigen-scaled"])
-        sub.add_argument("--k", type=int, default=None, help="restrict eigen bases to the top-k directions")
-        sub.add_argument("--seed", type=int, default=0, help="seed of the starting codes")
+        sub.add_argument("--k", type=whole(1), default=None, help="restrict eigen bases to the top-k directions")
+        sub.add_argument("--seed", type=whole(), default=0, help="seed of the starting codes")
         sub.add_argument("--out", required=True, help="result directory (the report builder reads it)")
         sub.set_defaults(run=run)
         if name == "invert":
-            sub.add_argument("--starts", type=int, default=4, help="random starting codes")
-            sub.add_argument("--steps", type=int, default=200, help="Adam iterations")
-            sub.add_argument("--lr", type=float, default=0.05, help="Adam learning rate")
+            sub.add_argument("--starts", type=whole(1, 1000), default=4, help="random starting codes")
+            sub.add_argument("--steps", type=whole(1, 1_000_000), default=200, help="Adam iterations")
+            sub.add_argument("--lr", type=number(positive=True), default=0.05, help="Adam learning rate")
         else:
-            sub.add_argument("--budget", type=int, default=2000, help="function evaluations")
-            sub.add_argument("--sigma", type=float, default=0.5, help="initial CMA-ES step size")
+            sub.add_argument("--budget", type=whole(2, 10_000_000), default=2000, help="function evaluations")
+            sub.add_argument("--sigma", type=number(positive=True), default=0.5, help="initial CMA-ES step size")
     interpolate = commands.add_parser("interpolate", help="shorter B-spline curves than straight lines")
     _add_generator_arguments(interpolate)
     interpolate.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES)
-    interpolate.add_argument("--pairs", type=int, default=20, help="Monte Carlo pairs")
-    interpolate.add_argument("--shift", type=float, default=2.0, help="start moved this far along the top eigenvector")
-    interpolate.add_argument("--steps", type=int, default=100, help="Adam steps per curve")
-    interpolate.add_argument("--segments", type=int, default=32, help="segments while optimising")
-    interpolate.add_argument("--seed", type=int, default=0)
+    interpolate.add_argument("--pairs", type=whole(1, 100_000), default=20, help="Monte Carlo pairs")
+    interpolate.add_argument("--shift", type=number(), default=2.0,
+                             help="start moved this far along the top eigenvector")
+    interpolate.add_argument("--steps", type=whole(1, 1_000_000), default=100, help="Adam steps per curve")
+    interpolate.add_argument("--segments", type=whole(2, 10_000), default=32, help="segments while optimising")
+    interpolate.add_argument("--seed", type=whole(), default=0)
     interpolate.add_argument("--out", required=True, help="result directory (the report builder reads it)")
     interpolate.set_defaults(run=_interpolate)
 
     samples = commands.add_parser("samples", help="a grid of sampled images as PNG")
     _add_generator_arguments(samples)
-    samples.add_argument("--n", type=int, default=16, help="number of samples")
-    samples.add_argument("--nrow", type=int, default=8, help="images per row")
-    samples.add_argument("--seed", type=int, default=0, help="seed of the sampled codes")
-    samples.add_argument("--out", required=True, help="PNG file to write")
+    samples.add_argument("--n", type=whole(1, 10_000), default=16, help="number of samples")
+    samples.add_argument("--nrow", type=whole(1, 10_000), default=8, help="images per row")
+    samples.add_argument("--seed", type=whole(), default=0, help="seed of the sampled codes")
+    samples.add_argument("--out", type=image_file, required=True, help="image file to write (.png, .jpg, .webp)")
     samples.set_defaults(run=_samples)
 
     listing = commands.add_parser("generators", help="list registered generators and their weights")
@@ -470,6 +527,9 @@ def main(argv: list[str] | None = None) -> int:
         args.run(args)
     except GeometryError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # unwritable --out, a directory where a file is expected, a full disk
+        print(f"error: cannot use {err.filename or 'a file'}: {err.strerror or err}", file=sys.stderr)
         return 2
     return 0
 

@@ -13,9 +13,13 @@ and where its weights come from. It is always in eval mode with frozen parameter
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import copy
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -32,11 +36,17 @@ class LatentDistribution:
     embeddings the rows of its embedding matrix.
     """
 
-    kind: str = "normal"
+    kind: Literal["normal", "rows"] = "normal"
     scale: float = 1.0
     bound: float | None = None
     rows: torch.Tensor | None = None
     label: str = ""
+
+    def __post_init__(self):
+        if self.kind not in ("normal", "rows"):
+            raise GeometryError(f"a latent distribution is 'normal' or 'rows'; got '{self.kind}'")
+        if self.kind == "rows" and self.rows is None:
+            raise GeometryError("a 'rows' latent distribution needs the rows (k, dim) to draw from")
 
     def draw(self, n: int, dim: int, rng: torch.Generator) -> torch.Tensor:
         if self.kind == "rows":
@@ -126,10 +136,14 @@ class Generator(nn.Module):
         return floats[0].dtype if floats else torch.float32
 
     def sample(self, n: int, seed: int = 0) -> torch.Tensor:
-        """(n, latent_dim) codes from the latent distribution, a deterministic function of ``seed``."""
-        if n < 1:
-            raise GeometryError(f"number of samples must be at least 1, got {n}")
-        z = self.distribution.draw(n, self.latent_dim, torch.Generator().manual_seed(int(seed)))
+        """(n, latent_dim) codes from the latent distribution.
+
+        Row i is drawn from its own random stream, seeded by (``seed``, i) through numpy's
+        ``SeedSequence``, so ``sample(n, seed)[i]`` is the same code for every n > i: the i-th
+        sample of a seed is one code everywhere (gallery, CLI, sweeps, inversion targets).
+        """
+        n, seed = check_count(n, "number of samples"), check_seed(seed)
+        z = torch.cat([self.distribution.draw(1, self.latent_dim, row_stream(seed, i)) for i in range(n)])
         return z.to(self.device, self.dtype)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -161,6 +175,66 @@ class Generator(nn.Module):
             "source": self.source,
             "licence": self.licence,
         }
+
+
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(seed) -> int:
+    """``seed`` as an int in 0..2**63 - 1 (integral floats such as 3.0 are accepted); else a
+    ``GeometryError`` naming the range."""
+    try:
+        value = int(seed)
+        integral = value == float(seed) if not isinstance(seed, int) else True
+    except (TypeError, ValueError, OverflowError):
+        integral = False
+    if not integral or not 0 <= value <= MAX_SEED:
+        raise GeometryError(f"seed must be a whole number in 0..{MAX_SEED}; got {seed!r}")
+    return value
+
+
+def check_count(n, what: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """``n`` as an int with minimum <= n <= maximum; else a ``GeometryError`` naming ``what``."""
+    try:
+        value = int(n)
+        integral = isinstance(n, int) or value == float(n)
+    except (TypeError, ValueError, OverflowError):
+        integral = False
+    if not integral or value < minimum or (maximum is not None and value > maximum):
+        bound = f"{minimum}..{maximum}" if maximum is not None else f"at least {minimum}"
+        raise GeometryError(f"{what} must be a whole number, {bound}; got {n!r}")
+    return value
+
+
+def row_stream(seed: int, index: int) -> torch.Generator:
+    """The random stream of sample ``index`` of ``seed``: independent of how many are drawn."""
+    state = np.random.SeedSequence([seed, index]).generate_state(2, np.uint32)
+    return torch.Generator().manual_seed(int(state[0]) << 31 ^ int(state[1]))
+
+
+def shared_weight_copy(module: nn.Module) -> nn.Module:
+    """A structural copy of ``module`` whose parameters and buffers are the originals' tensors
+    (no weight memory is duplicated). Hooks put on the copy never touch the original, which may
+    be a cached model shared between requests."""
+    memo = {id(t): t for t in (*module.parameters(), *module.buffers())}
+    return copy.deepcopy(module, memo)
+
+
+@contextlib.contextmanager
+def captured(G: nn.Module, layers: Sequence[str]) -> Iterator[tuple[nn.Module, dict[str, list[torch.Tensor]]]]:
+    """``(copy, outputs)``: a shared-weight copy of ``G`` whose forward appends the output of each
+    named submodule in ``layers`` to ``outputs[name]``. ``G`` itself is never hooked."""
+    twin = shared_weight_copy(G)
+    modules = dict(twin.named_modules())
+    unknown = [name for name in layers if name not in modules]
+    if unknown:
+        names = [name for name in modules if name][:12]
+        raise GeometryError(f"no layer '{unknown[0]}' in {getattr(G, 'name', 'the model')}; "
+                            f"give one of: {', '.join(names)}, ...")
+    outputs: dict[str, list[torch.Tensor]] = {name: [] for name in layers}
+    for name in layers:
+        modules[name].register_forward_hook(lambda _m, _i, out, name=name: outputs[name].append(out))
+    yield twin, outputs
 
 
 class PartialInput(nn.Module):

@@ -127,10 +127,18 @@ def metric_tensor(
                                 f"Use method exact or bp for the full spectrum.")
     elif k is not None:
         raise GeometryError(f"k applies to the Lanczos methods only; {method} computes all {n} eigenpairs")
-    if chunk is not None and chunk < 1:
-        raise GeometryError(f"chunk must be a positive integer; got {chunk}")
+    if chunk is not None:
+        if chunk < 1:
+            raise GeometryError(f"chunk must be a positive integer; got {chunk}")
+        chunk = min(chunk, n)  # more tangents than the latent dimension buys nothing
+    if not np.isfinite(eps) or eps <= 0:
+        raise GeometryError(f"eps (the finite-difference step) must be a positive number; got {eps}")
+    distance_device = next((t.device for t in (*D.parameters(), *D.buffers())), G.device)
+    if distance_device != G.device:
+        raise GeometryError(f"the distance is on {distance_device} and the generator on {G.device}; "
+                            f"load both on the same device")
 
-    pb = Pullback(G, D.to(G.device), z0)
+    pb = Pullback(G, D, z0)
     found = cost.probe(pb)
     estimate = cost.estimate(pb, used, k, chunk, found)
     cost.check(estimate, memory_cap if memory_cap is not None else cost.memory_cap(z0.device))

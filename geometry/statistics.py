@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 ANISOTROPY_FRACTIONS = (0.99, 0.999, 0.9999, 0.99999)
+BLOCK = 64  # positions per batch when metrics are rebuilt or packed, to bound memory
 
 
 def anisotropy_dims(eigvals: np.ndarray, fractions=ANISOTROPY_FRACTIONS) -> np.ndarray:
@@ -63,8 +64,8 @@ def rowwise_corr(x: np.ndarray, y: np.ndarray, log: bool = False) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class SpectrumSummary:
-    """Per-rank statistics over positions: ``mean``, ``lower``/``upper`` percentiles (5 and 95 by
-    default) of lambda (n,), and the same of lambda / lambda_max. Plot on a log axis."""
+    """Per-rank statistics over ``count`` positions: ``mean``, ``lower``/``upper`` percentiles (5 and
+    95 by default) of lambda (n,), and the same of lambda / lambda_max. Plot on a log axis."""
 
     mean: np.ndarray
     lower: np.ndarray
@@ -73,6 +74,7 @@ class SpectrumSummary:
     norm_lower: np.ndarray
     norm_upper: np.ndarray
     percentiles: tuple[float, float]
+    count: int
 
 
 def spectrum_summary(eigvals: np.ndarray, percentiles: tuple[float, float] = (5, 95)) -> SpectrumSummary:
@@ -80,7 +82,8 @@ def spectrum_summary(eigvals: np.ndarray, percentiles: tuple[float, float] = (5,
     norm = lam / lam[:, :1]
     lo, hi = percentiles
     return SpectrumSummary(lam.mean(0), np.percentile(lam, lo, 0), np.percentile(lam, hi, 0),
-                           norm.mean(0), np.percentile(norm, lo, 0), np.percentile(norm, hi, 0), percentiles)
+                           norm.mean(0), np.percentile(norm, lo, 0), np.percentile(norm, hi, 0), percentiles,
+                           lam.shape[0])
 
 
 @dataclass
@@ -123,9 +126,9 @@ def isotropy_illusion(eigvals: np.ndarray, eigvecs: np.ndarray, n_random: int = 
     v = np.random.default_rng(seed).standard_normal((n_random, n))
     v /= np.linalg.norm(v, axis=1, keepdims=True)
     alpha = np.empty((N, n_random))
-    for start in range(0, N, 64):
-        coefficients = v @ np.asarray(eigvecs[start:start + 64], dtype=np.float64)  # (b, R, n)
-        alpha[start:start + 64] = (coefficients**2 * lam[start:start + 64, None, :]).sum(-1)
+    for start in range(0, N, BLOCK):
+        coefficients = v @ np.asarray(eigvecs[start:start + BLOCK], dtype=np.float64)  # (b, R, n)
+        alpha[start:start + BLOCK] = (coefficients**2 * lam[start:start + BLOCK, None, :]).sum(-1)
     return IsotropyIllusion(lam, alpha, lam.mean(1), 2 / (n + 2) * lam.var(1), alpha.mean(1), alpha.var(1, ddof=1))
 
 
@@ -152,11 +155,11 @@ def _packed_outer(W: np.ndarray) -> np.ndarray:
 
 
 def frame_actions(frames: np.ndarray, metrics_packed: np.ndarray) -> np.ndarray:
-    """Lambda[j, i, k] = u_ik^T H_j u_ik for frames U_i (c, n, n) and packed metrics (M, P):
-    one (M x P) @ (P x c n) matrix product. Returns (M, c, n)."""
-    c, n, _ = frames.shape
-    W = np.swapaxes(frames, 1, 2).reshape(c * n, n)  # row (i, k) = u_ik
-    return (metrics_packed @ _packed_outer(W)).reshape(-1, c, n)
+    """Lambda[j, i, k] = u_ik^T H_j u_ik for frames U_i (c, n, K) (K <= n columns) and packed
+    metrics (M, P): one (M x P) @ (P x c K) matrix product. Returns (M, c, K)."""
+    c, n, K = frames.shape
+    W = np.swapaxes(frames, 1, 2).reshape(c * K, n)  # row (i, k) = u_ik
+    return (metrics_packed @ _packed_outer(W)).reshape(-1, c, K)
 
 
 @dataclass
@@ -193,12 +196,16 @@ class Consistency:
 def consistency(eigvals: np.ndarray, eigvecs: np.ndarray, H: np.ndarray | None = None,
                 block_bytes: int = 2**27) -> Consistency:
     """All N x N consistencies as blocked matrix products: for a block of frames i,
-    Lambda[:, block, :] = packed(H) (N x P) @ packed outer products (P x b n), P = n(n+1)/2,
-    so the N^2 n^3 work is BLAS, never a Python loop over pairs."""
+    Lambda[:, block, :] = packed(H) (N x P) @ packed outer products (P x b K), P = n(n+1)/2,
+    so the N^2 n^3 work is BLAS, never a Python loop over pairs. ``eigvals`` (N, K) and
+    ``eigvecs`` (N, n, K) may hold only the K computed pairs (Lanczos): the correlation then runs
+    over those K ranks (H, when None, is rebuilt from them)."""
     lam = np.asarray(eigvals, dtype=np.float64)
-    N, n = lam.shape
-    packed = np.concatenate([_packed(metric_at(lam, eigvecs, H, slice(s, s + 64))) for s in range(0, N, 64)])
-    block = max(1, int(block_bytes // (8 * n * max(N, n * (n + 1) // 2))))
+    N, K = lam.shape
+    n = eigvecs.shape[1]
+    packed = np.concatenate([_packed(metric_at(lam, eigvecs, H, slice(s, s + BLOCK)))
+                             for s in range(0, N, BLOCK)])
+    block = max(1, int(block_bytes // (8 * K * max(N, n * (n + 1) // 2))))
     lin, log = np.empty((N, N)), np.empty((N, N))
     for start in range(0, N, block):
         actions = frame_actions(np.asarray(eigvecs[start:start + block], dtype=np.float64), packed)  # (N, b, n)
@@ -225,15 +232,21 @@ class AverageMetric:
 
 
 def average_metric(eigvals: np.ndarray, eigvecs: np.ndarray, H: np.ndarray | None = None) -> AverageMetric:
+    """The average of the metrics H_j (N, n, n) (or rebuilt from ``eigvals`` (N, n) and ``eigvecs``
+    (N, n, n)), its eigenbasis, and how its frame acts on each H_j. Each H_j is built once."""
     lam = np.asarray(eigvals, dtype=np.float64)
     N = lam.shape[0]
-    total = sum(metric_at(lam, eigvecs, H, slice(s, s + 64)).sum(0) for s in range(0, N, 64))
+    total, packed = 0.0, []
+    for s in range(0, N, BLOCK):
+        block = metric_at(lam, eigvecs, H, slice(s, s + BLOCK))
+        total = total + block.sum(0)
+        packed.append(_packed(block))
+    packed = np.concatenate(packed)
     H_avg = total / N
     values, vectors = np.linalg.eigh((H_avg + H_avg.T) / 2)
     order = np.argsort(values)[::-1]
     values, vectors = values[order], vectors[:, order]
     k = int(anisotropy_dims(values, (0.99,))[0])
-    packed = np.concatenate([_packed(metric_at(lam, eigvecs, H, slice(s, s + 64))) for s in range(0, N, 64)])
     actions = frame_actions(vectors[None], packed)[:, 0, :]  # (N, n): u_avg_k^T H_j u_avg_k
     traces = lam.sum(1)
     return AverageMetric(H_avg, values, vectors, rowwise_corr(actions, lam), rowwise_corr(actions, lam, log=True),
@@ -329,3 +342,30 @@ def bootstrap_summaries(eigvals: np.ndarray, consistency_result: Consistency | N
             low, high = np.nanpercentile(means, q)
             estimates.append(Estimate(name, full, float(low), float(high), level))
     return estimates
+
+
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class SweepSummary:
+    """Every statistic of one sweep that the command line, the app and the report show, computed
+    once: spectrum, anisotropy table, consistency C^H, isotropy illusion, average metric, and the
+    bootstrap estimates. Statistics over ranks use the ``n_computed`` computed pairs only."""
+
+    spectrum: SpectrumSummary
+    anisotropy: AnisotropyTable
+    consistency: Consistency
+    isotropy: IsotropyIllusion
+    average: AverageMetric
+    estimates: list[Estimate]
+
+
+def summarise(eigvals: np.ndarray, eigvecs: np.ndarray, H: np.ndarray | None, n_computed: int,
+              n_boot: int = 1000) -> SweepSummary:
+    """The ``SweepSummary`` of a sweep's stacks: ``eigvals`` (N, n), ``eigvecs`` (N, n, n), ``H``
+    (N, n, n) or None, of which the first ``n_computed`` pairs per position were computed."""
+    k = n_computed
+    lam = np.asarray(eigvals[:, :k])
+    frames = eigvecs if k == eigvecs.shape[2] else np.asarray(eigvecs[:, :, :k])
+    C = consistency(lam, frames, H)
+    return SweepSummary(spectrum_summary(lam), anisotropy_table(lam), C, isotropy_illusion(eigvals, eigvecs),
+                        average_metric(eigvals, eigvecs, H), bootstrap_summaries(lam, C, n_boot=n_boot))

@@ -36,6 +36,18 @@ def atomic_path(target: Path) -> Iterator[Path]:
             os.unlink(tmp)
 
 
+def check_writable(target: str | Path, what: str = "output") -> Path:
+    """Refuse, before any work, an output ``target`` that is a directory or whose folder cannot be
+    created or written; returns it as a Path."""
+    target = Path(target)
+    if target.is_dir():
+        raise GeometryError(f"{what} {target} is a directory; give a file name")
+    folder = next((p for p in target.parents if p.exists()), Path("."))
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise GeometryError(f"{what} {target} cannot be written: {folder} is not a writable folder")
+    return target
+
+
 def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Write ``arrays`` to ``path`` (.npz) atomically."""
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:

@@ -18,6 +18,9 @@ resumed sweep equals an uninterrupted one bit for bit.
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,12 +29,14 @@ import torch
 
 from geometry.distances import Distance
 from geometry.errors import GeometryError
-from geometry.generators import Generator
+from geometry.generators import Generator, check_count
 from geometry.metric import metric_tensor
 from geometry.progress import Progress, report
 from geometry.storage import atomic_path, load_arrays, load_json, save_arrays, save_json
 
 STACKS = ("eigvals", "eigvecs", "H")
+FULL_METHODS = ("exact", "bp")  # methods that form H, so every shard holds it
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -63,6 +68,20 @@ class Sweep:
         return self.settings["n_computed"]
 
 
+MAX_POSITIONS = 1_000_000
+
+
+def check_disk(directory: Path, N: int, n: int, has_H: bool) -> None:
+    """Refuse a sweep whose shards and stacks (about 2 * N * (1 + has_H) * n^2 float64 values)
+    would not fit on the disk holding ``directory``."""
+    needed = 2 * N * (2 + has_H) * n * n * 8
+    existing = next((p for p in (directory, *directory.parents) if p.exists()), Path("."))
+    free = shutil.disk_usage(existing).free
+    if needed > free:
+        raise GeometryError(f"a sweep of {N} positions in {n} dimensions needs about {needed / 2**30:.1f} GiB on disk; "
+                            f"{free / 2**30:.1f} GiB are free at {existing}. Use a smaller n or another --out.")
+
+
 def sweep_settings(G: Generator, D: Distance, method: str, k: int | None, positions: np.ndarray,
                    seed: int | None, generator_options: dict) -> dict:
     return {
@@ -76,14 +95,15 @@ def shard_path(directory: Path, i: int) -> Path:
     return directory / "shards" / f"pos-{i:05d}.npz"
 
 
-def _valid_shard(path: Path, z: np.ndarray) -> bool:
-    """True when the shard reads back completely and belongs to code ``z``."""
+def _valid_shard(path: Path, z: np.ndarray, has_H: bool) -> bool:
+    """True when the shard reads back completely, belongs to code ``z`` and holds H when the
+    sweep's method forms it."""
     try:
         arrays = load_arrays(path)
     except GeometryError:
         return False
     n = z.shape[0]
-    expected = {"z": (n,), "eigvals": (n,), "eigvecs": (n, n), "n_computed": ()}
+    expected = {"z": (n,), "eigvals": (n,), "eigvecs": (n, n), "n_computed": ()} | ({"H": (n, n)} if has_H else {})
     return (all(key in arrays and arrays[key].shape == shape for key, shape in expected.items())
             and np.array_equal(arrays["z"], z)
             and all(np.isfinite(a).all() for a in arrays.values()))
@@ -108,8 +128,10 @@ def run_sweep(
     """
     directory = Path(directory)
     if positions is None:
-        if n is None or n < 1:
-            raise GeometryError(f"a sweep needs n >= 1 positions or explicit positions; got n={n}")
+        if n is None:
+            raise GeometryError("a sweep needs n, the number of positions, or explicit positions")
+        n = check_count(n, "the number of positions n", 1, MAX_POSITIONS)
+        check_disk(directory, n, G.latent_dim, method in FULL_METHODS)
         positions = G.sample(n, seed=seed)
         recorded_seed = seed
     else:
@@ -123,7 +145,7 @@ def run_sweep(
 
     settings_file = directory / "sweep.json"
     if settings_file.exists():
-        previous = {key: value for key, value in load_json(settings_file).items() if key in settings}
+        previous = {key: value for key, value in _settings(directory).items() if key in settings}
         if previous != settings:
             different = sorted(key for key in settings if previous.get(key) != settings[key])
             raise GeometryError(
@@ -138,7 +160,7 @@ def run_sweep(
             np.save(handle, positions)
 
     N = positions.shape[0]
-    todo = [i for i in range(N) if not _valid_shard(shard_path(directory, i), positions[i])]
+    todo = [i for i in range(N) if not _valid_shard(shard_path(directory, i), positions[i], method in FULL_METHODS)]
     report(progress, (N - len(todo)) / N, f"{N - len(todo)}/{N} positions already done")
     for done, i in enumerate(todo, start=N - len(todo) + 1):
         result = metric_tensor(G, D, torch.from_numpy(positions[i]).to(G.dtype), method=method, k=k)
@@ -174,7 +196,7 @@ def load_sweep(directory: str | Path) -> Sweep:
     directory = Path(directory)
     if not (directory / "sweep.json").is_file():
         raise GeometryError(f"{directory} is not a sweep directory (no sweep.json)")
-    settings = load_json(directory / "sweep.json")
+    settings = _settings(directory)
     if not settings.get("complete"):
         raise GeometryError(f"the sweep in {directory} is incomplete; run the same sweep command again to resume it")
     try:
@@ -183,7 +205,70 @@ def load_sweep(directory: str | Path) -> Sweep:
                   for name in STACKS if (directory / f"{name}.npy").exists()}
     except (ValueError, OSError) as err:
         raise GeometryError(f"the sweep in {directory} is damaged ({err}); delete its .npy stacks and resume") from err
+    missing = [f"{name}.npy" for name in STACKS[:2] if name not in stacks]
+    if settings.get("method") in FULL_METHODS and "H" not in stacks:
+        missing.append("H.npy")
+    if missing:
+        raise GeometryError(f"the sweep in {directory} is marked complete but lacks {', '.join(missing)}; "
+                            f"run the same sweep command again to rebuild it from its shards")
     N, n = positions.shape
-    if stacks["eigvals"].shape != (N, n) or stacks["eigvecs"].shape != (N, n, n):
+    H = stacks.get("H")
+    if (stacks["eigvals"].shape != (N, n) or stacks["eigvecs"].shape != (N, n, n)
+            or (H is not None and H.shape != (N, n, n))):
         raise GeometryError(f"the sweep in {directory} has stacks of the wrong shape; delete them and resume")
-    return Sweep(directory, settings, positions, stacks["eigvals"], stacks["eigvecs"], stacks.get("H"))
+    return Sweep(directory, settings, positions, stacks["eigvals"], stacks["eigvecs"], H)
+
+
+def _settings(directory: Path) -> dict:
+    """``sweep.json`` of ``directory``, refused unless it is a JSON object."""
+    settings = load_json(directory / "sweep.json")
+    if not isinstance(settings, dict):
+        raise GeometryError(f"{directory / 'sweep.json'} is not a sweep's settings (a JSON object); "
+                            f"it holds a {type(settings).__name__}")
+    return settings
+
+
+# ---- sweeps addressed by name inside a results folder (the app, the report CLI) ----------------
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,127}")
+
+
+def list_sweeps(root: str | Path) -> list[str]:
+    """Names of the completed, readable sweeps directly inside ``root``, newest first. Folders
+    that are not readable sweeps are skipped with a log line (one bad folder never hides the
+    others)."""
+    root = Path(root)
+    found = []
+    for folder in root.glob("*/sweep.json") if root.is_dir() else []:
+        folder = folder.parent
+        try:
+            load_sweep(folder)
+        except GeometryError as err:
+            log.warning("skipping %s: %s", folder, err)
+            continue
+        found.append((folder.joinpath("sweep.json").stat().st_mtime, folder.name))
+    return [name for _, name in sorted(found, reverse=True)]
+
+
+def sweep_folder(root: str | Path, name: str) -> Path:
+    """The folder of the sweep called ``name`` in ``root``; names only (no paths, no '..'),
+    and the sweep must exist."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise GeometryError(f"'{name}' is not a sweep name (letters, digits, '.', '_', '+', '-'; no paths); "
+                            f"list the sweeps to see their names")
+    folder = Path(root) / name
+    if not (folder / "sweep.json").is_file():
+        raise GeometryError(f"no sweep named '{name}' in the results folder; list the sweeps to see their names")
+    return folder
+
+
+def prune_sweeps(root: str | Path, keep: int) -> list[str]:
+    """Delete all but the ``keep`` newest sweep folders in ``root`` (by their sweep.json's
+    modification time); returns the deleted names. ``keep`` <= 0 deletes nothing."""
+    root = Path(root)
+    if keep <= 0 or not root.is_dir():
+        return []
+    folders = sorted((p.parent for p in root.glob("*/sweep.json")), key=lambda p: (p / "sweep.json").stat().st_mtime,
+                     reverse=True)
+    for folder in folders[keep:]:
+        shutil.rmtree(folder, ignore_errors=True)
+    return [folder.name for folder in folders[keep:]]

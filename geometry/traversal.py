@@ -35,6 +35,8 @@ def axis_codes(z0: np.ndarray, axes: np.ndarray, steps: np.ndarray, mode: str = 
     if mode not in MODES:
         raise GeometryError(f"unknown traversal mode '{mode}'; choose one of: {', '.join(MODES)}")
     z0, axes, steps = (np.asarray(a, dtype=np.float64) for a in (z0, axes, steps))
+    if steps.ndim != 1 or not np.isfinite(steps).all():
+        raise GeometryError(f"steps must be finite numbers; got {steps.tolist()}")
     if axes.ndim != 2 or axes.shape[0] != z0.shape[0]:
         raise GeometryError(f"axes must have shape ({z0.shape[0]}, R); got {axes.shape}")
     norms = np.linalg.norm(axes, axis=0)
@@ -75,20 +77,21 @@ class Montage:
     row_labels: list[str]
     column_labels: list[str]
 
-    def grid(self, padding: int = 2, label_width: int = 96, label_height: int = 16) -> np.ndarray:
+    def grid(self, padding: int = 2, label_width: int = 120, label_height: int = 22, min_tile: int = 96) -> np.ndarray:
         """A labelled uint8 RGB grid (height, width, 3): row labels on the left, column labels on
-        top, white background."""
+        top, white background; tiles smaller than ``min_tile`` pixels are upscaled by the
+        nearest-neighbour integer factor ceil(min_tile / side) so they read at a glance."""
         from PIL import Image, ImageDraw, ImageFont
 
-        R, S, C, H, W = self.images.shape
-        tiles = (np.clip(self.images, 0, 1) * 255).round().astype(np.uint8)
+        tiles = upscale(self.images, min_tile)
+        R, S, C, H, W = tiles.shape
         if C == 1:
             tiles = np.repeat(tiles, 3, axis=2)
         width = label_width + S * (W + padding) + padding
         height = label_height + R * (H + padding) + padding
         canvas = Image.new("RGB", (width, height), "white")
         draw = ImageDraw.Draw(canvas)
-        font = ImageFont.load_default(size=11)
+        font = ImageFont.load_default(size=14)
         for s, text in enumerate(self.column_labels):
             draw.text((label_width + s * (W + padding) + padding + W // 2, label_height // 2), text,
                       fill="black", font=font, anchor="mm")
@@ -109,11 +112,25 @@ class Montage:
         return path
 
 
+def upscale(images: np.ndarray, min_side: int) -> np.ndarray:
+    """Images (..., C, H, W) in [0, 1] -> uint8 (..., C, kH, kW), k = ceil(min_side / min(H, W))
+    (at least 1), each pixel repeated k x k (nearest neighbour: no blur on small images)."""
+    tiles = (np.clip(images, 0, 1) * 255).round().astype(np.uint8)
+    k = max(1, -(-min_side // min(tiles.shape[-2:])))
+    return tiles.repeat(k, axis=-2).repeat(k, axis=-1) if k > 1 else tiles
+
+
 def render(G: Generator, codes: np.ndarray, batch: int = 64) -> np.ndarray:
-    """Images (..., C, H, W) for codes (..., n), in batches, without gradients."""
+    """Images (..., C, H, W) for codes (..., n), in batches, without gradients. Codes so far out
+    that the generator returns NaN or inf are refused."""
     flat = torch.as_tensor(codes.reshape(-1, codes.shape[-1]), dtype=G.dtype, device=G.device)
+    if not torch.isfinite(flat).all():
+        raise GeometryError("the steps take the latent code to inf; use smaller steps")
     with torch.no_grad():
         images = torch.cat([G(flat[i:i + batch]) for i in range(0, flat.shape[0], batch)])
+    if not torch.isfinite(images).all():
+        raise GeometryError(f"{G.name} returned NaN or inf at these codes (largest code norm "
+                            f"{float(flat.norm(dim=1).max()):.3g}); use smaller steps")
     return images.cpu().numpy().reshape(*codes.shape[:-1], *images.shape[1:])
 
 
@@ -164,8 +181,18 @@ class DistanceCurves:
     predicted: np.ndarray
 
 
+def curve_steps(max_step: float, n: int = 41, decades: int = 3) -> np.ndarray:
+    """Steps (n,) for a distance curve on a log axis: 0, and on each side geometrically spaced
+    magnitudes from ``max_step`` * 10**-decades up to ``max_step``, so the dip to d2 = 0 at
+    mu = 0 shows instead of being jumped over."""
+    half = np.geomspace(max_step * 10.0**-decades, max_step, (n - 1) // 2)
+    return np.concatenate([-half[::-1], [0.0], half])
+
+
 def distance_curves(G: Generator, D: Distance, z0: np.ndarray, eigvals: np.ndarray, eigvecs: np.ndarray,
                     ranks: list[int], steps: np.ndarray, batch: int = 64) -> DistanceCurves:
+    """d2(z0, z0 + mu u_r) for each rank r in ``ranks`` at every step mu in ``steps`` (S,), and the
+    quadratic prediction mu^2 lambda_r / 2; ``eigvals`` (n,), ``eigvecs`` (n, n) columns."""
     z0_t = G.check_latent(z0)
     steps = np.asarray(steps, dtype=np.float64)
     codes = axis_codes(z0_t.cpu().double().numpy(), eigvecs[:, ranks], steps)
@@ -174,5 +201,39 @@ def distance_curves(G: Generator, D: Distance, z0: np.ndarray, eigvals: np.ndarr
         x0 = G(z0_t[None])
         d2 = torch.cat([D(x0, G(flat[i:i + batch])) for i in range(0, flat.shape[0], batch)])
     distances = d2.cpu().double().numpy().reshape(len(ranks), len(steps))
+    if not np.isfinite(distances).all():
+        raise GeometryError("the distance is NaN or inf along these steps; use smaller steps")
     predicted = 0.5 * steps[None, :] ** 2 * np.asarray(eigvals)[ranks][:, None]
     return DistanceCurves(list(ranks), steps, distances, predicted)
+
+
+@dataclass
+class Exploration:
+    """One point of live exploration: the code ``z`` = z0 + delta (n,), its image (C, H, W) in
+    [0, 1], the measured d2 = D(G(z0), G(z)) and the quadratic prediction delta^T H delta / 2."""
+
+    z: np.ndarray
+    image: np.ndarray
+    distance: float
+    predicted: float
+
+
+def explore(G: Generator, D: Distance, z0: np.ndarray, eigvals: np.ndarray, eigvecs: np.ndarray,
+            coefficients: np.ndarray, scale_by_eigval: bool = False) -> Exploration:
+    """Move from ``z0`` along the top-k eigenvectors: delta = sum_i c_i s_i u_i with
+    ``coefficients`` c (k,), s_i = 1 / sqrt(lambda_i) when ``scale_by_eigval`` else 1. Since
+    the u_i are orthonormal, delta^T H delta / 2 = sum_i lambda_i (c_i s_i)^2 / 2."""
+    c = np.asarray(coefficients, dtype=np.float64)
+    if c.ndim != 1 or not np.isfinite(c).all():
+        raise GeometryError(f"axis coefficients must be finite numbers; got {c.tolist()}")
+    k = c.shape[0]
+    if k > eigvecs.shape[1]:
+        raise GeometryError(f"{k} coefficients for {eigvecs.shape[1]} eigenvectors")
+    steps = c * (eigen_scales(eigvals, list(range(k))) if scale_by_eigval else 1.0)
+    z0 = G.check_latent(z0).cpu().double().numpy()
+    z = z0 + eigvecs[:, :k] @ steps
+    images = render(G, np.stack([z0, z]))  # one batched forward for the reference and the point
+    with torch.no_grad():
+        x = torch.as_tensor(images, dtype=G.dtype, device=G.device)
+        distance = float(D(x[:1], x[1:])[0])
+    return Exploration(z, images[1], distance, float(0.5 * (np.asarray(eigvals)[:k] * steps**2).sum()))

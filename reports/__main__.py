@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     except GeometryError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        print(f"error: cannot use {err.filename or 'a file'}: {err.strerror or err}", file=sys.stderr)
+        return 2
     print(" ".join(f"wrote {p}" for p in (args.html, args.pdf) if p))
     return 0
 

@@ -31,7 +31,7 @@ from geometry.axes import AxisComparison, AxisSet, compare_axes
 from geometry.errors import GeometryError, WeightsUnavailableError
 from geometry.metric import package_versions
 from geometry.progress import Progress, report
-from geometry.storage import atomic_path
+from geometry.storage import atomic_path, check_writable
 from geometry.sweep import Sweep, load_sweep
 from reports import figures
 
@@ -343,7 +343,7 @@ def render_pdf_html(data: ReportData) -> str:
     def figure_svg(fig: go.Figure) -> str:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="The kopts argument is ignored")  # expected with a server
-            svg = pio.to_image(fig, format="svg")
+            svg = pio.to_image(fig, format="svg", width=figures.EXPORT_WIDTH)
         return f'<img class="figure" src="{_data_uri("image/svg+xml", svg)}">'
 
     return _environment().get_template("report.html.j2").render(
@@ -356,6 +356,9 @@ def build_report(directory: str | Path, html: str | Path | None = None, pdf: str
     the whole of each file was produced."""
     if html is None and pdf is None:
         raise GeometryError("give an HTML path, a PDF path, or both")
+    for path, what in ((html, "the HTML file"), (pdf, "the PDF file")):
+        if path is not None:
+            check_writable(path, what)
     data = collect(directory, progress)
     if html is not None:
         report(progress, 0.6, "HTML")

@@ -1,7 +1,8 @@
 """Plotly figures from the engine's result objects: one place, used by the report and the app.
 
 Each function takes a result dataclass from ``geometry`` and returns a ``plotly`` Figure with a
-title, labelled axes and a fixed size, so it looks the same in a browser and in a PDF.
+title, labelled axes and a fixed height. The width is left to the container (the app's columns
+at any window width); static exports (the PDF) give ``EXPORT_WIDTH``.
 """
 
 from __future__ import annotations
@@ -21,35 +22,41 @@ from geometry.statistics import (
 )
 from geometry.traversal import DistanceCurves
 
-WIDTH, HEIGHT = 760, 380
+EXPORT_WIDTH, HEIGHT = 760, 380
 BAND = "rgba(31, 119, 180, 0.2)"
 LINE = "rgb(31, 119, 180)"
 
 
 def _layout(fig: go.Figure, title: str, height: int = HEIGHT, **axes) -> go.Figure:
-    fig.update_layout(title=dict(text=title, x=0.02), width=WIDTH, height=height, template="plotly_white",
+    fig.update_layout(title=dict(text=title, x=0.02), autosize=True, height=height, template="plotly_white",
                       margin=dict(l=70, r=20, t=50, b=55), font=dict(family="DejaVu Sans, sans-serif", size=12),
                       legend=dict(orientation="h", y=-0.22), **axes)
     return fig
 
 
-def _band(x, low, high, mean, name: str, row=None, col=None, fig=None, color=LINE, fill=BAND,
-          band: str | None = "5-95 %") -> None:
-    """A mean line with a shaded band from ``low`` to ``high`` labelled ``band`` (None: no band)."""
+def _band(x, low, high, mean_values, name: str, row=None, col=None, fig=None, color=LINE, fill=BAND,
+          band: str | None = "5-95 %", mean: bool = True) -> None:
+    """A line (named "``name`` mean" when ``mean``, else ``name``) with a shaded band from ``low``
+    to ``high`` labelled ``band`` (None: no band)."""
     kwargs = {"row": row, "col": col} if row else {}
     if band is not None:
         fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([high, low[::-1]]), fill="toself",
                                  fillcolor=fill, line=dict(width=0), name=f"{name} {band}", hoverinfo="skip"), **kwargs)
-    fig.add_trace(go.Scatter(x=x, y=mean, line=dict(color=color, width=2), name=f"{name} mean"), **kwargs)
+    fig.add_trace(go.Scatter(x=x, y=mean_values, line=dict(color=color, width=2),
+                             name=f"{name} mean" if mean else name), **kwargs)
 
 
 def spectrum_figure(summary: SpectrumSummary, title: str = "Spectrum of the metric") -> go.Figure:
-    """Mean eigenvalue per rank with the percentile band, raw and normalised by lambda_max, log y."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("eigenvalue", "eigenvalue / top eigenvalue"))
+    """Mean eigenvalue per rank with the percentile band (over several positions; a single code
+    has no band), raw and normalised by lambda_max, log y."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("eigenvalue", "eigenvalue / top eigenvalue"),
+                        horizontal_spacing=0.12)
     ranks = np.arange(1, summary.mean.size + 1)
-    _band(ranks, summary.lower, summary.upper, summary.mean, "lambda", 1, 1, fig)
+    several = summary.count > 1
+    band = f"{summary.percentiles[0]:g}-{summary.percentiles[1]:g} %" if several else None
+    _band(ranks, summary.lower, summary.upper, summary.mean, "lambda", 1, 1, fig, band=band, mean=several)
     _band(ranks, summary.norm_lower, summary.norm_upper, summary.norm_mean, "lambda/lambda_max", 1, 2, fig,
-          color="rgb(214, 39, 40)", fill="rgba(214, 39, 40, 0.2)")
+          color="rgb(214, 39, 40)", fill="rgba(214, 39, 40, 0.2)", band=band, mean=several)
     fig.update_yaxes(type="log", exponentformat="power")
     fig.update_xaxes(title_text="rank")
     return _layout(fig, title)
@@ -82,9 +89,11 @@ def isotropy_figure(result: IsotropyIllusion) -> go.Figure:
 
 
 def consistency_heatmap(result: Consistency) -> go.Figure:
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("C^H log scale", "C^H linear scale"))
+    """C^H (N, N) on the log and the linear scale side by side, one colour scale for both."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("C^H log scale", "C^H linear scale"),
+                        horizontal_spacing=0.15)
     fig.add_trace(go.Heatmap(z=result.log, zmin=-1, zmax=1, colorscale="RdBu", reversescale=True,
-                             colorbar=dict(x=1.0)), 1, 1)
+                             colorbar=dict(x=1.02, len=0.9)), 1, 1)
     fig.add_trace(go.Heatmap(z=result.lin, zmin=-1, zmax=1, colorscale="RdBu", reversescale=True,
                              showscale=False), 1, 2)
     fig.update_xaxes(title_text="position j (metric)")
@@ -93,6 +102,7 @@ def consistency_heatmap(result: Consistency) -> go.Figure:
 
 
 def consistency_histograms(result: Consistency) -> go.Figure:
+    """Off-diagonal C^H on both scales, overlaid."""
     off = ~np.eye(result.lin.shape[0], dtype=bool)
     fig = go.Figure()
     fig.add_trace(go.Histogram(x=result.log[off], name=f"log scale (mean {result.log_mean:.3f})", opacity=0.6,
@@ -115,16 +125,19 @@ def average_metric_figure(result: AverageMetric, local: SpectrumSummary | None =
 
 
 def distance_curves_figure(curves: DistanceCurves, distance: str = "d2") -> go.Figure:
-    """Measured d2 along each eigenvector (solid) and the quadratic prediction (dashed), log y."""
+    """Measured d2 along each eigenvector (solid) and its quadratic prediction mu^2 lambda / 2
+    (dashed, same colour), log y. mu = 0 (d2 = 0) cannot sit on a log axis: steps from
+    ``traversal.curve_steps`` approach it geometrically, so each curve visibly dips towards 0."""
     fig = go.Figure()
     colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"]
     for i, rank in enumerate(curves.ranks):
         color = colors[i % len(colors)]
         keep = curves.steps != 0
-        fig.add_trace(go.Scatter(x=curves.steps[keep], y=curves.distances[i][keep], name=f"rank {rank}",
-                                 line=dict(color=color)))
-        fig.add_trace(go.Scatter(x=curves.steps[keep], y=curves.predicted[i][keep], name=f"rank {rank} mu^2 lambda/2",
-                                 line=dict(color=color, dash="dash"), showlegend=i == 0))
+        fig.add_trace(go.Scatter(x=curves.steps[keep], y=curves.distances[i][keep], name=f"rank {rank} measured",
+                                 line=dict(color=color), legendgroup=str(rank)))
+        fig.add_trace(go.Scatter(x=curves.steps[keep], y=curves.predicted[i][keep],
+                                 name=f"rank {rank} predicted", line=dict(color=color, dash="dash"),
+                                 legendgroup=str(rank)))
     fig.update_yaxes(type="log", exponentformat="power")
     return _layout(fig, f"Distance along eigenvectors ({distance}); dashed: quadratic prediction",
                    xaxis_title="step mu", yaxis_title="squared distance")

@@ -55,7 +55,7 @@ def test_traverse_command_writes_a_montage_and_prints_distance_curves(tmp_path):
     assert done.returncode == 0, done.stderr
     from PIL import Image
 
-    assert Image.open(out).size == (96 + 3 * 66 + 2, 16 + 2 * 66 + 2)
+    assert Image.open(out).size == (120 + 3 * 130 + 2, 22 + 2 * 130 + 2)
     assert "measured / quadratic prediction" in done.stdout
 
 

@@ -15,10 +15,9 @@ def test_dcgan_face64_makes_distinct_face_images(face):
     pairwise = torch.cdist(x.flatten(1), x.flatten(1))
     assert pairwise[~torch.eye(8, dtype=bool)].min() > 5.0
     assert (x.flatten(1).std(dim=1) > 0.1).all()
-    # a face is lit from the centre: the central region is brighter on average than the corners
-    centre = x[:, :, 20:44, 20:44].mean()
-    corners = torch.cat([x[:, :, :10, :10], x[:, :, :10, -10:]], dim=2).mean()
-    assert centre > corners
+    # a face fills the centre: skin is redder than it is blue there, in every sample
+    centre = x[:, :, 20:44, 20:44].mean(dim=(2, 3))  # (8, RGB)
+    assert (centre[:, 0] > centre[:, 2] + 0.03).all()
 
 
 def test_dcgan_weights_come_from_the_verified_package(face):

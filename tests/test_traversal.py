@@ -60,11 +60,14 @@ def test_face_montage_has_the_labelled_layout(face, face_metric):
     assert montage.images.shape == (5, 7, 3, 64, 64) and montage.codes.shape == (5, 7, 100)
     assert montage.row_labels[0].startswith("0: ") and montage.row_labels[0].endswith("pose")
     assert montage.column_labels == ["-3", "-2", "-1", "+0", "+1", "+2", "+3"]
-    grid = montage.grid(padding=2, label_width=96, label_height=16)
+    pixels = (np.clip(montage.images[0, 0], 0, 1) * 255).round().astype(np.uint8).transpose(1, 2, 0)
+    grid = montage.grid(padding=2, label_width=96, label_height=16, min_tile=64)  # tiles at their own size
     assert grid.shape == (16 + 5 * 66 + 2, 96 + 7 * 66 + 2, 3) and grid.dtype == np.uint8
     assert (grid[16:, :90] < 128).any() and (grid[:14, 96:] < 128).any()  # label text was drawn
-    tile = grid[16 + 2 : 16 + 2 + 64, 96 + 2 : 96 + 2 + 64]
-    assert np.array_equal(tile, (np.clip(montage.images[0, 0], 0, 1) * 255).round().astype(np.uint8).transpose(1, 2, 0))
+    assert np.array_equal(grid[16 + 2 : 16 + 2 + 64, 96 + 2 : 96 + 2 + 64], pixels)
+    big = montage.grid(padding=2, label_width=96, label_height=16, min_tile=100)  # 64 px -> 2x nearest neighbour
+    assert big.shape == (16 + 5 * 130 + 2, 96 + 7 * 130 + 2, 3)
+    assert np.array_equal(big[18:18 + 128, 98:98 + 128], pixels.repeat(2, axis=0).repeat(2, axis=1))
 
 
 def test_rank0_moves_the_image_far_more_than_the_last_rank(face, lpips_alex, face_metric):
@@ -81,7 +84,7 @@ def test_references_and_bad_requests(face, face_metric, tmp_path):
     montage.save_png(tmp_path / "refs.png")
     from PIL import Image
 
-    assert Image.open(tmp_path / "refs.png").size == (96 + 3 * 66 + 2, 16 + 3 * 66 + 2)
+    assert Image.open(tmp_path / "refs.png").size == (120 + 3 * 130 + 2, 22 + 3 * 130 + 2)  # 2x tiles, default
     with pytest.raises(GeometryError, match="ranks must lie in 0..99"):
         eigen_traversal(face, face_metric.z, face_metric.eigvals, face_metric.eigvecs, [100], np.array([1.0]))
     with pytest.raises(GeometryError, match="unknown traversal mode"):

@@ -30,8 +30,8 @@ def build_linear_toy(
     condition: float = 100.0, seed: int = 0,
 ) -> Generator:
     """A = U diag(s) V^T with random orthonormal U (P, n), V (n, n) from ``seed`` and singular
-    values log-spaced over ``condition`` (s_max / s_min), scaled so each pixel has standard
-    deviation 0.1 around b = 0.5 for z ~ N(0, I): outputs stay in [0, 1] for typical codes
+    values log-spaced over ``condition`` (s_max / s_min), scaled so pixels have an RMS standard
+    deviation of 0.07 around b = 0.5 for z ~ N(0, I): outputs stay in [0, 1] for typical codes
     (they are not clamped, which would break linearity).
     """
     pixels = channels * image_size * image_size
@@ -41,7 +41,7 @@ def build_linear_toy(
     U, _ = torch.linalg.qr(torch.randn(pixels, latent_dim, generator=rng, dtype=torch.float64))
     V, _ = torch.linalg.qr(torch.randn(latent_dim, latent_dim, generator=rng, dtype=torch.float64))
     s = torch.logspace(0, -torch.log10(torch.tensor(condition)).item(), latent_dim, dtype=torch.float64)
-    s = s * 0.1 * (pixels / (s**2).sum()).sqrt()
+    s = s * 0.07 * (pixels / (s**2).sum()).sqrt()
     net = LinearMap(((U * s) @ V.T).float(), torch.full((pixels,), 0.5))
     return Generator(net, name="linear-toy", space=space, latent_dim=latent_dim,
                      image_shape=(channels, image_size, image_size), output_range=(0.0, 1.0),
