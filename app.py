@@ -406,9 +406,21 @@ def make_report(selected: str, progress=gr.Progress()):
 
 
 # ---- layout ------------------------------------------------------------------------------------
-def current_image(label: str = "Current image") -> gr.Image:
+class Slider(gr.Slider):
+    """``gr.Slider`` whose API input, when not a number, is refused with a message naming the
+    slider (Gradio's own check fails with a generic error). Same front end (a template)."""
+
+    is_template = True
+
+    def preprocess(self, payload):
+        if isinstance(payload, bool) or not isinstance(payload, int | float) or not math.isfinite(payload):
+            raise gr.Error(f"{self.label} must be a finite number; got {payload!r}")
+        return super().preprocess(payload)
+
+
+def current_image(elem_id: str, label: str = "Current image") -> gr.Image:
     return gr.Image(label=label, height=VIEW_SIDE + 40, width=VIEW_SIDE + 16, interactive=False, scale=0,
-                    min_width=VIEW_SIDE + 16, buttons=[], elem_classes="current-image")
+                    min_width=VIEW_SIDE + 16, buttons=[], elem_id=elem_id)
 
 
 with gr.Blocks(title="GAN Geometry Lab", delete_cache=(DOWNLOAD_AGE, DOWNLOAD_AGE)) as demo:
@@ -416,7 +428,8 @@ with gr.Blocks(title="GAN Geometry Lab", delete_cache=(DOWNLOAD_AGE, DOWNLOAD_AG
                 "distance: which directions change the image most, how anisotropic and homogeneous the space is.")
     with gr.Row():
         gen_box = gr.Dropdown(list(REGISTRY), value="dcgan-face64", label="Generator")
-        space_box = gr.Dropdown(list(REGISTRY["dcgan-face64"].spaces), value="noise", label="Latent space")
+        space_box = gr.Dropdown(list(REGISTRY["dcgan-face64"].spaces), value="noise", label="Latent space",
+                                allow_custom_value=True)  # choices follow the generator; the engine checks
         seed_box = gr.Number(value=0, label="Seed")
         index_box = gr.Number(value=0, label="Sample index (click a sample)", elem_id="sample-index")
         dist_box = gr.Dropdown(list(DISTANCE_NAMES), value="lpips-alex", label="Distance")
@@ -433,16 +446,16 @@ with gr.Blocks(title="GAN Geometry Lab", delete_cache=(DOWNLOAD_AGE, DOWNLOAD_AG
         with gr.Row():
             code_box = gr.Textbox(label="Or paste a latent code (numbers separated by commas; Enter to use it)",
                                   lines=2, scale=3)
-            chosen = current_image("Chosen image")
+            chosen = current_image("chosen-image", "Chosen image")
     code_inputs = code + [code_box]
 
     with gr.Tab("Compute metric"):
         with gr.Row():
-            compute_image = current_image()
+            compute_image = current_image("compute-image")
             with gr.Column():
                 with gr.Row():
                     method_box = gr.Dropdown(list(METHODS), value="exact", label="Method")
-                    k_box = gr.Slider(1, 50, value=10, step=1, label="k (Lanczos methods)")
+                    k_box = Slider(1, 50, value=10, step=1, label="k (Lanczos methods)")
                 compute_button = gr.Button("Compute metric", variant="primary")
                 summary_box = gr.Markdown()
         spectrum_plot = gr.Plot(label="Spectrum", elem_id="spectrum")
@@ -452,12 +465,12 @@ with gr.Blocks(title="GAN Geometry Lab", delete_cache=(DOWNLOAD_AGE, DOWNLOAD_AG
 
     with gr.Tab("Traverse axes"):
         with gr.Row():
-            traverse_image = current_image()
+            traverse_image = current_image("traverse-image")
             with gr.Column():
                 with gr.Row():
                     ranks_box = gr.Textbox(value="0, 1, 2, 5, 10", label="Eigen-ranks (0 = top)")
                     max_step = gr.Number(value=3.0, label="Largest step")
-                    n_steps = gr.Slider(2, LIMITS["steps"], value=7, step=1, label="Steps")
+                    n_steps = Slider(2, LIMITS["steps"], value=7, step=1, label="Steps")
                 with gr.Row():
                     mode_box = gr.Radio(["linear", "spherical"], value="linear", label="Path")
                     scaled_box = gr.Checkbox(label="Scale steps by 1/sqrt(eigenvalue)")
@@ -466,14 +479,14 @@ with gr.Blocks(title="GAN Geometry Lab", delete_cache=(DOWNLOAD_AGE, DOWNLOAD_AG
             with gr.Row():
                 with gr.Column(scale=2):
                     with gr.Row():
-                        axes_k = gr.Slider(1, EXPLORE_AXES, value=5, step=1, label="Axes")
+                        axes_k = Slider(1, EXPLORE_AXES, value=5, step=1, label="Axes")
                         explore_scaled = gr.Checkbox(label="Slider units of λ^-1/2 (equal predicted change)")
-                    sliders = [gr.Slider(-3, 3, value=0, step=0.05, label=f"axis {i}", visible=i < 5,
+                    sliders = [Slider(-3, 3, value=0, step=0.05, label=f"axis {i}", visible=i < 5,
                                          elem_id=f"axis-{i}") for i in range(EXPLORE_AXES)]
                     with gr.Row():
                         reset_button = gr.Button("Reset")
                         download_button = gr.Button("Download edited code (.npy)")
-                    edited_file = gr.File(label="Edited code", elem_id="edited-code")
+                    edited_file = gr.File(label="Edited code", elem_id="edited-code", height=80)
                 with gr.Column(scale=1):
                     explore_image = gr.Image(label="Edited image", height=VIEW_SIDE + 40, interactive=False,
                                              buttons=[], elem_id="explore-image")
@@ -483,14 +496,14 @@ with gr.Blocks(title="GAN Geometry Lab", delete_cache=(DOWNLOAD_AGE, DOWNLOAD_AG
         with gr.Accordion("Apply an axis to other reference codes", open=False):
             with gr.Row():
                 rank_box = gr.Number(value=0, precision=0, label="Rank")
-                refs_box = gr.Slider(1, LIMITS["references"], value=4, step=1, label="References")
+                refs_box = Slider(1, LIMITS["references"], value=4, step=1, label="References")
                 refs_button = gr.Button("Apply to references")
             refs_image = gr.Image(label="Same axis, other codes", type="numpy")
         with gr.Accordion("Compare with SeFa / PCA / uploaded axes", open=False):
             with gr.Row():
                 family_box = gr.Radio(list(FAMILIES), value="sefa", label="Family")
                 axes_upload = gr.File(label="Axes file (.npy or .csv)", file_types=[".npy", ".csv"], type="filepath")
-                family_k = gr.Slider(1, LIMITS["ranks"], value=8, step=1, label="k")
+                family_k = Slider(1, LIMITS["ranks"], value=8, step=1, label="k")
                 family_button = gr.Button("Compare axes")
             family_summary = gr.Markdown()
             family_image = gr.Image(label="Axes | purified axes", type="numpy")
@@ -498,7 +511,7 @@ with gr.Blocks(title="GAN Geometry Lab", delete_cache=(DOWNLOAD_AGE, DOWNLOAD_AG
 
     with gr.Tab("Compare spectra"):
         with gr.Row():
-            n_box = gr.Slider(2, LIMITS["positions"], value=10, step=1, label="Positions N")
+            n_box = Slider(2, LIMITS["positions"], value=10, step=1, label="Positions N")
             sweep_button = gr.Button("Run sweep (current generator, space, distance, seed)", variant="primary")
         with gr.Row():
             sweeps_box = gr.Dropdown([], multiselect=True, label="Sweeps to compare", allow_custom_value=True,

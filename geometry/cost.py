@@ -16,11 +16,13 @@ from __future__ import annotations
 import os
 import re
 import time
+import weakref
 from dataclasses import dataclass
 
 import torch
 
 from geometry.errors import ResourceError
+from geometry.generators import shared_weight_copy
 from geometry.pullback import Pullback
 
 # seconds per latent, relative to one single-latent forward; measured on dcgan-face64 (CPU)
@@ -45,33 +47,40 @@ class CostEstimate:
         return f"~{self.memory_bytes / 2**30:.2f} GiB, ~{self.seconds:.1f} s ({self.method}, chunk {self.chunk})"
 
 
+_PROBES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # G -> {D -> Probe}
+
+
 def probe(pb: Pullback) -> Probe:
-    """Activation bytes and seconds of one forward of G (and D's features or distance) at z0."""
+    """Activation bytes and seconds of one forward of G (and D's features or distance) at z0,
+    measured once per (generator, distance) pair and cached: they do not depend on z0. The
+    hooks that record the sizes go on shared-weight copies, never on the (shared) models."""
+    cached = _PROBES.get(pb.G, {}).get(pb.D)
+    if cached is not None:
+        return cached
     sizes: list[int] = []
 
     def record(_module, _inputs, output):
         if isinstance(output, torch.Tensor):
             sizes.append(output.numel() * output.element_size())
 
-    leaves = [m for net in (pb.G, pb.D) for m in net.modules() if not list(m.children())]
-    hooks = [m.register_forward_hook(record) for m in leaves]
-    try:
-        start = time.perf_counter()
-        with torch.no_grad():
-            x = pb.G(pb.z0[None])
-            feature_dim = pb.D.features(x).shape[1] if pb.D.has_features else None
-            if feature_dim is None:
-                pb.D(pb.x0, x)
-        seconds = time.perf_counter() - start
-    finally:
-        for hook in hooks:
-            hook.remove()
-    return Probe(sum(sizes), seconds, feature_dim)
+    G, D = shared_weight_copy(pb.G), shared_weight_copy(pb.D)
+    for m in (m for net in (G, D) for m in net.modules() if not list(m.children())):
+        m.register_forward_hook(record)
+    start = time.perf_counter()
+    with torch.no_grad():
+        x = G(pb.z0[None])
+        feature_dim = D.features(x).shape[1] if D.has_features else None
+        if feature_dim is None:
+            D(pb.x0, x)
+    found = Probe(sum(sizes), time.perf_counter() - start, feature_dim)
+    _PROBES.setdefault(pb.G, weakref.WeakKeyDictionary())[pb.D] = found
+    return found
 
 
 def memory_cap(device: torch.device | None = None) -> int:
     """Bytes a computation may use: ``$GGL_MEMORY_CAP`` (e.g. ``8G``, ``512M``) if set, else 80 %
-    of the free memory of ``device`` (GPU) or of the machine (``MemAvailable``)."""
+    of the free memory of ``device`` (GPU) or of the machine (``available_memory``; no cap where
+    that is unknown)."""
     setting = os.environ.get("GGL_MEMORY_CAP")
     if setting:
         match = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?)i?B?\s*", setting, re.IGNORECASE)
@@ -80,9 +89,25 @@ def memory_cap(device: torch.device | None = None) -> int:
         return int(float(match[1]) * 1024 ** "BKMGT".index(match[2].upper() or "B"))
     if device is not None and device.type == "cuda":
         return int(0.8 * torch.cuda.mem_get_info(device)[0])
-    with open("/proc/meminfo") as info:
-        available_kib = next(int(line.split()[1]) for line in info if line.startswith("MemAvailable"))
-    return int(0.8 * available_kib * 1024)
+    available = available_memory()
+    return int(0.8 * available) if available is not None else UNKNOWN_CAP
+
+
+UNKNOWN_CAP = 2**62  # no cap where the free memory cannot be read: the estimate is still printed
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to new work: ``MemAvailable`` on Linux, the free physical pages
+    on other POSIX systems, None ("unknown") where neither can be read."""
+    try:
+        with open("/proc/meminfo") as info:
+            return 1024 * next(int(line.split()[1]) for line in info if line.startswith("MemAvailable"))
+    except (OSError, StopIteration, ValueError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 def estimate(pb: Pullback, method: str, k: int | None, chunk: int | None, found: Probe) -> CostEstimate:

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from geometry import load_distance, load_generator, metric_tensor
+from geometry import statistics as st
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -55,20 +56,46 @@ def client(app_url):
     return Client(app_url, verbose=False)
 
 
-CODE = ("dcgan-face64", "noise", 3, 2, "")  # generator, space, seed, sample index, pasted code
+SEED, INDEX = 3, 2
+CODE = ("dcgan-face64", "noise", SEED, INDEX, "")  # generator, space, seed, sample index, pasted code
 
 
-def engine_metric(distance="lpips-alex"):
-    G = load_generator("dcgan-face64")
-    return metric_tensor(G, load_distance(distance), G.sample(3, seed=3)[2])
+def engine_code(seed=SEED, index=INDEX):
+    """The code the app must use for sample ``index`` of ``seed``: the engine's own sampling."""
+    return load_generator("dcgan-face64").sample(8, seed=seed)[index]
+
+
+def engine_metric(distance="lpips-alex", z=None):
+    return metric_tensor(load_generator("dcgan-face64"), load_distance(distance), engine_code() if z is None else z)
+
+
+def read_image(path_or_bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+
+    source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
+    return np.asarray(Image.open(source).convert("RGB"), dtype=np.float64)
+
+
+def engine_view(z) -> np.ndarray:
+    """The current-image view the app shows for code z: 64 px upscaled 3x (nearest) to 192 px."""
+    import torch
+
+    with torch.no_grad():
+        x = load_generator("dcgan-face64")(torch.as_tensor(z)[None].float())[0].numpy()
+    from geometry.traversal import upscale
+
+    return upscale(x, 192).transpose(1, 2, 0).astype(np.float64)
 
 
 def test_compute_metric_api_returns_the_engines_numbers(client):
     plot, summary, table, archive = client.predict(*CODE, "lpips-alex", "exact", 10, api_name="/compute_metric")
     expected = engine_metric()
-    values = np.array([row[1] for row in table["data"]])
-    assert np.allclose(values, expected.eigvals[:20], rtol=1e-6)
-    assert "Dimensions holding" in summary and "n = 100" in summary
+    values = np.array([float(row[1]) for row in table["data"]])
+    assert np.allclose(values, expected.eigvals[:20], rtol=1e-3)
+    dims = st.anisotropy_dims(expected.eigvals)
+    assert "All 100 eigenpairs computed" in summary and f"**{dims[0]}** of 100 dimensions hold 99 %" in summary
     import zipfile
 
     from geometry import MetricResult
@@ -76,30 +103,66 @@ def test_compute_metric_api_returns_the_engines_numbers(client):
     folder = os.path.dirname(archive)
     zipfile.ZipFile(archive).extractall(os.path.join(folder, "unzipped"))
     assert np.allclose(MetricResult.load(os.path.join(folder, "unzipped")).eigvals, expected.eigvals)
+    lanczos = client.predict(*CODE, "mse", "lanczos-backward", 5, api_name="/compute_metric")[1]
+    assert "5 of 100 eigenpairs computed" in lanczos
 
 
-def test_sample_traverse_references_and_axes_apis(client):
-    gallery, index, code = client.predict("dcgan-face64", "noise", 3, api_name="/sample")
-    assert len(gallery) == 8 and index == 0
-    montage, curves = client.predict(*CODE, "mse", "0, 5, 99", 3, 7, "linear", False, api_name="/traverse")
+def test_gallery_tiles_are_the_engines_samples(client):
+    gallery, index, code = client.predict("dcgan-face64", "noise", SEED, api_name="/sample")
+    assert len(gallery) == 8 and index == 0 and code == ""
+    expected = [engine_view(engine_code(SEED, i)) for i in range(8)]
+    for i, tile in enumerate(gallery):
+        shown = read_image(tile["image"])
+        errors = [np.abs(shown - e).mean() for e in expected]
+        assert int(np.argmin(errors)) == i and errors[i] < 4  # webp: lossy, but tile i is sample i
+
+
+def test_traverse_references_axes_and_explore_apis(client):
     from PIL import Image
 
-    assert Image.open(montage).size == (96 + 7 * 66 + 2, 16 + 3 * 66 + 2)
+    montage, curves = client.predict(*CODE, "mse", "0, 5, 99", 3, 7, "linear", False, api_name="/traverse")
+    assert Image.open(montage).size == (120 + 7 * 130 + 2, 22 + 3 * 130 + 2)  # 64 px tiles shown at 128
     refs = client.predict(*CODE, "mse", 0, 3, 3, 5, "linear", api_name="/apply_to_references")
-    assert Image.open(refs).size == (96 + 5 * 66 + 2, 16 + 3 * 66 + 2)
+    assert Image.open(refs).size == (120 + 5 * 130 + 2, 22 + 3 * 130 + 2)
     image, plot, summary = client.predict(*CODE, "mse", "sefa", None, 4, 3, 5, api_name="/compare_axes")
-    assert "Grassmann distance" in summary and Image.open(image).size[0] > 2 * (96 + 5 * 66)
+    assert "Grassmann distance" in summary and Image.open(image).size[0] > 2 * (120 + 5 * 130)
+
+    from geometry.traversal import explore
+
+    sliders = [1.5, 0, -0.5] + [0] * 7
+    image, readout = client.predict(*CODE, "mse", False, 3, *sliders, api_name="/explore")
+    m = engine_metric("mse")
+    point = explore(load_generator("dcgan-face64"), load_distance("mse"), m.z, m.eigvals, m.eigvecs,
+                    np.array(sliders[:3]))
+    assert f"D(G(z0), G(z)) = {point.distance:.4g}**" in readout and f"½ δᵀHδ = {point.predicted:.4g}" in readout
+    assert np.abs(read_image(image) - engine_view(point.z)).mean() < 4
+    saved = client.predict(*CODE, "mse", False, 3, *sliders, api_name="/download_code")
+    assert np.allclose(np.load(saved), point.z)
 
 
-def test_sweep_compare_and_report_apis(client):
+def test_sweeps_are_reachable_by_name_from_a_fresh_client(app_url):
+    from gradio_client import Client
     from gradio_client.exceptions import AppError
 
-    sweeps, report_choice = client.predict("linear-toy", "default", "mse", 4, 0, api_name="/run_sweep")
-    chosen = report_choice if isinstance(report_choice, str) else report_choice["value"]
-    overlay, table, heatmap, hist, iso = client.predict([chosen], api_name="/compare_spectra")
-    assert table["data"][0][0].startswith("linear-toy") and table["data"][0][1] == 4
-    files = client.predict(chosen, api_name="/build_report")
+    first = Client(app_url, verbose=False)
+    sweeps, report_choice = first.predict("linear-toy", "default", "mse", 4, 0, api_name="/run_sweep")
+    name = "linear-toy-default-mse-n4-seed0"
+    fresh = Client(app_url, verbose=False)
+    assert name in fresh.predict(api_name="/list_sweeps")
+    overlay, table, heatmap, hist, iso = fresh.predict([name], api_name="/compare_spectra")
+    assert table["data"][0][0] == name and table["data"][0][1] == 4
+    files = fresh.predict(name, api_name="/build_report")
     assert {os.path.splitext(f)[1] for f in files} == {".pdf", ".html"}
+    for bad in ("../app", "/etc", os.path.join(os.getcwd(), "results")):
+        with pytest.raises(AppError, match="is not a sweep name"):
+            fresh.predict(bad, api_name="/build_report")
+    with pytest.raises(AppError, match="no sweep named 'nothing-here'"):
+        fresh.predict(["nothing-here"], api_name="/compare_spectra")
+
+
+def test_requests_beyond_the_caps_name_the_cap(client):
+    from gradio_client.exceptions import AppError
+
     with pytest.raises(AppError, match="maximum value 100"):  # the positions slider names its cap
         client.predict("linear-toy", "default", "mse", 500, 0, api_name="/run_sweep")
     with pytest.raises(AppError, match="at most 12 ranks per request"):
@@ -108,22 +171,82 @@ def test_sweep_compare_and_report_apis(client):
         client.predict("linear-toy", "noise", "mse", 4, 0, api_name="/run_sweep")
 
 
+@pytest.mark.parametrize(("inputs", "message"), [
+    (("dcgan-face64", "noise", "abc", 0, ""), "seed must be a whole number"),
+    (("dcgan-face64", "noise", 1e23, 0, ""), "seed must be a whole number in 0..9223372036854775807"),
+    (("dcgan-face64", "noise", 0, "two", ""), "sample index must be a whole number, 0..7"),
+    (("dcgan-face64", "noise", 0, 8, ""), "sample index must be a whole number, 0..7"),
+    (("dcgan-face64", "noise", 0, 0, "1, 2, x"), "the pasted latent code is not a list of numbers"),
+])
+def test_every_code_field_is_answered(client, inputs, message):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match=message):
+        client.predict(*inputs, "mse", "exact", 10, api_name="/compute_metric")
+
+
+def test_text_as_a_step_size_is_answered(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="largest step must be a finite positive number; got 'big'"):
+        client.predict(*CODE, "mse", "0, 1", "big", 5, "linear", False, api_name="/traverse")
+    with pytest.raises(AppError, match="axis 0 must be a finite number"):
+        client.predict(*CODE, "mse", False, 2, "far", 0, *[0] * 8, api_name="/explore")
+
+
+def test_the_api_lists_each_endpoint_once(client):
+    endpoints = list(client.view_api(return_format="dict", print_info=False)["named_endpoints"])
+    assert len(endpoints) == len(set(endpoints)) and "/sample" in endpoints and "/list_sweeps" in endpoints
+
+
 def test_four_simultaneous_clients_get_correct_metrics(app_url):
     from gradio_client import Client
 
-    expected = {seed: metric_tensor(load_generator("dcgan-face64"), load_distance("mse"),
-                                    load_generator("dcgan-face64").sample(1, seed=seed)[0]).eigvals[:20]
+    G = load_generator("dcgan-face64")
+    expected = {seed: metric_tensor(G, load_distance("mse"), G.sample(1, seed=seed)[0]).eigvals[:20]
                 for seed in (11, 12, 13, 14)}
 
     def one(seed):
         result = Client(app_url, verbose=False).predict("dcgan-face64", "noise", seed, 0, "", "mse", "exact", 10,
                                                         api_name="/compute_metric")
-        return seed, np.array([row[1] for row in result[2]["data"]])
+        return seed, np.array([float(row[1]) for row in result[2]["data"]])
 
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(one, expected))
     for seed, values in results:
-        assert np.allclose(values, expected[seed], rtol=1e-6)
+        assert np.allclose(values, expected[seed], rtol=1e-3)
+
+
+def test_pca_axes_and_metrics_run_concurrently_on_the_shared_generator(app_url):
+    """PCA reads an intermediate layer; it must not hook the cached generator that a concurrent
+    metric request is running through."""
+    from gradio_client import Client
+
+    G = load_generator("dcgan-face64")
+    expected = {seed: metric_tensor(G, load_distance("mse"), G.sample(1, seed=seed)[0]).eigvals[:20]
+                for seed in (21, 22, 23)}
+
+    def metric(seed):
+        result = Client(app_url, verbose=False).predict("dcgan-face64", "noise", seed, 0, "", "mse", "exact", 10,
+                                                        api_name="/compute_metric")
+        return np.array([float(row[1]) for row in result[2]["data"]])
+
+    def pca():
+        return Client(app_url, verbose=False).predict(*CODE, "mse", "pca", None, 6, 3, 5, api_name="/compare_axes")
+
+    with ThreadPoolExecutor(4) as pool:
+        axes = [pool.submit(pca) for _ in range(2)]
+        metrics = {seed: pool.submit(metric, seed) for seed in expected}
+        for seed, future in metrics.items():
+            assert np.allclose(future.result(), expected[seed], rtol=1e-3)
+        for future in axes:
+            assert "Grassmann distance" in future.result()[2]
+
+
+def image_at(page, selector: str) -> np.ndarray:
+    """The pixels of the image an <img> element shows, fetched as the browser fetched them."""
+    src = page.locator(selector).first.get_attribute("src")
+    return read_image(page.request.get(src).body())
 
 
 def test_a_browser_clicks_through_every_tab(app_url, tmp_path):
@@ -131,27 +254,47 @@ def test_a_browser_clicks_through_every_tab(app_url, tmp_path):
 
     shots = tmp_path / "screenshots"
     shots.mkdir()
+    expected = [engine_view(engine_code(0, i)) for i in range(8)]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
         page.goto(app_url)
-        thumbnails = page.locator(".thumbnail-item")
+        thumbnails = page.locator("#gallery .thumbnail-item")
         expect(thumbnails).to_have_count(8, timeout=60_000)
-        thumbnails.nth(2).click()
-        expect(page.get_by_label("Sample index (click a sample)")).to_have_value("2", timeout=20_000)
+        caption = page.locator("#code-caption")
+        for i in range(8):  # the chosen image is the clicked tile, and the caption says so
+            thumbnails.nth(i).click()
+            expect(caption).to_contain_text(f"sample {i} of seed 0", timeout=20_000)
+            expect(page.get_by_label("Sample index (click a sample)")).to_have_value(str(i))
+            page.wait_for_timeout(300)
+            tile, chosen = image_at(page, f"#gallery .thumbnail-item >> nth={i} >> img"), image_at(
+                page, "#chosen-image img")
+            assert np.abs(chosen - tile).mean() < 4, i
+            assert int(np.argmin([np.abs(chosen - e).mean() for e in expected])) == i
+        thumbnails.nth(5).click()
+        expect(caption).to_contain_text("sample 5 of seed 0", timeout=20_000)
         page.screenshot(path=shots / "pick.png")
 
         page.get_by_role("tab", name="Compute metric").click()
         page.get_by_role("button", name="Compute metric").click()
         expect(page.locator("#spectrum .js-plotly-plot")).to_be_visible(timeout=60_000)
-        expect(page.get_by_text("Dimensions holding")).to_be_visible()
+        expect(page.get_by_text("All 100 eigenpairs computed")).to_be_visible()
+        assert np.abs(image_at(page, "#compute-image img") - expected[5]).mean() < 4
+        page.wait_for_timeout(500)
         page.screenshot(path=shots / "compute.png")
 
         page.get_by_role("tab", name="Traverse axes").click()
+        assert np.abs(image_at(page, "#traverse-image img") - expected[5]).mean() < 4
+        page.locator("#axis-0 input[type=range]").fill("2")
+        readout = page.locator("#explore-readout")
+        expect(readout).to_contain_text("axis 0: +2.00", timeout=30_000)
+        distance = float(readout.inner_text().split("D(G(z0), G(z)) = ")[1].split()[0])
+        assert distance > 0
+        assert np.abs(image_at(page, "#explore-image img") - expected[5]).mean() > 4  # the image moved
         page.get_by_role("button", name="Make montage").click()
         expect(page.locator("#montage img")).to_be_visible(timeout=60_000)
         page.wait_for_timeout(1000)
-        page.screenshot(path=shots / "traverse.png")
+        page.screenshot(path=shots / "traverse.png", full_page=True)
 
         ranks = page.get_by_label("Eigen-ranks (0 = top)")
         ranks.fill("0, 500")
@@ -165,7 +308,11 @@ def test_a_browser_clicks_through_every_tab(app_url, tmp_path):
         page.get_by_role("button", name="Run sweep (current generator, space, distance, seed)").click()
         expect(page.locator("#overlay .js-plotly-plot")).to_be_visible(timeout=120_000)
         page.wait_for_timeout(1500)
-        page.screenshot(path=shots / "compare.png")
+        page.screenshot(path=shots / "compare.png", full_page=True)
+        page.set_viewport_size({"width": 900, "height": 1000})
+        page.wait_for_timeout(1000)
+        page.screenshot(path=shots / "compare-900.png", full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 1000})
 
         page.get_by_role("tab", name="Report").click()
         page.get_by_role("button", name="Build report (PDF + HTML)").click()
@@ -177,8 +324,17 @@ def test_a_browser_clicks_through_every_tab(app_url, tmp_path):
         download.value.save_as(saved)
         assert saved.read_bytes()[:5] == b"%PDF-"
         page.screenshot(path=shots / "report.png")
+
+        page.get_by_role("tab", name="Pick GAN").click()
+        before = image_at(page, "#gallery .thumbnail-item img")
+        page.get_by_label("Generator").click()
+        page.get_by_role("option", name="omniart-eyes128").click()
+        expect(caption).to_contain_text("omniart-eyes128", timeout=60_000)
+        page.wait_for_timeout(1000)
+        after = image_at(page, "#gallery .thumbnail-item img")
+        assert after.shape != before.shape or np.abs(after - before).mean() > 10  # the gallery changed
+        assert after.shape[:2] == (256, 256)  # 128 px eyes, shown at 2x
         browser.close()
-    assert len(list(shots.glob("*.png"))) == 6
     if os.environ.get("GGL_SCREENSHOTS"):
         import shutil
 

@@ -1,7 +1,9 @@
+import shutil
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from geometry import MetricResult
 
@@ -94,3 +96,93 @@ def test_application_commands_write_results_the_report_renders(tmp_path):
     for title in ("Inversion: plain against eigenbasis Adam", "Gradient-free search: CMA-ES",
                   "Interpolation: shorter curves than straight lines"):
         assert title in titles
+
+
+# ---- every bad input: one message naming the problem, exit code 2, no traceback ---------------
+@pytest.fixture(scope="module")
+def sweep_dirs(tmp_path_factory):
+    """A good linear-toy sweep, and damaged copies of it."""
+    from geometry import load_distance, load_generator
+    from geometry.sweep import run_sweep
+
+    root = tmp_path_factory.mktemp("sweeps")
+    run_sweep(root / "good", load_generator("linear-toy"), load_distance("mse"), n=3, seed=0)
+    for name in ("list-json", "no-eigvals"):
+        shutil.copytree(root / "good", root / name)
+    (root / "list-json" / "sweep.json").write_text("[1, 2, 3]")
+    (root / "no-eigvals" / "eigvals.npy").unlink()
+    np.save(root / "strings.npy", np.array([["a"] * 8]))
+    (root / "a-file").write_text("not a folder")
+    return root
+
+
+def cli_exit(argv: list[str], capsys) -> tuple[int, str]:
+    """Run a command in-process: (exit code, stderr). argparse errors exit through SystemExit."""
+    from geometry.cli import main as geometry_main
+    from reports.__main__ import main as reports_main
+
+    run = reports_main if argv[0] == "reports" else geometry_main
+    try:
+        code = run(argv[1:] if argv[0] == "reports" else argv)
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, capsys.readouterr().err
+
+
+BAD_INPUTS = {
+    "seed overflow": (["metric", "--seed", "1e23"], "--seed: must be a whole number"),
+    "eps zero": (["metric", "--method", "lanczos-forward", "--eps", "0"], "--eps: must be a finite positive"),
+    "eps nan": (["metric", "--method", "lanczos-forward", "--eps", "nan"], "--eps: must be a finite positive"),
+    "sweep n huge": (["sweep", "--n", "1e12", "--out", "{root}/huge"], "--n: must be a whole number in 1..1000000"),
+    "nrow zero": (["samples", "--nrow", "0", "--out", "{root}/s.png"], "--nrow: must be a whole number"),
+    "out without extension": (["samples", "--out", "{root}/grid"], "needs an image extension"),
+    "out unwritable": (["samples", "--out", "{root}/a-file/grid.png"], "is not a writable folder"),
+    "n-boot zero": (["stats", "{root}/good", "--n-boot", "0"], "--n-boot: must be a whole number"),
+    "n-boot negative": (["stats", "{root}/good", "--n-boot", "-5"], "--n-boot: must be a whole number"),
+    "device banana": (["metric", "--device", "banana"], "'banana' is not a torch device"),
+    "device cuda absent": (["metric", "--device", "cuda"], "CUDA is not available"),
+    "axes of strings": (["axes", "--generator", "linear-toy", "--distance", "mse", "--family", "file", "--file",
+                         "{root}/strings.npy", "--out", "{root}/axes"], "holds <U1 values; axes must be numbers"),
+    "report onto a directory": (["reports", "build", "{root}/good", "--pdf", "{root}"], "is a directory"),
+    "report unwritable": (["reports", "build", "{root}/good", "--html", "{root}/a-file/r.html"],
+                          "is not a writable folder"),
+    "sweep.json a list": (["stats", "{root}/list-json"], "is not a sweep's settings (a JSON object)"),
+    "complete sweep without eigvals": (["stats", "{root}/no-eigvals"], "lacks eigvals.npy"),
+    "steps nan inf": (["traverse", "--steps", "nan", "inf", "--out", "{root}/t.png"], "--steps: must be a finite"),
+    "step 1e308": (["traverse", "--distance", "mse", "--ranks", "0", "--steps", "1e308", "--out", "{root}/t.png"],
+                   "use smaller steps"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_gets_one_message_and_exit_code_2(case, sweep_dirs, capsys):
+    argv, message = BAD_INPUTS[case]
+    if case == "device cuda absent":
+        import torch
+
+        if torch.cuda.is_available():
+            pytest.skip("this machine has CUDA")
+    code, err = cli_exit([a.format(root=sweep_dirs) for a in argv], capsys)
+    assert code == 2 and message in err and "Traceback" not in err, err
+
+
+def test_chunk_beyond_the_latent_dimension_is_capped(tmp_path, capsys):
+    code, err = cli_exit(["metric", "--generator", "linear-toy", "--distance", "mse", "--chunk", "1e9",
+                          "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    assert MetricResult.load(tmp_path).provenance["chunk"] == 8
+
+
+def test_a_shard_without_H_is_recomputed_on_resume(sweep_dirs):
+    from geometry import load_distance, load_generator
+    from geometry.storage import load_arrays, save_arrays
+    from geometry.sweep import run_sweep, shard_path
+
+    folder = sweep_dirs / "shard-no-H"
+    shutil.copytree(sweep_dirs / "good", folder)
+    arrays = load_arrays(shard_path(folder, 1))
+    del arrays["H"]
+    save_arrays(shard_path(folder, 1), arrays)
+    sweep = run_sweep(folder, load_generator("linear-toy"), load_distance("mse"), n=3, seed=0)
+    good = run_sweep(sweep_dirs / "good", load_generator("linear-toy"), load_distance("mse"), n=3, seed=0)
+    assert "H" in load_arrays(shard_path(folder, 1)) and np.array_equal(sweep.H, good.H)
