@@ -8,13 +8,17 @@ STAMP := $(VENV)/.installed
 # Weight-carrying packages: installed without their declared dependencies, which are not ours.
 WEIGHT_PACKAGES := gan-face-generate==1.1.1 omniart-eye-generator==0.1
 
-.PHONY: demo test lint bench report weights system clean
+.PHONY: demo test test-fast lint bench report weights system clean
 
 demo: $(STAMP) system weights
 	GRADIO_ANALYTICS_ENABLED=False $(PY) app.py
 
 test: $(STAMP) system weights lint
 	$(PY) -m pytest
+
+# The suite without the slow tests (server, browser, subprocesses): for a quick check while editing.
+test-fast: $(STAMP) weights lint
+	$(PY) -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

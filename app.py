@@ -42,11 +42,10 @@ from geometry import (  # noqa: E402
     load_generator,
     metric_tensor,
 )
-from geometry import statistics as st  # noqa: E402
-from geometry.axes import FAMILIES, axes_and_purified_montage, axes_for_family, compare_axes  # noqa: E402
-from geometry.generators import check_count, check_seed  # noqa: E402
-from geometry.sweep import list_sweeps, load_sweep, prune_sweeps, run_sweep, sweep_folder  # noqa: E402
-from geometry.traversal import (  # noqa: E402
+from geometry.analysis import statistics as st  # noqa: E402
+from geometry.analysis.axes import FAMILIES, axes_and_purified_montage, axes_for_family, compare_axes  # noqa: E402
+from geometry.analysis.sweep import list_sweeps, load_sweep, prune_sweeps, run_sweep, sweep_folder  # noqa: E402
+from geometry.analysis.traversal import (  # noqa: E402
     apply_to_references,
     curve_steps,
     distance_curves,
@@ -54,6 +53,7 @@ from geometry.traversal import (  # noqa: E402
     explore,
     upscale,
 )
+from geometry.core.generators import check_count, check_seed  # noqa: E402
 from reports import figures  # noqa: E402
 from reports.builder import build_report  # noqa: E402
 
@@ -382,7 +382,7 @@ def compare_spectra(selected: list[str]):
     if isinstance(selected, str):
         selected = [selected]
     sweeps = {name: load_sweep(sweep_folder(RESULTS, name)) for name in selected}
-    summaries = {name: st.summarise(s.eigvals, s.eigvecs, s.H, s.n_computed, n_boot=200) for name, s in sweeps.items()}
+    summaries = {name: s.summary(n_boot=200) for name, s in sweeps.items()}
     table = []
     for name, summary in summaries.items():
         t, C = summary.anisotropy, summary.consistency
@@ -406,16 +406,19 @@ def make_report(selected: str, progress=gr.Progress()):
 
 
 # ---- layout ------------------------------------------------------------------------------------
-class Slider(gr.Slider):
-    """``gr.Slider`` whose API input, when not a number, is refused with a message naming the
-    slider (Gradio's own check fails with a generic error). Same front end (a template)."""
+def Slider(*args, **kwargs) -> gr.Slider:  # noqa: N802 (reads like the component it makes)
+    """A ``gr.Slider`` whose API input, when not a finite number, is refused with a message naming
+    the slider (Gradio's own bounds check fails with a generic error on text)."""
+    slider = gr.Slider(*args, **kwargs)
+    preprocess = slider.preprocess
 
-    is_template = True
-
-    def preprocess(self, payload):
+    def checked(payload):
         if isinstance(payload, bool) or not isinstance(payload, int | float) or not math.isfinite(payload):
-            raise gr.Error(f"{self.label} must be a finite number; got {payload!r}")
-        return super().preprocess(payload)
+            raise gr.Error(f"{slider.label} must be a finite number; got {payload!r}")
+        return preprocess(payload)
+
+    slider.preprocess = checked
+    return slider
 
 
 def current_image(elem_id: str, label: str = "Current image") -> gr.Image:

@@ -22,10 +22,10 @@ import numpy as np
 import torch
 
 from geometry import load_distance, load_generator
-from geometry import statistics as st
-from geometry.inversion import Coordinates, invert, search
-from geometry.paths import interpolation_experiment
-from geometry.sweep import run_sweep
+from geometry.analysis import statistics as st
+from geometry.analysis.sweep import run_sweep
+from geometry.applications.inversion import Coordinates, invert, search
+from geometry.applications.paths import interpolation_experiment
 
 
 def first_below(curve: np.ndarray, level: float) -> float:

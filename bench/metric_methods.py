@@ -20,7 +20,7 @@ import time
 import torch
 
 from geometry import load_distance, load_generator, metric_tensor
-from geometry.methods import ITERATIVE, METHODS
+from geometry.core.methods import ITERATIVE, METHODS
 
 # case name -> (generator options, methods timed)
 CASES = {

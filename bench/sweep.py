@@ -19,8 +19,8 @@ import time
 import numpy as np
 
 from geometry import load_distance, load_generator
-from geometry import statistics as st
-from geometry.sweep import run_sweep
+from geometry.analysis import statistics as st
+from geometry.analysis.sweep import run_sweep
 
 
 def sweep_rate(distance: str, positions: int) -> float:

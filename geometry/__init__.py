@@ -6,12 +6,12 @@
     m = metric_tensor(G, D, G.sample(1, seed=0)[0], method="exact")
 """
 
-from geometry.distances import DISTANCE_NAMES, load_distance
+from geometry.core.distances import DISTANCE_NAMES, load_distance
+from geometry.core.generators import Generator, from_module
+from geometry.core.methods import ITERATIVE, METHODS
+from geometry.core.metric import MetricResult, metric_tensor
+from geometry.core.registry import REGISTRY, load_generator
 from geometry.errors import GeometryError, ResourceError, WeightsUnavailableError
-from geometry.generators import Generator, from_module
-from geometry.methods import ITERATIVE, METHODS
-from geometry.metric import MetricResult, metric_tensor
-from geometry.registry import REGISTRY, load_generator
 from geometry.version import __version__
 
 __all__ = [

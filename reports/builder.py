@@ -26,13 +26,13 @@ import numpy as np
 import plotly.graph_objects as go
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from geometry import statistics as st
-from geometry.axes import AxisComparison, AxisSet, compare_axes
+from geometry.analysis import statistics as st
+from geometry.analysis.axes import AxisComparison, AxisSet, compare_axes
+from geometry.analysis.sweep import Sweep, load_sweep
 from geometry.errors import GeometryError, WeightsUnavailableError
-from geometry.metric import package_versions
+from geometry.io.storage import atomic_path, check_writable
 from geometry.progress import Progress, report
-from geometry.storage import atomic_path, check_writable
-from geometry.sweep import Sweep, load_sweep
+from geometry.version import package_versions
 from reports import figures
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -72,15 +72,10 @@ def collect(directory: str | Path, progress: Progress | None = None) -> ReportDa
     """Compute every statistic and figure the report shows from ``directory``."""
     sweep = load_sweep(directory)
     s = sweep.settings
-    lam = np.asarray(sweep.eigvals[:, : sweep.n_computed])
     report(progress, 0.05, "statistics")
-    spectrum = st.spectrum_summary(lam)
-    table = st.anisotropy_table(lam)
-    iso = st.isotropy_illusion(sweep.eigvals, sweep.eigvecs)
-    report(progress, 0.15, "consistency matrices")
-    C = st.consistency(sweep.eigvals, sweep.eigvecs, sweep.H)
-    avg = st.average_metric(sweep.eigvals, sweep.eigvecs, sweep.H)
-    estimates = st.bootstrap_summaries(lam, C)
+    stats = sweep.summary()
+    spectrum, table, iso, C, avg, estimates = (stats.spectrum, stats.anisotropy, stats.isotropy, stats.consistency,
+                                               stats.average, stats.estimates)
 
     summary = [[e.name, f"{e.value:.4g}", f"[{e.low:.4g}, {e.high:.4g}]"] for e in estimates]
     sections = [
@@ -152,7 +147,7 @@ def montage_ranks(n: int) -> list[int]:
 def default_montage(G, sweep: Sweep, avg: st.AverageMetric):
     """The montage the builder makes when the directory holds none: the average metric's
     eigenvectors of ``montage_ranks`` at the first position, steps -3..3."""
-    from geometry.traversal import traverse
+    from geometry.analysis.traversal import traverse
 
     ranks = montage_ranks(sweep.latent_dim)
     return traverse(G, np.asarray(sweep.positions[0]), avg.eigvecs[:, ranks], np.linspace(-3, 3, 7),
@@ -163,7 +158,7 @@ def _montage_section(directory: Path, sweep: Sweep, avg: st.AverageMetric) -> Se
     """Montages found in ``montages/``, else made from the average metric's top axes at the first
     position (left out when the generator cannot be loaded here)."""
     from geometry import load_distance, load_generator
-    from geometry.traversal import distance_curves
+    from geometry.analysis.traversal import distance_curves
 
     section = Section("axes", "Eigen-axis montages and distance curves")
     for path in sorted((directory / "montages").glob("*.png")):
@@ -241,7 +236,7 @@ def _comparison_section(directory: Path, sweep: Sweep) -> Section | None:
 
 def _image_rows(rows: dict[str, np.ndarray]) -> bytes:
     """A labelled grid with one row of images (S, C, H, W) per label."""
-    from geometry.traversal import Montage
+    from geometry.analysis.traversal import Montage
 
     images = np.stack(list(rows.values()))
     grid = Montage(images, np.zeros(images.shape[:2] + (0,)), list(rows), [str(i) for i in range(images.shape[1])])
@@ -250,7 +245,7 @@ def _image_rows(rows: dict[str, np.ndarray]) -> bytes:
 
 def _application_sections(directory: Path) -> list[Section]:
     """Inversion, search and interpolation results found under ``applications/``."""
-    from geometry.inversion import load_runs
+    from geometry.io.storage import load_runs
 
     sections = []
     for path in sorted((directory / "applications").glob("*")):
@@ -264,7 +259,8 @@ def _application_sections(directory: Path) -> list[Section]:
                                       f"distance {st_['distance']}.")])
             section.tables.append({"caption": "Best distance over starts (paper Table 5 format)",
                                    "header": ["basis", "mean", "SEM"],
-                                   "rows": [[b, f"{m:.5f}", f"{e:.5f}"] for b, m, e in meta["summary"]["table5"]]})
+                                   "rows": [[b, f"{m:.5f}", f"{e:.5f}"]
+                                            for b, m, e in meta["summary"]["best_distances"]]})
             rows = {"target": np.repeat(arrays["target"][None], arrays[f"{bases[0]}_final_images"].shape[0], 0)}
             rows |= {b: arrays[f"{b}_final_images"] for b in bases}
             section.images.append({"caption": "Target and the final image of each start, per basis",

@@ -11,8 +11,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from geometry.axes import AxisComparison
-from geometry.statistics import (
+from geometry.analysis.axes import AxisComparison
+from geometry.analysis.statistics import (
     AnisotropyTable,
     AverageMetric,
     Consistency,
@@ -20,7 +20,7 @@ from geometry.statistics import (
     IsotropyIllusion,
     SpectrumSummary,
 )
-from geometry.traversal import DistanceCurves
+from geometry.analysis.traversal import DistanceCurves
 
 EXPORT_WIDTH, HEIGHT = 760, 380
 BAND = "rgba(31, 119, 180, 0.2)"

@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from geometry import load_distance, load_generator, metric_tensor
-from geometry import statistics as st
+from geometry.analysis import statistics as st
+
+pytestmark = pytest.mark.slow  # a server, a browser and several clients
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -84,7 +86,7 @@ def engine_view(z) -> np.ndarray:
 
     with torch.no_grad():
         x = load_generator("dcgan-face64")(torch.as_tensor(z)[None].float())[0].numpy()
-    from geometry.traversal import upscale
+    from geometry.analysis.traversal import upscale
 
     return upscale(x, 192).transpose(1, 2, 0).astype(np.float64)
 
@@ -127,7 +129,7 @@ def test_traverse_references_axes_and_explore_apis(client):
     image, plot, summary = client.predict(*CODE, "mse", "sefa", None, 4, 3, 5, api_name="/compare_axes")
     assert "Grassmann distance" in summary and Image.open(image).size[0] > 2 * (120 + 5 * 130)
 
-    from geometry.traversal import explore
+    from geometry.analysis.traversal import explore
 
     sliders = [1.5, 0, -0.5] + [0] * 7
     image, readout = client.predict(*CODE, "mse", False, 3, *sliders, api_name="/explore")

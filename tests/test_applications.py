@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from geometry import GeometryError, metric_tensor
-from geometry.inversion import Coordinates, check_target, invert, load_target, search, table5
-from geometry.paths import curve_length, interpolation_experiment, line, shorten
+from geometry.applications.inversion import Coordinates, best_distance_table, check_target, invert, load_target, search
+from geometry.applications.paths import curve_length, interpolation_experiment, line, shorten
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_face_inversion_lowers_the_distance_and_recovers_the_target(face, lpips_
     assert (np.diff(mean[::10]) < 0).all()  # decreasing on average, checked every 10 iterations
     assert run.best.min() < 0.3 * run.distances[:, 0].mean()
     assert run.final_images.shape == (3, 3, 64, 64)
-    rows = table5([run])
+    rows = best_distance_table([run])
     assert rows[0][0] == "plain" and rows[0][1] == pytest.approx(run.best.mean()) and rows[0][2] > 0
 
 

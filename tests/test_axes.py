@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from geometry import GeometryError, metric_tensor
-from geometry.axes import AxisSet, compare_axes, file_axes, pca_axes, random_unit_vectors, sefa_axes
+from geometry.analysis.axes import AxisSet, compare_axes, file_axes, pca_axes, random_unit_vectors, sefa_axes
 
 
 def test_sefa_axes_are_orthonormal_and_match_an_independent_svd(face):

@@ -12,6 +12,7 @@ def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "geometry", *args], capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # a subprocess per command
 def test_metric_command_writes_result_and_prints_summary(tmp_path):
     done = run_cli("metric", "--generator", "linear-toy", "--distance", "mse", "--method", "exact",
                    "--seed", "3", "--out", str(tmp_path))
@@ -22,6 +23,7 @@ def test_metric_command_writes_result_and_prints_summary(tmp_path):
     assert f"{result.eigvals[0]:.4g}" in done.stdout
 
 
+@pytest.mark.slow  # a subprocess per command
 def test_metric_command_on_the_face_gan_with_lanczos(tmp_path):
     done = run_cli("metric", "--distance", "mse", "--method", "lanczos-backward", "--k", "5", "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
@@ -29,6 +31,7 @@ def test_metric_command_on_the_face_gan_with_lanczos(tmp_path):
     assert result.n_computed == 5 and np.all(result.eigvals[:5] > 0)
 
 
+@pytest.mark.slow  # a subprocess per command
 def test_help_documents_every_flag():
     done = run_cli("metric", "--help")
     for flag in ("--generator", "--space", "--distance", "--method", "--k", "--seed", "--chunk", "--eps",
@@ -36,12 +39,14 @@ def test_help_documents_every_flag():
         assert flag in done.stdout
 
 
+@pytest.mark.slow  # a subprocess per command
 def test_user_errors_exit_cleanly_without_traceback():
     done = run_cli("metric", "--generator", "linear-toy", "--distance", "mse", "--method", "bp", "--k", "99")
     assert done.returncode == 2
     assert "error: k applies to the Lanczos methods only" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # a subprocess per command
 def test_generators_command_lists_the_registry():
     done = run_cli("generators")
     assert done.returncode == 0
@@ -50,6 +55,7 @@ def test_generators_command_lists_the_registry():
     assert "omniart-eyes128   class      8  128" in done.stdout and "on first use" in done.stdout
 
 
+@pytest.mark.slow  # a subprocess per command
 def test_traverse_command_writes_a_montage_and_prints_distance_curves(tmp_path):
     out = tmp_path / "montage.png"
     done = run_cli("traverse", "--distance", "mse", "--ranks", "0", "5", "--steps", "-2", "0", "2",
@@ -61,6 +67,7 @@ def test_traverse_command_writes_a_montage_and_prints_distance_curves(tmp_path):
     assert "measured / quadratic prediction" in done.stdout
 
 
+@pytest.mark.slow  # a subprocess per command
 def test_axes_command_saves_axes_comparison_and_montage(tmp_path):
     done = run_cli("axes", "--family", "sefa", "--k", "4", "--distance", "mse", "--label", "1=light",
                    "--out", str(tmp_path))
@@ -72,6 +79,7 @@ def test_axes_command_saves_axes_comparison_and_montage(tmp_path):
     assert bad.returncode == 2 and "does not exist" in bad.stderr
 
 
+@pytest.mark.slow  # a subprocess per command
 def test_application_commands_write_results_the_report_renders(tmp_path):
     sweep = tmp_path / "toy"
     common = ["--generator", "linear-toy", "--distance", "mse"]
@@ -103,7 +111,7 @@ def test_application_commands_write_results_the_report_renders(tmp_path):
 def sweep_dirs(tmp_path_factory):
     """A good linear-toy sweep, and damaged copies of it."""
     from geometry import load_distance, load_generator
-    from geometry.sweep import run_sweep
+    from geometry.analysis.sweep import run_sweep
 
     root = tmp_path_factory.mktemp("sweeps")
     run_sweep(root / "good", load_generator("linear-toy"), load_distance("mse"), n=3, seed=0)
@@ -175,8 +183,8 @@ def test_chunk_beyond_the_latent_dimension_is_capped(tmp_path, capsys):
 
 def test_a_shard_without_H_is_recomputed_on_resume(sweep_dirs):
     from geometry import load_distance, load_generator
-    from geometry.storage import load_arrays, save_arrays
-    from geometry.sweep import run_sweep, shard_path
+    from geometry.analysis.sweep import run_sweep, shard_path
+    from geometry.io.storage import load_arrays, save_arrays
 
     folder = sweep_dirs / "shard-no-H"
     shutil.copytree(sweep_dirs / "good", folder)

@@ -8,8 +8,8 @@ import torch
 import torchvision.transforms.functional as TF
 
 from geometry import GeometryError, WeightsUnavailableError, load_distance
-from geometry.distances import BACKBONE_CHECKSUMS, tensor_checksum
-from geometry.weights import _NumpyOnlyUnpickler
+from geometry.core.distances import BACKBONE_CHECKSUMS, tensor_checksum
+from geometry.io.weights import _NumpyOnlyUnpickler
 
 
 @pytest.mark.parametrize("name", ["mse", "ssim", "lpips-alex", "lpips-vgg"])

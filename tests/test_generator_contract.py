@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from geometry import from_module, load_distance, metric_tensor
-from geometry.registry import REGISTRY, load_generator
+from geometry.core.registry import REGISTRY, load_generator
 
 CASES = [(name, space) for name, entry in REGISTRY.items() for space in entry.spaces]
 

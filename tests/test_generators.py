@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from geometry import GeometryError, from_module, load_generator
-from geometry.generators import LatentDistribution
+from geometry.core.generators import LatentDistribution
 
 
 def test_dcgan_face64_makes_distinct_face_images(face):

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from geometry import WeightsUnavailableError, load_generator
+from geometry.io.weights import RemoteFile, weight_path
 from geometry.models import biggan
-from geometry.weights import RemoteFile, weight_path
 
 
 def centre_blue_minus_red(G, n=8):
@@ -82,6 +82,7 @@ def test_remote_weights_are_verified_and_pinned_on_first_use(tmp_path, monkeypat
     assert not wrong.cache_path.exists()
 
 
+@pytest.mark.slow  # a subprocess
 def test_importing_the_project_never_imports_the_eye_package():
     code = ("import sys, geometry, app; from geometry import load_generator; "
             "load_generator('omniart-eyes128'); print('omniart_eye_generator' in sys.modules)")

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from geometry import GeometryError, load_distance
-from geometry import statistics as st
-from geometry.axes import sefa_axes
-from geometry.sweep import load_sweep, run_sweep
+from geometry.analysis import statistics as st
+from geometry.analysis.axes import sefa_axes
+from geometry.analysis.sweep import load_sweep, run_sweep
 from reports.builder import build_report, default_montage
 
 SECTIONS = ("Spectra", "Anisotropy", "Illusion of isotropy", "Homogeneity", "Average metric",
@@ -105,6 +105,7 @@ def test_missing_optional_sections_are_left_out(tmp_path, toy, mse):
     assert "Distance comparison" not in (tmp_path / "toy.html").read_text()
 
 
+@pytest.mark.slow  # a subprocess
 def test_a_corrupt_results_directory_gives_a_clear_error_and_no_file(tmp_path, toy, mse):
     run_sweep(tmp_path / "toy", toy, mse, n=3, seed=1)
     (tmp_path / "toy" / "eigvecs.npy").write_bytes(b"not numpy")

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from geometry import GeometryError, load_distance
-from geometry import statistics as st
-from geometry.sweep import load_sweep, run_sweep, shard_path
+from geometry.analysis import statistics as st
+from geometry.analysis.sweep import load_sweep, run_sweep, shard_path
 
 
 class Killed(Exception):
@@ -42,15 +42,15 @@ def test_a_killed_sweep_resumes_to_the_same_result_bit_for_bit(tmp_path, face, m
     with pytest.raises(GeometryError, match="incomplete"):
         load_sweep(tmp_path)
     computed = []
-    import geometry.sweep
+    import geometry.analysis.sweep
 
-    original = geometry.sweep.metric_tensor
+    original = geometry.analysis.sweep.metric_tensor
 
     def counting(G, D, z, **kw):
         computed.append(1)
         return original(G, D, z, **kw)
 
-    monkeypatch.setattr(geometry.sweep, "metric_tensor", counting)
+    monkeypatch.setattr(geometry.analysis.sweep, "metric_tensor", counting)
     resumed = run_sweep(tmp_path, face, mse, n=4, seed=5)
     assert len(computed) == 2  # only the two missing positions
     assert_same(resumed, uninterrupted)
@@ -113,6 +113,7 @@ def test_statistics_on_the_face_gan_end_to_end(tmp_path_factory, face, mse):
     assert (iso.empirical_var < 0.05 * lam.var(1)).all()
 
 
+@pytest.mark.slow  # a subprocess
 def test_sweep_stats_and_compare_commands(tmp_path):
     def cli(*args):
         return subprocess.run([sys.executable, "-m", "geometry", *args], capture_output=True, text=True, timeout=600)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from geometry import GeometryError, metric_tensor
-from geometry.traversal import apply_to_references, axis_codes, distance_curves, eigen_traversal
+from geometry.analysis.traversal import apply_to_references, axis_codes, distance_curves, eigen_traversal
 
 
 @pytest.fixture(scope="module")

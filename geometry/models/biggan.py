@@ -18,9 +18,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from geometry.core.generators import Generator, LatentDistribution, conditional_space
 from geometry.errors import GeometryError
-from geometry.generators import Generator, LatentDistribution, conditional_space
-from geometry.weights import RemoteFile, weight_path
+from geometry.io.weights import RemoteFile, weight_path
 
 _URL = "https://s3.amazonaws.com/models.huggingface.co/biggan/biggan-deep-{}-pytorch_model.bin"
 # No SHA-256 of these files could be recorded where this was written (no route to the host and
@@ -82,8 +82,9 @@ def build_biggan(
         raise GeometryError(f"imagenet_class must be an ImageNet class index 0..999; got {imagenet_class}")
     if random_config:
         config = BigGANConfig(**TINY_CONFIG)
-        torch.manual_seed(0)
-        model = BigGAN(config)
+        with torch.random.fork_rng(devices=[]):  # seeded weights without touching the caller's global seed
+            torch.manual_seed(0)
+            model = BigGAN(config)
         _make_usable(model)
         source, licence = "random weights (small test configuration)", ""
     else:

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from geometry.core.generators import Generator, LatentDistribution, conditional_space
 from geometry.errors import GeometryError
-from geometry.generators import Generator, LatentDistribution, conditional_space
-from geometry.weights import DCGAN_FACE64, OMNIART_EYES128, weight_path
+from geometry.io.weights import DCGAN_FACE64, OMNIART_EYES128, weight_path
 
 EYE_CLASSES = ("amber", "blue", "brown", "gray", "grayscale", "green", "hazel", "red")
 

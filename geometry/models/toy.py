@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from geometry.core.generators import Generator
 from geometry.errors import GeometryError
-from geometry.generators import Generator
 
 
 class LinearMap(nn.Module):

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from geometry.distances import Distance
+from geometry.core.distances import Distance
+from geometry.core.generators import Generator
 from geometry.errors import GeometryError
-from geometry.generators import Generator
 from geometry.progress import Progress, report
 
 BASES = ("plain", "eigen", "eigen-scaled")
@@ -142,7 +142,7 @@ def invert(G: Generator, D: Distance, target, starts: np.ndarray, coordinates: C
                         images.cpu().double().numpy())
 
 
-def table5(runs: list[InversionRun]) -> list[tuple[str, float, float]]:
+def best_distance_table(runs: list[InversionRun]) -> list[tuple[str, float, float]]:
     """Paper Table 5 format: per basis, mean and standard error of the best distance over starts."""
     rows = []
     for run in runs:
@@ -193,22 +193,3 @@ def search(G: Generator, D: Distance, target, start: np.ndarray, coordinates: Co
         best.append(best_value)
         report(progress, es.countevals / budget, f"CMA-ES ({coordinates.basis}) {es.countevals}/{budget} evaluations")
     return SearchRun(coordinates.basis, np.array(evaluations), np.array(best), np.asarray(best_z))
-
-
-def save_runs(directory, kind: str, settings: dict, arrays: dict[str, np.ndarray], summary: dict) -> None:
-    """``<kind>.npz`` (arrays) and ``<kind>.json`` (settings and summary), atomically."""
-    from pathlib import Path
-
-    from geometry.storage import save_arrays, save_json
-
-    save_arrays(Path(directory) / f"{kind}.npz", arrays)
-    save_json(Path(directory) / f"{kind}.json", {"settings": settings, "summary": summary})
-
-
-def load_runs(directory, kind: str) -> tuple[dict, dict[str, np.ndarray]]:
-    """(json, arrays) written by ``save_runs``; a GeometryError when absent or damaged."""
-    from pathlib import Path
-
-    from geometry.storage import load_arrays, load_json
-
-    return load_json(Path(directory) / f"{kind}.json"), load_arrays(Path(directory) / f"{kind}.npz")

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import torch
 
+from geometry.core.generators import shared_weight_copy
+from geometry.core.pullback import Pullback
 from geometry.errors import ResourceError
-from geometry.generators import shared_weight_copy
-from geometry.pullback import Pullback
 
 # seconds per latent, relative to one single-latent forward; measured on dcgan-face64 (CPU)
 _TIME_PER_LATENT = {"exact": 0.6, "bp": 4.0, "lanczos-backward": 4.0, "lanczos-forward": 6.0}

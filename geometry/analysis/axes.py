@@ -22,9 +22,9 @@ import numpy as np
 import scipy.linalg
 import torch
 
+from geometry.core.generators import Generator, captured
 from geometry.errors import GeometryError
-from geometry.generators import Generator, captured
-from geometry.storage import load_arrays, load_json, save_arrays, save_json
+from geometry.io.storage import load_arrays, load_json, save_arrays, save_json
 
 MAX_UPLOAD_BYTES = 20 * 2**20
 
@@ -189,6 +189,13 @@ class AxisComparison:
     purified: AxisSet
     k: int
 
+    def as_dict(self) -> dict:
+        """The numbers (not the purified axes) as plain JSON-ready values."""
+        return {"k": self.k, "speed": self.speed.tolist(), "random_speed": self.random_speed,
+                "grassmann": self.grassmann, "grassmann_random": list(self.grassmann_random),
+                "angles": self.angles.tolist(), "power": self.power.tolist(),
+                "random_power": self.random_power.tolist()}
+
 
 def random_unit_vectors(n: int, count: int, seed: int) -> np.ndarray:
     v = np.random.default_rng(seed).standard_normal((n, count))
@@ -197,6 +204,10 @@ def random_unit_vectors(n: int, count: int, seed: int) -> np.ndarray:
 
 def compare_axes(axes: AxisSet, eigvals: np.ndarray, eigvecs: np.ndarray, k: int | None = None,
                  n_random: int = 200, seed: int = 0) -> AxisComparison:
+    """An axis family (n, K unit columns) against the eigenframe ``eigvecs`` (n, n) with
+    ``eigvals`` (n,) descending: projection powers, speeds a^T H a, principal angles to the top-k
+    eigenspace (k = min(K, n) by default) against ``n_random`` random directions and 50 random
+    k-subspaces (seeded), and the purified axes (see ``AxisComparison``)."""
     U, lam = np.asarray(eigvecs, dtype=np.float64), np.asarray(eigvals, dtype=np.float64)
     n, K = axes.vectors.shape
     if U.shape != (n, n):
@@ -226,7 +237,7 @@ def axes_and_purified_montage(G: Generator, z0: np.ndarray, axes: AxisSet, purif
                               rows: int = 8, gap: int = 12) -> np.ndarray:
     """Side-by-side uint8 RGB montage (height, width, 3): the first ``rows`` axes (left) and their
     purified versions (right), each row a traversal from ``z0`` at ``steps``."""
-    from geometry.traversal import traverse
+    from geometry.analysis.traversal import traverse
 
     rows = min(rows, axes.vectors.shape[1])
     names = [f"{i}: {label}" if label else str(i) for i, label in enumerate(axes.labels[:rows])]

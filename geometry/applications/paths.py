@@ -24,9 +24,9 @@ import numpy as np
 import torch
 from scipy.interpolate import BSpline
 
-from geometry.distances import Distance
+from geometry.core.distances import Distance
+from geometry.core.generators import Generator
 from geometry.errors import GeometryError
-from geometry.generators import Generator
 from geometry.progress import Progress, report
 
 
@@ -64,11 +64,21 @@ def line(z0: np.ndarray, z1: np.ndarray, segments: int) -> np.ndarray:
     return (1 - t) * np.asarray(z0, dtype=np.float64) + t * np.asarray(z1, dtype=np.float64)
 
 
-def clamped_knots(interior: np.ndarray, degree: int = 3) -> np.ndarray:
+DEGREE = 3  # cubic B-splines
+
+
+def clamped_knots(interior: np.ndarray, degree: int = DEGREE) -> np.ndarray:
+    """Knots of a clamped spline on [0, 1]: ``degree`` + 1 zeros, the sorted interior knots,
+    ``degree`` + 1 ones."""
     return np.concatenate([np.zeros(degree + 1), np.sort(interior), np.ones(degree + 1)])
 
 
-def design(knots: np.ndarray, t: np.ndarray, degree: int = 3) -> np.ndarray:
+def interior_knots_of(knots: np.ndarray, degree: int = DEGREE) -> np.ndarray:
+    """The interior knots of a clamped knot vector (inverse of ``clamped_knots``)."""
+    return knots[degree + 1: len(knots) - degree - 1]
+
+
+def design(knots: np.ndarray, t: np.ndarray, degree: int = DEGREE) -> np.ndarray:
     """Basis matrix N (len(t), m + 1) of the clamped spline at ``t``."""
     return BSpline.design_matrix(np.clip(t, 0, 1 - 1e-12), knots, degree).toarray()
 
@@ -77,7 +87,9 @@ def design(knots: np.ndarray, t: np.ndarray, degree: int = 3) -> np.ndarray:
 class ShorterCurve:
     """The optimised spline: control points (m + 1, n), knots, its points at uniform t (as
     measured), the straight line's and the curve's lengths (``Length``), the relative improvement and the
-    length after each optimisation step."""
+    length after each optimisation step. The curve kept is the shortest seen on the optimisation
+    grid of ``chosen_on`` segments; both reported lengths are measured on the finer grid of
+    ``line_length.segments`` (= ``curve_length.segments``) segments, so they compare like with like."""
 
     control: np.ndarray
     knots: np.ndarray
@@ -85,6 +97,7 @@ class ShorterCurve:
     line_length: Length
     curve_length: Length
     history: np.ndarray
+    chosen_on: int
 
     @property
     def improvement(self) -> float:
@@ -126,7 +139,7 @@ def shorten(G: Generator, D: Distance, z0: np.ndarray, z1: np.ndarray, segments:
             control = np.concatenate([control[:1], interior.detach().cpu().double().numpy(), control[-1:]])
             spans = np.diff(np.unique(knots))
             start = np.unique(knots)[spans.argmax()]
-            new_knots = clamped_knots(np.append(knots[4:-4], start + spans.max() / 2))
+            new_knots = clamped_knots(np.append(interior_knots_of(knots), start + spans.max() / 2))
             dense = np.linspace(0, 1, 8 * len(new_knots))
             control = np.linalg.lstsq(design(new_knots, dense), design(knots, dense) @ control, rcond=None)[0]
             knots, basis, inserted = new_knots, design(new_knots, t), inserted + 1
@@ -137,7 +150,7 @@ def shorten(G: Generator, D: Distance, z0: np.ndarray, z1: np.ndarray, segments:
     _, knots, control = best
     points = design(knots, np.linspace(0, 1, measure_segments + 1)) @ control
     return ShorterCurve(control, knots, points, curve_length(G, D, line(z0, z1, measure_segments)),
-                        curve_length(G, D, points), np.array(history))
+                        curve_length(G, D, points), np.array(history), segments)
 
 
 @dataclass
@@ -162,7 +175,7 @@ def interpolation_experiment(G: Generator, D: Distance, pairs: int = 20, shift: 
                              progress: Progress | None = None, **shorten_options) -> InterpolationExperiment:
     """The interpolation paper's experiment: start points moved by ``shift`` along the top
     eigenvector of the metric at a sampled base code, end points sampled, curves shortened."""
-    from geometry.metric import metric_tensor
+    from geometry.core.metric import metric_tensor
 
     if pairs < 1:
         raise GeometryError(f"the experiment needs at least one pair; got {pairs}")

@@ -4,7 +4,7 @@ Options every method accepts (and ignores where irrelevant): ``k`` (iterative me
 ``chunk`` (exact), ``eps`` (lanczos-forward), ``progress``.
 """
 
-from geometry.methods import backprop, exact, lanczos
+from geometry.core.methods import backprop, exact, lanczos
 
 METHODS = {
     "exact": exact.compute,

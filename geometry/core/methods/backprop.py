@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import torch
 
-from geometry.methods.common import MethodOutput, full_output
+from geometry.core.methods.common import MethodOutput, full_output
+from geometry.core.pullback import Pullback
 from geometry.progress import Progress, report
-from geometry.pullback import Pullback
 
 
-def compute(pb: Pullback, *, progress: Progress | None = None, **_) -> MethodOutput:
+def hessian_rows(pb: Pullback, progress: Progress | None = None) -> torch.Tensor:
+    """The raw Hessian (n, n), row i = d g_i / dz at z0, not symmetrised: symmetric only up to
+    rounding when the double back-propagation is right."""
     g, z = pb.gradient(pb.z0, create_graph=True)
     rows = []
     for i in range(pb.n):
         (row,) = torch.autograd.grad(g[i], z, retain_graph=i < pb.n - 1)
         rows.append(row)
         report(progress, (i + 1) / pb.n, f"backward rows {i + 1}/{pb.n}")
-    return full_output(torch.stack(rows))
+    return torch.stack(rows)
+
+
+def compute(pb: Pullback, *, progress: Progress | None = None, **_) -> MethodOutput:
+    return full_output(hessian_rows(pb, progress))

@@ -3,7 +3,7 @@
     H(z0) = d^2/dz^2 D(G(z0), G(z)) |_{z = z0}        (n, n), symmetric, PSD
 
 ``v^T H v / v^T v`` is the squared speed of image change along v; the eigenvectors of H with
-the largest eigenvalues change the image most. Methods (``geometry.methods``):
+the largest eigenvalues change the image most. Methods (``geometry.core.methods``):
 
 - ``exact`` (default): H = 2 J^T J from batched forward/reverse-mode products; needs a squared
   feature distance (LPIPS, MSE) and falls back to ``bp`` otherwise.
@@ -15,8 +15,6 @@ the largest eigenvalues change the image most. Methods (``geometry.methods``):
 from __future__ import annotations
 
 import datetime
-import importlib.metadata
-import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,27 +22,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from geometry import cost
-from geometry.distances import Distance
+from geometry.core import cost
+from geometry.core.distances import Distance
+from geometry.core.generators import Generator
+from geometry.core.methods import ITERATIVE, METHODS
+from geometry.core.pullback import Pullback
 from geometry.errors import GeometryError
-from geometry.generators import Generator
-from geometry.methods import ITERATIVE, METHODS
+from geometry.io.storage import load_arrays, load_json, save_arrays, save_json
 from geometry.progress import Progress, report
-from geometry.pullback import Pullback
-from geometry.storage import load_arrays, load_json, save_arrays, save_json
-from geometry.version import __version__
-
-_VERSIONED = ("torch", "numpy", "scipy", "lpips")
-
-
-def package_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version(), "geometry": __version__}
-    for name in _VERSIONED:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+from geometry.version import package_versions
 
 
 @dataclass

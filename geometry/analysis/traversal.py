@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from geometry.distances import Distance
+from geometry.core.distances import Distance
+from geometry.core.generators import Generator
 from geometry.errors import GeometryError
-from geometry.generators import Generator
-from geometry.storage import atomic_path
+from geometry.io.storage import atomic_path
 
 MODES = ("linear", "spherical")
 

@@ -27,12 +27,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from geometry.distances import Distance
+from geometry.analysis.statistics import SweepSummary, summarise
+from geometry.core.distances import Distance
+from geometry.core.generators import Generator, check_count
+from geometry.core.metric import metric_tensor
 from geometry.errors import GeometryError
-from geometry.generators import Generator, check_count
-from geometry.metric import metric_tensor
+from geometry.io.storage import atomic_path, load_arrays, load_json, save_arrays, save_json
 from geometry.progress import Progress, report
-from geometry.storage import atomic_path, load_arrays, load_json, save_arrays, save_json
 
 STACKS = ("eigvals", "eigvecs", "H")
 FULL_METHODS = ("exact", "bp")  # methods that form H, so every shard holds it
@@ -66,6 +67,11 @@ class Sweep:
     @property
     def n_computed(self) -> int:
         return self.settings["n_computed"]
+
+    def summary(self, n_boot: int = 1000) -> SweepSummary:
+        """Every statistic of this sweep (``statistics.summarise``): what the command line, the
+        app and the report show."""
+        return summarise(self.eigvals, self.eigvecs, self.H, self.n_computed, n_boot=n_boot)
 
 
 MAX_POSITIONS = 1_000_000

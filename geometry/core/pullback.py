@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from geometry.distances import Distance
-from geometry.generators import Generator
+from geometry.core.distances import Distance
+from geometry.core.generators import Generator
 
 
 @dataclass

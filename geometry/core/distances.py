@@ -22,8 +22,8 @@ import torch
 from torch import nn
 
 from geometry.errors import GeometryError, WeightsUnavailableError
-from geometry.storage import atomic_path
-from geometry.weights import (
+from geometry.io.storage import atomic_path
+from geometry.io.weights import (
     LPIPS_ALEX_BACKBONE,
     LPIPS_VGG_BACKBONE,
     PackagedFile,
@@ -44,7 +44,8 @@ class Distance(nn.Module):
     def __init__(self):
         super().__init__()
 
-    def finish(self) -> Distance:
+    def frozen(self) -> Distance:
+        """This distance in eval mode with no parameter requiring gradients (returns self)."""
         self.eval()
         self.requires_grad_(False)
         return self
@@ -225,4 +226,4 @@ def load_distance(name: str, device: str | torch.device = "cpu", **options) -> D
         distance = _DISTANCES[name](**options)
     except TypeError as err:
         raise GeometryError(f"distance '{name}' does not take options {sorted(options)}") from err
-    return distance.to(device).finish()
+    return distance.to(device).frozen()

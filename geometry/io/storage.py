@@ -68,6 +68,18 @@ def load_arrays(path: Path) -> dict[str, np.ndarray]:
         raise GeometryError(f"{path} is not a readable .npz file ({err})") from err
 
 
+def save_runs(directory: str | Path, kind: str, settings: dict, arrays: dict[str, np.ndarray], summary: dict) -> None:
+    """An application's results: ``<kind>.npz`` (arrays) and ``<kind>.json`` (settings and
+    summary) in ``directory``, atomically."""
+    save_arrays(Path(directory) / f"{kind}.npz", arrays)
+    save_json(Path(directory) / f"{kind}.json", {"settings": settings, "summary": summary})
+
+
+def load_runs(directory: str | Path, kind: str) -> tuple[dict, dict[str, np.ndarray]]:
+    """(json, arrays) written by ``save_runs``; a GeometryError when absent or damaged."""
+    return load_json(Path(directory) / f"{kind}.json"), load_arrays(Path(directory) / f"{kind}.npz")
+
+
 def save_json(path: Path, obj: dict) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=True))

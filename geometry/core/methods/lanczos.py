@@ -18,9 +18,9 @@ import numpy as np
 import torch
 from scipy.sparse.linalg import LinearOperator, eigsh
 
-from geometry.methods.common import MethodOutput, top_k_output
+from geometry.core.methods.common import MethodOutput, top_k_output
+from geometry.core.pullback import Pullback
 from geometry.progress import Progress, report
-from geometry.pullback import Pullback
 
 
 def top_k(matvec: Callable[[torch.Tensor], torch.Tensor], n: int, k: int, like: torch.Tensor,

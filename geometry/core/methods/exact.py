@@ -19,9 +19,9 @@ import warnings
 import torch
 from torch.func import jvp, vjp, vmap
 
-from geometry.methods.common import MethodOutput, full_output
+from geometry.core.methods.common import MethodOutput, full_output
+from geometry.core.pullback import Pullback
 from geometry.progress import Progress, report
-from geometry.pullback import Pullback
 
 _TRANSFORMS = threading.Lock()
 

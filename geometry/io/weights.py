@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from geometry.errors import WeightsUnavailableError
-from geometry.storage import atomic_path
+from geometry.io.storage import atomic_path
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Statistics of metric tensors over many positions (paper section 4, Appendix A.4-A.7).
 
-Pure functions over the arrays a sweep stores (``geometry.sweep.Sweep``):
+Pure functions over the arrays a sweep stores (``geometry.analysis.sweep.Sweep``):
 ``eigvals`` (N, n) descending, ``eigvecs`` (N, n, n) with eigenvectors in columns, and ``H``
 (N, n, n) or None (then H_i = U_i diag(lambda_i) U_i^T). Each returns a dataclass.
 """

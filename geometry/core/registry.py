@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 import torch
 
+from geometry.core.generators import Generator
 from geometry.errors import GeometryError
-from geometry.generators import Generator
+from geometry.io.weights import DCGAN_FACE64, OMNIART_EYES128, PackagedFile, RemoteFile, is_available_locally
 from geometry.models import biggan, dcgan, toy
-from geometry.weights import DCGAN_FACE64, OMNIART_EYES128, PackagedFile, RemoteFile, is_available_locally
 
 
 @dataclass(frozen=True)

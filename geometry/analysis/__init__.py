@@ -1,0 +1,1 @@
+"""Analysis over metrics: statistics, sweeps, axes and traversals (and layer-wise metrics)."""

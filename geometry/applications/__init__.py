@@ -1,0 +1,1 @@
+"""Using the geometry: inversion and search in eigenbases, shorter curves."""

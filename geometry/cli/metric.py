@@ -1,0 +1,125 @@
+"""``metric``, ``sweep``, ``stats``, ``compare``: the metric at one code, at many, and their statistics."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from geometry.cli.options import add_generator, add_method, models, number, whole
+from geometry.core.metric import metric_tensor
+from geometry.errors import GeometryError
+from geometry.progress import tqdm_progress
+
+
+def register(commands) -> None:
+    metric = commands.add_parser("metric", help="metric tensor at one sampled latent code")
+    add_generator(metric, seed_help="seed of the sampled latent code (sample 0 of this seed)")
+    add_method(metric)
+    metric.add_argument("--chunk", type=whole(1), default=None,
+                        help="tangents per batch for exact (default: by memory; capped at the latent dimension)")
+    metric.add_argument("--eps", type=number(positive=True), default=1e-6,
+                        help="finite-difference step of lanczos-forward")
+    metric.add_argument("--out", default=None, help="directory to save metric.npz and provenance.json")
+    metric.set_defaults(run=run_metric)
+
+    sweep = commands.add_parser("sweep", help="metrics at N sampled positions (resumable)")
+    add_generator(sweep, seed_help="seed of the sampled positions")
+    add_method(sweep)
+    sweep.add_argument("--n", type=whole(1, 1_000_000), default=100, help="number of positions")
+    sweep.add_argument("--out", required=True, help="sweep directory (rerun the same command to resume)")
+    sweep.set_defaults(run=run_sweep)
+
+    stats = commands.add_parser("stats", help="anisotropy, homogeneity and the other statistics of a sweep")
+    stats.add_argument("dir", help="sweep directory")
+    stats.add_argument("--n-boot", type=whole(1, 100_000), default=1000, help="bootstrap resamples for the intervals")
+    stats.set_defaults(run=run_stats)
+
+    compare = commands.add_parser("compare", help="compare two distances' sweeps at the same positions")
+    compare.add_argument("dir_a")
+    compare.add_argument("dir_b")
+    compare.set_defaults(run=run_compare)
+
+
+def run_metric(args: argparse.Namespace) -> None:
+    from geometry.analysis.statistics import ANISOTROPY_FRACTIONS, anisotropy_dims
+
+    G, D = models(args)
+    z = G.sample(1, seed=args.seed)[0]
+    with tqdm_progress(f"metric ({args.method})") as progress:
+        result = metric_tensor(G, D, z, method=args.method, k=args.k, chunk=args.chunk, eps=args.eps,
+                               seed=args.seed, progress=progress)
+    if args.out:
+        result.save(args.out)
+    p = result.provenance
+    dims = anisotropy_dims(result.eigvals[: result.n_computed])
+    print(f"generator   {p['generator']} ({p['space']} space, n = {result.latent_dim})")
+    print(f"distance    {p['distance']}   method {p['method']}   seed {args.seed}")
+    print(f"estimate    {p['estimate']['memory_bytes'] / 2**20:.0f} MiB, {p['estimate']['seconds']:.1f} s")
+    print(f"time        {p['seconds']:.2f} s")
+    print("top eigvals " + " ".join(f"{v:.4g}" for v in result.eigvals[:8]))
+    scope = "of the computed spectrum" if result.n_computed < result.latent_dim else "of the spectrum"
+    print(f"anisotropy  dims holding {', '.join(f'{f:g}' for f in ANISOTROPY_FRACTIONS)} {scope}: "
+          + " / ".join(str(d) for d in dims) + f" of {result.n_computed}")
+    if args.out:
+        print(f"saved       {args.out}")
+
+
+def run_sweep(args: argparse.Namespace) -> None:
+    from geometry.analysis.sweep import run_sweep as sweep_positions
+
+    G, D = models(args)
+    with tqdm_progress(f"sweep {G.name} / {D.name}") as progress:
+        sweep = sweep_positions(args.out, G, D, n=args.n, seed=args.seed, method=args.method, k=args.k,
+                                generator_options=dict(args.option), progress=progress)
+    print(f"{sweep.n_positions} positions of {G.name} ({G.space}, n = {G.latent_dim}) with {D.name} in {args.out}")
+
+
+def run_stats(args: argparse.Namespace) -> None:
+    from geometry.analysis.sweep import load_sweep
+
+    sw = load_sweep(args.dir)
+    s = sw.settings
+    summary = sw.summary(n_boot=args.n_boot)
+    spectrum, table, C, iso, avg = summary.spectrum, summary.anisotropy, summary.consistency, summary.isotropy, \
+        summary.average
+    print(f"{s['generator']} ({s['space']}, n = {sw.latent_dim}), {s['distance']}, {s['method']}, "
+          f"N = {sw.n_positions}, seed {s['seed']}\n")
+    ranks = [r for r in (1, 2, 5, 10, 20, 50, 100, 200) if r <= spectrum.mean.size]
+    print("Spectrum: eigenvalue by rank, mean [5 %, 95 %]")
+    for r in ranks:
+        print(f"  {r:4d}  {spectrum.mean[r - 1]:.3e}  [{spectrum.lower[r - 1]:.3e}, {spectrum.upper[r - 1]:.3e}]")
+    print(f"\nAnisotropy (paper Table 2): dimensions holding a fraction of the spectrum, of {table.n}")
+    for f, mean, std in zip(table.fractions, table.mean, table.std, strict=True):
+        print(f"  {f:<8g} {mean:6.1f} +- {std:.1f}")
+    print(f"\nHomogeneity (paper Table 4): off-diagonal C^H over the {table.n} computed ranks, mean std")
+    print(f"  log scale  {C.log_mean:.3f}  {C.log_std:.3f}\n  linear     {C.lin_mean:.3f}  {C.lin_std:.3f}")
+    print("\nIsotropy illusion: alpha(v) = v^T H v for random unit v, averaged over positions")
+    print(f"  mean      empirical {iso.empirical_mean.mean():.4e}   theory {iso.theory_mean.mean():.4e}")
+    print(f"  variance  empirical {iso.empirical_var.mean():.4e}   theory {iso.theory_var.mean():.4e}")
+    print(f"  eigenvectors span alpha from {iso.alpha_eigen[:, -1].mean():.2e} to {iso.alpha_eigen[:, 0].mean():.2e}")
+    print(f"\nAverage metric: top eigenvalues {' '.join(f'{v:.3e}' for v in avg.eigvals[:5])}")
+    print(f"  its top {avg.k} axes hold {avg.explained.mean():.3f} of each local trace on average; "
+          f"C^H of its frame: lin {np.nanmean(avg.consistency_lin):.3f}, log {np.nanmean(avg.consistency_log):.3f}")
+    print(f"\nSummary with 95 % bootstrap intervals over positions ({args.n_boot} resamples)")
+    for e in summary.estimates:
+        print(f"  {e.name:16} {e.value:10.4g}  [{e.low:.4g}, {e.high:.4g}]")
+
+
+def run_compare(args: argparse.Namespace) -> None:
+    from geometry.analysis.statistics import compare_distances
+    from geometry.analysis.sweep import load_sweep
+
+    a, b = load_sweep(args.dir_a), load_sweep(args.dir_b)
+    if not np.array_equal(a.positions, b.positions):
+        raise GeometryError(f"{args.dir_a} and {args.dir_b} are not at the same positions; sweep both with the "
+                            f"same generator, --n and --seed")
+    result = compare_distances((a.eigvals, a.eigvecs, a.H), (b.eigvals, b.eigvecs, b.H))
+    A, B = a.settings["distance"], b.settings["distance"]
+    print(f"Distance comparison (paper Table 3) at {a.n_positions} positions: A = {A}, B = {B}; mean std")
+    labels = {"entry_corr": "H entries corr", "eig_corr_lin": "spectra corr lin", "eig_corr_log": "spectra corr log",
+              "ch_ab_lin": "C^H A frame on B lin", "ch_ab_log": "C^H A frame on B log",
+              "ch_ba_lin": "C^H B frame on A lin", "ch_ba_log": "C^H B frame on A log",
+              "slope": "log spectra slope", "intercept": "log spectra intercept"}
+    for key, (mean, std) in result.table().items():
+        print(f"  {labels[key]:24} {mean:8.3f} {std:7.3f}")

@@ -1,0 +1,55 @@
+"""``samples``, ``generators``, ``fetch-weights``: the models themselves."""
+
+from __future__ import annotations
+
+import argparse
+
+import torch
+
+from geometry.cli.options import add_generator, generator_of, image_file, whole
+
+
+def register(commands) -> None:
+    samples = commands.add_parser("samples", help="a grid of sampled images")
+    add_generator(samples, distance=False, seed_help="seed of the sampled codes")
+    samples.add_argument("--n", type=whole(1, 10_000), default=16, help="number of samples")
+    samples.add_argument("--nrow", type=whole(1, 10_000), default=8, help="images per row")
+    samples.add_argument("--out", type=image_file, required=True, help="image file to write (.png, .jpg, .webp)")
+    samples.set_defaults(run=run_samples)
+
+    listing = commands.add_parser("generators", help="list registered generators and their weights")
+    listing.set_defaults(run=run_generators)
+    fetch = commands.add_parser("fetch-weights", help="download, verify and convert every known weights file")
+    fetch.set_defaults(run=run_fetch_weights)
+
+
+def run_samples(args: argparse.Namespace) -> None:
+    from torchvision.utils import save_image
+
+    G = generator_of(args)
+    with torch.no_grad():
+        images = G(G.sample(args.n, seed=args.seed)).cpu()
+    save_image(images, args.out, nrow=args.nrow, padding=2)
+    print(f"saved {args.n} samples of {G.name} ({G.space} space, seed {args.seed}) to {args.out}")
+
+
+def run_generators(_: argparse.Namespace) -> None:
+    from geometry.core.registry import REGISTRY
+
+    header = f"{'generator':18}{'space':7}{'dim':>5}{'res':>5}  {'latent distribution':38}{'weights':14}{'licence':11}"
+    print(header + "source")
+    for entry in REGISTRY.values():
+        for space, dim in entry.spaces.items():
+            print(f"{entry.name:18}{space:7}{dim:5}{entry.resolution:5}  {entry.distributions[space]:38}"
+                  f"{entry.weights_status():14}{entry.licence:11}{entry.source()}")
+
+
+def run_fetch_weights(_: argparse.Namespace) -> None:
+    from geometry.core.distances import backbone_state
+    from geometry.io.weights import KNOWN_FILES, weight_path
+
+    for f in KNOWN_FILES:
+        print(f"ok  {weight_path(f)}")
+    for net in ("alex", "vgg"):
+        backbone_state(net)
+        print(f"ok  LPIPS {net} backbone converted")

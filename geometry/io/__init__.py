@@ -1,0 +1,1 @@
+"""Files: atomic, pickle-free result storage; weights found, fetched and verified."""
