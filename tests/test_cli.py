@@ -6,15 +6,16 @@ import numpy as np
 import pytest
 
 from geometry import MetricResult
+from tests.commands import run
 
 
 def run_cli(*args):
+    """A command in a real ``python -m geometry`` subprocess (the entry point itself)."""
     return subprocess.run([sys.executable, "-m", "geometry", *args], capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.slow  # a subprocess per command
 def test_metric_command_writes_result_and_prints_summary(tmp_path):
-    done = run_cli("metric", "--generator", "linear-toy", "--distance", "mse", "--method", "exact",
+    done = run("metric", "--generator", "linear-toy", "--distance", "mse", "--method", "exact",
                    "--seed", "3", "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     result = MetricResult.load(tmp_path)
@@ -23,42 +24,38 @@ def test_metric_command_writes_result_and_prints_summary(tmp_path):
     assert f"{result.eigvals[0]:.4g}" in done.stdout
 
 
-@pytest.mark.slow  # a subprocess per command
 def test_metric_command_on_the_face_gan_with_lanczos(tmp_path):
-    done = run_cli("metric", "--distance", "mse", "--method", "lanczos-backward", "--k", "5", "--out", str(tmp_path))
+    done = run("metric", "--distance", "mse", "--method", "lanczos-backward", "--k", "5", "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     result = MetricResult.load(tmp_path)
     assert result.n_computed == 5 and np.all(result.eigvals[:5] > 0)
 
 
-@pytest.mark.slow  # a subprocess per command
 def test_help_documents_every_flag():
-    done = run_cli("metric", "--help")
+    done = run("metric", "--help")
     for flag in ("--generator", "--space", "--distance", "--method", "--k", "--seed", "--chunk", "--eps",
                  "--device", "--out"):
         assert flag in done.stdout
 
 
-@pytest.mark.slow  # a subprocess per command
+@pytest.mark.slow  # a subprocess
 def test_user_errors_exit_cleanly_without_traceback():
     done = run_cli("metric", "--generator", "linear-toy", "--distance", "mse", "--method", "bp", "--k", "99")
     assert done.returncode == 2
     assert "error: k applies to the Lanczos methods only" in done.stderr and "Traceback" not in done.stderr
 
 
-@pytest.mark.slow  # a subprocess per command
 def test_generators_command_lists_the_registry():
-    done = run_cli("generators")
+    done = run("generators")
     assert done.returncode == 0
     for name in ("dcgan-face64", "omniart-eyes128", "biggan-deep-256", "linear-toy"):
         assert name in done.stdout
     assert "omniart-eyes128   class      8  128" in done.stdout and "on first use" in done.stdout
 
 
-@pytest.mark.slow  # a subprocess per command
 def test_traverse_command_writes_a_montage_and_prints_distance_curves(tmp_path):
     out = tmp_path / "montage.png"
-    done = run_cli("traverse", "--distance", "mse", "--ranks", "0", "5", "--steps", "-2", "0", "2",
+    done = run("traverse", "--distance", "mse", "--ranks", "0", "5", "--steps", "-2", "0", "2",
                    "--label", "0=pose", "--out", str(out))
     assert done.returncode == 0, done.stderr
     from PIL import Image
@@ -67,36 +64,34 @@ def test_traverse_command_writes_a_montage_and_prints_distance_curves(tmp_path):
     assert "measured / quadratic prediction" in done.stdout
 
 
-@pytest.mark.slow  # a subprocess per command
 def test_axes_command_saves_axes_comparison_and_montage(tmp_path):
-    done = run_cli("axes", "--family", "sefa", "--k", "4", "--distance", "mse", "--label", "1=light",
+    done = run("axes", "--family", "sefa", "--k", "4", "--distance", "mse", "--label", "1=light",
                    "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     for name in ("axes.npz", "axes.json", "comparison.json", "montage.png", "purified/axes.npz"):
         assert (tmp_path / name).exists(), name
     assert "Grassmann distance to the top-4 eigenspace" in done.stdout
-    bad = run_cli("axes", "--family", "file", "--file", str(tmp_path / "nothing.npy"), "--out", str(tmp_path / "x"))
+    bad = run("axes", "--family", "file", "--file", str(tmp_path / "nothing.npy"), "--out", str(tmp_path / "x"))
     assert bad.returncode == 2 and "does not exist" in bad.stderr
 
 
-@pytest.mark.slow  # a subprocess per command
 def test_application_commands_write_results_the_report_renders(tmp_path):
     sweep = tmp_path / "toy"
     common = ["--generator", "linear-toy", "--distance", "mse"]
-    assert run_cli("sweep", *common, "--n", "4", "--out", str(sweep)).returncode == 0
+    assert run("sweep", *common, "--n", "4", "--out", str(sweep)).returncode == 0
     apps = sweep / "applications"
-    invert = run_cli("invert", *common, "--sweep", str(sweep), "--steps", "20", "--starts", "2",
+    invert = run("invert", *common, "--sweep", str(sweep), "--steps", "20", "--starts", "2",
                      "--out", str(apps / "i"))
     assert invert.returncode == 0, invert.stderr
     assert "Table 5" in invert.stdout and "eigen-scaled" in invert.stdout
-    search = run_cli("search", *common, "--sweep", str(sweep), "--budget", "60", "--bases", "plain", "eigen",
+    search = run("search", *common, "--sweep", str(sweep), "--budget", "60", "--bases", "plain", "eigen",
                      "--k", "4", "--out", str(apps / "s"))
     assert search.returncode == 0, search.stderr
     assert "eigen-top4" in search.stdout
-    interpolate = run_cli("interpolate", *common, "--pairs", "2", "--steps", "10", "--segments", "8",
+    interpolate = run("interpolate", *common, "--pairs", "2", "--steps", "10", "--segments", "8",
                           "--out", str(apps / "p"))
     assert interpolate.returncode == 0, interpolate.stderr
-    no_sweep = run_cli("invert", *common, "--out", str(tmp_path / "x"))
+    no_sweep = run("invert", *common, "--out", str(tmp_path / "x"))
     assert no_sweep.returncode == 2 and "need --sweep" in no_sweep.stderr
     from reports.builder import collect
 
@@ -124,17 +119,10 @@ def sweep_dirs(tmp_path_factory):
     return root
 
 
-def cli_exit(argv: list[str], capsys) -> tuple[int, str]:
-    """Run a command in-process: (exit code, stderr). argparse errors exit through SystemExit."""
-    from geometry.cli import main as geometry_main
-    from reports.__main__ import main as reports_main
-
-    run = reports_main if argv[0] == "reports" else geometry_main
-    try:
-        code = run(argv[1:] if argv[0] == "reports" else argv)
-    except SystemExit as exit_:
-        code = exit_.code
-    return code, capsys.readouterr().err
+def cli_exit(argv: list[str]) -> tuple[int, str]:
+    """(exit code, stderr) of a geometry or reports command."""
+    done = run(*argv[1:], program="reports") if argv[0] == "reports" else run(*argv)
+    return done.returncode, done.stderr
 
 
 BAD_INPUTS = {
@@ -163,20 +151,20 @@ BAD_INPUTS = {
 
 
 @pytest.mark.parametrize("case", list(BAD_INPUTS))
-def test_bad_input_gets_one_message_and_exit_code_2(case, sweep_dirs, capsys):
+def test_bad_input_gets_one_message_and_exit_code_2(case, sweep_dirs):
     argv, message = BAD_INPUTS[case]
     if case == "device cuda absent":
         import torch
 
         if torch.cuda.is_available():
             pytest.skip("this machine has CUDA")
-    code, err = cli_exit([a.format(root=sweep_dirs) for a in argv], capsys)
+    code, err = cli_exit([a.format(root=sweep_dirs) for a in argv])
     assert code == 2 and message in err and "Traceback" not in err, err
 
 
-def test_chunk_beyond_the_latent_dimension_is_capped(tmp_path, capsys):
+def test_chunk_beyond_the_latent_dimension_is_capped(tmp_path):
     code, err = cli_exit(["metric", "--generator", "linear-toy", "--distance", "mse", "--chunk", "1e9",
-                          "--out", str(tmp_path)], capsys)
+                          "--out", str(tmp_path)])
     assert code == 0, err
     assert MetricResult.load(tmp_path).provenance["chunk"] == 8
 

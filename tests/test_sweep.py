@@ -1,7 +1,5 @@
 """Sweeps: resumable, verified, refusing mixed settings; statistics end to end on the face GAN."""
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -113,10 +111,8 @@ def test_statistics_on_the_face_gan_end_to_end(tmp_path_factory, face, mse):
     assert (iso.empirical_var < 0.05 * lam.var(1)).all()
 
 
-@pytest.mark.slow  # a subprocess
 def test_sweep_stats_and_compare_commands(tmp_path):
-    def cli(*args):
-        return subprocess.run([sys.executable, "-m", "geometry", *args], capture_output=True, text=True, timeout=600)
+    from tests.commands import run as cli
 
     common = ["--generator", "linear-toy", "--n", "5", "--seed", "2"]
     for distance in ("mse", "ssim"):

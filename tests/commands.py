@@ -1,0 +1,26 @@
+"""Run a ``python -m geometry`` / ``python -m reports`` command in this process (no interpreter
+start-up per command): exit code, stdout and stderr, as a subprocess would give them."""
+
+import contextlib
+import io
+from dataclasses import dataclass
+
+
+@dataclass
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args: str, program: str = "geometry") -> Done:
+    from geometry.cli import main as geometry_main
+    from reports.__main__ import main as reports_main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = (reports_main if program == "reports" else geometry_main)(list(args))
+        except SystemExit as exit_:  # argparse's usage errors
+            code = exit_.code
+    return Done(code, out.getvalue(), err.getvalue())
