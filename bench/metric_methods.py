@@ -1,81 +1,131 @@
-"""Time the metric methods against the paper's BP and against the floor.
+"""Time the metric methods against the paper's BP and against the floor, with peak memory.
 
-    python -m bench.metric_methods [--cases dcgan-face64 omniart-eyes128 biggan-deep-128] [--seeds 3]
+    python -m bench.metric_methods [--cases dcgan-face64 omniart-eyes128 biggan-deep-128] [--codes 3]
 
-Cases: ``dcgan-face64`` (every method), ``omniart-eyes128`` (noise space) and a random-weight
-``biggan-deep-128`` (noise space; its real weights cannot be downloaded here), each with MSE
-and LPIPS-alex. Every method runs at the same seeded latent codes (after one warm-up call).
-The table gives seconds (min / median over codes), each method's speed-up over
-``bp`` (bp median / method median) and its ratio to the floor: one batched forward of generator
-plus distance features for n latents, the least work any method that sees all n directions
-can do.
+Every number is a whole ``metric_tensor`` call as a user waits for it (never an inner timer),
+median over ``--codes`` seeded latent codes after one warm-up call, each call interleaved with
+a floor measurement so that both see the same machine state. The floor is one no-grad batched
+forward of generator plus distance features (or distance) on n latents: the least work any
+method that sees all n directions can do.
+
+Per case and distance, one table: seconds, speed-up over ``bp``, ratio to the floor, the cost
+estimate the guard made and the peak resident memory the call added (Linux: VmHWM after
+resetting it through /proc/self/clear_refs), and the top-10 eigenvalue error against ``exact``
+for the top-k methods. Cases: ``dcgan-face64`` (every method, and SSIM), ``omniart-eyes128``
+(noise space), and a random-weight ``biggan-deep-128`` in its 256-d ``both`` space (its real
+weights cannot be downloaded here): the largest latent space available, for ``topk`` against
+``lanczos-backward`` at the same k. Targets: exact <= 1.15x the floor; topk >= 5x faster than
+lanczos-backward; SSIM exact >= 5x faster than bp.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import re
 import statistics
 import time
+from pathlib import Path
 
+import numpy as np
 import torch
 
-from geometry import load_distance, load_generator, metric_tensor
-from geometry.core.methods import ITERATIVE, METHODS
+from geometry import ITERATIVE, load_distance, load_generator, metric_tensor
+from geometry.core import cost
+from geometry.core.pullback import Pullback
 
-# case name -> (generator options, methods timed)
+# case -> (space, generator options, {distance: methods timed})
 CASES = {
-    "dcgan-face64": ({}, list(METHODS)),
-    "omniart-eyes128": ({}, ["exact", "bp"]),
-    "biggan-deep-128": ({"random_config": True}, ["exact", "bp"]),
+    "dcgan-face64": (None, {}, {"lpips-alex": ["exact", "bp", "topk", "lanczos-backward", "lanczos-forward"],
+                                "mse": ["exact", "bp", "topk", "lanczos-backward"], "ssim": ["exact", "bp"]}),
+    "omniart-eyes128": (None, {}, {"lpips-alex": ["exact", "bp", "topk"], "mse": ["exact", "bp", "topk"]}),
+    "biggan-deep-128": ("both", {"random_config": True}, {"mse": ["exact", "bp", "topk", "lanczos-backward"],
+                                                         "lpips-alex": ["exact", "topk", "lanczos-backward"]}),
 }
+STATUS = Path("/proc/self/status")
 
 
-def floor_seconds(G, D, n: int, repeats: int = 3) -> float:
-    """Best time of one batched forward of G and D (features when it has them) on n latents."""
-    z = G.sample(n, seed=123)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        with torch.no_grad():
-            x = G(z)
-            D.features(x) if D.has_features else D(x[:1], x)
-        times.append(time.perf_counter() - start)
-    return min(times)
+def peak_reset() -> int | None:
+    """Return freed memory to the system (glibc keeps it otherwise, hiding later peaks), reset the
+    peak resident set size, and return the current one (bytes); None off Linux."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        Path("/proc/self/clear_refs").write_text("5")
+        return int(re.search(r"VmRSS:\s+(\d+)", STATUS.read_text())[1]) * 1024
+    except (OSError, TypeError, AttributeError):
+        return None
 
 
-def time_method(G, D, method: str, seeds: int, k: int) -> list[float]:
+def peak_added(before: int | None) -> int | None:
+    """Bytes the peak resident set grew by since ``peak_reset``."""
+    if before is None:
+        return None
+    return int(re.search(r"VmHWM:\s+(\d+)", STATUS.read_text())[1]) * 1024 - before
+
+
+def floor_seconds(G, D) -> float:
+    z = G.sample(G.latent_dim, seed=123)
+    start = time.perf_counter()
+    with torch.no_grad():
+        x = G(z)
+        D.features(x) if D.has_features else D(x[:1], x)
+    return time.perf_counter() - start
+
+
+def run_method(G, D, method: str, codes: int, k: int):
+    """(whole-call seconds per code, floors, peak bytes, estimate bytes, last result)."""
     kwargs = {"k": k} if method in ITERATIVE else {}
     metric_tensor(G, D, G.sample(1, seed=999)[0], method=method, **kwargs)  # warm-up
-    times = []
-    for seed in range(seeds):
-        result = metric_tensor(G, D, G.sample(1, seed=seed)[0], method=method, **kwargs)
-        times.append(result.provenance["seconds"])
-    return times
+    seconds, floors, peaks = [], [], []
+    for z in G.sample(codes, seed=0):
+        floors.append(floor_seconds(G, D))
+        before = peak_reset()
+        start = time.perf_counter()
+        result = metric_tensor(G, D, z, method=method, **kwargs)
+        seconds.append(time.perf_counter() - start)
+        peaks.append(peak_added(before))
+    estimate = result.provenance["estimate"]["memory_bytes"]
+    return seconds, floors, max(peaks) if None not in peaks else None, estimate, result
+
+
+def mib(value: int | None) -> str:
+    return "n/a" if value is None else f"{value / 2**20:.0f}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
-    parser.add_argument("--distances", nargs="+", default=["mse", "lpips-alex"])
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--k", type=int, default=10, help="eigenpairs for the Lanczos methods")
+    parser.add_argument("--codes", type=int, default=3)
+    parser.add_argument("--k", type=int, default=10, help="eigenpairs for the top-k methods")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
     for name in args.cases:
-        options, methods = CASES[name]
-        G = load_generator(name, device=args.device, **options)
-        for dname in args.distances:
+        space, options, per_distance = CASES[name]
+        G = load_generator(name, space=space, device=args.device, **options)
+        for dname, methods in per_distance.items():
             D = load_distance(dname, device=args.device)
-            floor = floor_seconds(G, D, G.latent_dim)
-            rows = {m: time_method(G, D, m, args.seeds, args.k) for m in methods}
-            bp = statistics.median(rows["bp"])
+            rows = {m: run_method(G, D, m, args.codes, args.k) for m in methods}
+            exact = rows["exact"][4]
+            floor = statistics.median(f for r in rows.values() for f in r[1])
+            bp = statistics.median(rows["bp"][0]) if "bp" in rows else None
+            found = cost.probe(Pullback(G, D, G.sample(1, seed=0)[0]))
             label = f"{name} ({G.space}, n = {G.latent_dim}{', random weights' if options else ''})"
-            print(f"\n{label} with {dname}: floor {floor:.3f} s")
-            print(f"{'method':18}{'min s':>9}{'median s':>10}{'bp / method':>13}{'method / floor':>16}")
-            for method, times in rows.items():
-                median = statistics.median(times)
-                print(f"{method:18}{min(times):9.3f}{median:10.3f}{bp / median:13.1f}{median / floor:16.2f}")
+            print(f"\n{label} with {dname}: floor {floor:.3f} s (median over all calls); probe "
+                  f"{found.activation_bytes / 2**20:.0f} MiB of activations per latent")
+            print(f"{'method':18}{'median s':>9}{'bp/method':>11}{'method/floor':>14}{'est. MiB':>10}"
+                  f"{'peak MiB':>10}{'peak/est':>10}{'top-10 err':>12}")
+            for method, (seconds, _, peak, estimate, result) in rows.items():
+                median = statistics.median(seconds)
+                speedup = f"{bp / median:11.1f}" if bp else f"{'':>11}"
+                error = (np.abs(result.eigvals[:args.k] / exact.eigvals[:args.k] - 1).max()
+                         if method in ITERATIVE else None)
+                ratio = f"{peak / estimate:10.2f}" if peak else f"{'n/a':>10}"
+                print(f"{method:18}{median:9.3f}{speedup}{median / floor:14.2f}{mib(estimate):>10}{mib(peak):>10}"
+                      f"{ratio}{'' if error is None else f'{error:12.1e}'}")
+            if "topk" in rows and "lanczos-backward" in rows:
+                print(f"topk vs lanczos-backward (k = {args.k}): "
+                      f"{statistics.median(rows['lanczos-backward'][0]) / statistics.median(rows['topk'][0]):.1f}x")
 
 
 if __name__ == "__main__":

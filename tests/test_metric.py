@@ -8,6 +8,7 @@ from geometry import GeometryError, MetricResult, ResourceError, from_module, lo
 from geometry.io.storage import save_arrays
 
 LANCZOS = ("lanczos-backward", "lanczos-forward")
+TOP_K = (*LANCZOS, "topk")
 
 
 def relative_frobenius(a, b):
@@ -21,14 +22,14 @@ def top_k_agree(result, reference, k_vals=10, k_vecs=5):
     return rel, cos
 
 
-@pytest.mark.parametrize("method", ["exact", "bp", *LANCZOS])
+@pytest.mark.parametrize("method", ["exact", "bp", *TOP_K])
 def test_linear_toy_matches_the_closed_form(toy, mse, method):
     A = toy.module.A.double().numpy()
     P = A.shape[0]
     H_true = 2 * A.T @ A / P
     lam_true = np.sort(np.linalg.eigvalsh(H_true))[::-1]
     z = toy.sample(1, seed=0)[0]
-    k = 7 if method in LANCZOS else None
+    k = 7 if method in TOP_K else None
     m = metric_tensor(toy, mse, z, method=method, k=k)
     kk = m.n_computed
     assert np.allclose(m.eigvals[:kk], lam_true[:kk], rtol=1e-5)
@@ -44,8 +45,8 @@ def test_linear_toy_matches_the_closed_form(toy, mse, method):
 def face_metrics(request, face):
     D = load_distance(request.param)
     z = face.sample(1, seed=11)[0]
-    results = {m: metric_tensor(face, D, z, method=m, k=10 if m in LANCZOS else None)
-               for m in ("exact", "bp", *LANCZOS)}
+    results = {m: metric_tensor(face, D, z, method=m, k=10 if m in TOP_K else None)
+               for m in ("exact", "bp", *TOP_K)}
     return D, z, results
 
 
@@ -93,10 +94,36 @@ def test_quadratic_form_matches_finite_difference_second_derivative(face, face_m
         assert vHv == pytest.approx(second, rel=1e-5)
 
 
-def test_ssim_falls_back_to_bp_for_exact(toy):
-    m = metric_tensor(toy, load_distance("ssim"), toy.sample(1, seed=0)[0], method="exact")
-    assert m.provenance["method"] == "bp" and m.provenance["requested_method"] == "exact"
-    assert np.isfinite(m.H).all() and m.eigvals[0] > 0
+def test_topk_top_pairs_match_exact_and_report_their_residuals(face_metrics):
+    _, _, r = face_metrics
+    rel, cos = top_k_agree(r["topk"], r["exact"])
+    assert rel < 1e-4, f"top-10 eigenvalues off by {rel:.2e}"
+    assert cos > 0.999, f"top-5 eigenvectors |cos| only {cos:.5f}"
+    p = r["topk"].provenance
+    assert r["topk"].H is None and r["topk"].n_computed == 10
+    assert len(p["residuals"]) == 10 and max(p["residuals"]) <= p["tol"] and p["iterations"] >= 1
+
+
+def test_topk_matches_exact_on_a_random_biggan_deep():
+    from geometry import load_generator
+
+    G = load_generator("biggan-deep-128", space="both", random_config=True)
+    D = load_distance("mse")
+    z = G.sample(1, seed=2)[0]
+    rel, cos = top_k_agree(metric_tensor(G, D, z, method="topk", k=10), metric_tensor(G, D, z, method="exact"))
+    assert rel < 1e-4 and cos > 0.999, (rel, cos)
+
+
+@pytest.mark.parametrize("generator", ["linear-toy", "dcgan-face64"])
+def test_ssim_exact_is_jt_k_j_and_equals_double_backprop(generator):
+    """1 - SSIM has zero gradient at the reference, so H = J^T K J exactly (K: its image Hessian)."""
+    from geometry import load_generator
+
+    G, D = load_generator(generator), load_distance("ssim")
+    z = G.sample(1, seed=0)[0]
+    exact, bp = metric_tensor(G, D, z, method="exact"), metric_tensor(G, D, z, method="bp")
+    assert exact.provenance["method"] == "exact"
+    assert relative_frobenius(exact.H, bp.H) < 1e-5
 
 
 def test_provenance_records_how_the_result_was_made(toy, mse):
@@ -138,7 +165,7 @@ def test_loading_a_malformed_result_names_the_problem(tmp_path):
     [({"method": "newton"}, "unknown method 'newton'.*exact, bp"),
      ({"method": "lanczos-backward", "k": 8}, r"1 <= k < 8"),
      ({"method": "lanczos-forward", "k": 0}, r"1 <= k < 8"),
-     ({"method": "exact", "k": 3}, "Lanczos methods only"),
+     ({"method": "exact", "k": 3}, "top-k methods"),
      ({"chunk": 0}, "chunk must be a positive")],
 )
 def test_bad_requests_are_named(toy, mse, kwargs, message):

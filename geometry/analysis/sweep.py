@@ -2,7 +2,7 @@
 
 A sweep directory holds
 
-    sweep.json                 settings (generator, space, options, distance, method, k, n, seed)
+    sweep.json                 settings (generator, space, options, distance, method, k, n, seed, threads)
     positions.npy              (N, n) the latent codes, written before any metric
     shards/pos-00000.npz ...   one metric per position (z, eigvals, eigvecs, H?, seconds), atomic
     eigvals.npy                (N, n)      } written once every shard exists, streamed from the
@@ -17,6 +17,7 @@ resumed sweep equals an uninterrupted one bit for bit.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -89,11 +90,13 @@ def check_disk(directory: Path, N: int, n: int, has_H: bool) -> None:
 
 
 def sweep_settings(G: Generator, D: Distance, method: str, k: int | None, positions: np.ndarray,
-                   seed: int | None, generator_options: dict) -> dict:
+                   seed: int | None, generator_options: dict, threads: int) -> dict:
+    """What determines a sweep's numbers: a resumed sweep must have the same."""
     return {
         "generator": G.name, "space": G.space, "generator_options": generator_options, "distance": D.name,
         "method": method, "k": k, "n_positions": int(positions.shape[0]), "latent_dim": G.latent_dim,
         "seed": seed, "positions_sha256": hashlib.sha256(np.ascontiguousarray(positions).tobytes()).hexdigest(),
+        "threads": threads,
     }
 
 
@@ -126,13 +129,28 @@ def run_sweep(
     k: int | None = None,
     generator_options: dict | None = None,
     progress: Progress | None = None,
+    threads: int | None = None,
+    backend: str = "local",
+    address: str | None = None,
+    cpus_per_task: float | None = None,
+    gpus_per_task: float = 0,
 ) -> Sweep:
     """Compute (or finish) the metric at ``n`` positions sampled with ``seed`` from the
     generator's latent distribution, or at the given ``positions`` (N, latent_dim), into
-    ``directory``. ``generator_options`` records how ``G`` was built (for provenance and the
-    settings check). Returns the completed ``Sweep``.
+    ``directory``. ``generator_options`` records how ``G`` was built (for provenance, the
+    settings check, and to rebuild it on Ray workers). Returns the completed ``Sweep``.
+
+    ``threads``: torch threads per position (default: this process's setting). It is part of the
+    settings because floating-point reductions depend on it: the same threads give the same bits
+    on any backend. ``backend``: ``local`` (this process, one position after another) or ``ray``
+    (one Ray task per position; ``address`` joins a running cluster, else a local Ray with this
+    machine's cores is started; ``cpus_per_task`` defaults to ``threads``; ``gpus_per_task``).
+    Both write the same atomic shards, so either resumes the other's sweep.
     """
+    if backend not in BACKENDS:
+        raise GeometryError(f"unknown sweep backend '{backend}'; choose one of: {', '.join(BACKENDS)}")
     directory = Path(directory)
+    threads = check_count(threads if threads is not None else torch.get_num_threads(), "threads", 1, 1024)
     if positions is None:
         if n is None:
             raise GeometryError("a sweep needs n, the number of positions, or explicit positions")
@@ -147,7 +165,7 @@ def run_sweep(
         raise GeometryError(f"positions must have shape (N, {G.latent_dim}); got {positions.shape}")
     if not np.isfinite(positions).all():
         raise GeometryError("positions contain NaN or inf entries")
-    settings = sweep_settings(G, D, method, k, positions, recorded_seed, generator_options or {})
+    settings = sweep_settings(G, D, method, k, positions, recorded_seed, generator_options or {}, threads)
 
     settings_file = directory / "sweep.json"
     if settings_file.exists():
@@ -168,15 +186,45 @@ def run_sweep(
     N = positions.shape[0]
     todo = [i for i in range(N) if not _valid_shard(shard_path(directory, i), positions[i], method in FULL_METHODS)]
     report(progress, (N - len(todo)) / N, f"{N - len(todo)}/{N} positions already done")
-    for done, i in enumerate(todo, start=N - len(todo) + 1):
-        result = metric_tensor(G, D, torch.from_numpy(positions[i]).to(G.dtype), method=method, k=k)
-        arrays = {"z": positions[i], "eigvals": result.eigvals, "eigvecs": result.eigvecs,
-                  "seconds": np.array(result.provenance["seconds"]), "n_computed": np.array(result.n_computed)}
-        if result.H is not None:
-            arrays["H"] = result.H
-        save_arrays(shard_path(directory, i), arrays)
-        report(progress, done / N, f"position {done}/{N}")
+    if backend == "ray":
+        from geometry.analysis.ray_backend import run_positions
+
+        run_positions(directory, positions, todo, G, D, settings, progress, address=address,
+                      cpus_per_task=cpus_per_task if cpus_per_task is not None else threads,
+                      gpus_per_task=gpus_per_task)
+    else:
+        for done, i in enumerate(todo, start=N - len(todo) + 1):
+            write_position(directory, i, positions[i], G, D, method, k, threads)
+            report(progress, done / N, f"position {done}/{N}")
     return _consolidate(directory, settings, positions)
+
+
+BACKENDS = ("local", "ray")
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int):
+    """Run the body with ``threads`` torch threads, restoring the previous setting after."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def write_position(directory: Path, i: int, z: np.ndarray, G: Generator, D: Distance, method: str, k: int | None,
+                   threads: int) -> None:
+    """The metric at position ``i`` (code ``z`` (n,)), computed with ``threads`` torch threads,
+    written atomically as its shard. Every backend calls this, so a shard's bits depend only on
+    the code and the settings, never on which process or worker computed it."""
+    with torch_threads(threads):
+        result = metric_tensor(G, D, torch.from_numpy(z).to(G.dtype), method=method, k=k)
+    arrays = {"z": z, "eigvals": result.eigvals, "eigvecs": result.eigvecs,
+              "seconds": np.array(result.provenance["seconds"]), "n_computed": np.array(result.n_computed)}
+    if result.H is not None:
+        arrays["H"] = result.H
+    save_arrays(shard_path(directory, i), arrays)
 
 
 def _consolidate(directory: Path, settings: dict, positions: np.ndarray) -> Sweep:

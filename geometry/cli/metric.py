@@ -28,6 +28,14 @@ def register(commands) -> None:
     add_method(sweep)
     sweep.add_argument("--n", type=whole(1, 1_000_000), default=100, help="number of positions")
     sweep.add_argument("--out", required=True, help="sweep directory (rerun the same command to resume)")
+    sweep.add_argument("--threads", type=whole(1, 1024), default=None,
+                       help="torch threads per position (default: this machine's); part of the settings")
+    sweep.add_argument("--backend", default="local", choices=["local", "ray"],
+                       help="local: this process; ray: one Ray task per position (pip install -r requirements-ray.txt)")
+    sweep.add_argument("--address", default=None, help="Ray cluster to join (default: start a local Ray)")
+    sweep.add_argument("--cpus-per-task", type=number(positive=True), default=None,
+                       help="Ray CPUs per position (default: --threads)")
+    sweep.add_argument("--gpus-per-task", type=number(), default=0, help="Ray GPUs per position (with --device cuda)")
     sweep.set_defaults(run=run_sweep)
 
     stats = commands.add_parser("stats", help="anisotropy, homogeneity and the other statistics of a sweep")
@@ -71,7 +79,9 @@ def run_sweep(args: argparse.Namespace) -> None:
     G, D = models(args)
     with tqdm_progress(f"sweep {G.name} / {D.name}") as progress:
         sweep = sweep_positions(args.out, G, D, n=args.n, seed=args.seed, method=args.method, k=args.k,
-                                generator_options=dict(args.option), progress=progress)
+                                generator_options=dict(args.option), progress=progress, threads=args.threads,
+                                backend=args.backend, address=args.address, cpus_per_task=args.cpus_per_task,
+                                gpus_per_task=args.gpus_per_task)
     print(f"{sweep.n_positions} positions of {G.name} ({G.space}, n = {G.latent_dim}) with {D.name} in {args.out}")
 
 

@@ -3,10 +3,14 @@
 The probe runs G and D once on z0 and records the bytes of every leaf module's output (the
 activations one latent costs) and the seconds it took. Each method's estimate combines them:
 
-- exact:            chunk * 3 * act  (primal, tangents, temporaries)  + J (F*n) + 2 H (n*n float64)
-- bp:               8 * act  (graph kept for double back-propagation)  + 2 H;  n backward rows
-- lanczos-backward: 8 * act + Lanczos basis (n * ncv float64);  ~3 * ncv products
-- lanczos-forward:  2 * 3 * act (float64 copy) + basis;  ~3 * ncv products of 2 gradients
+- exact:            chunk * act  (batched tangents)  + J (F*n, float32 + float64)
+                    (+ K J for non-feature distances, F = pixels)  + 2 H (n*n float64)
+- topk:             2 * b * act, b = k + oversampling  + two (F, b) blocks + Krylov basis
+- bp:               16 * act  (graph kept for double back-propagation)  + 2 H;  n backward rows
+- lanczos-backward: 16 * act + Lanczos basis (n * ncv float64);  ~3 * ncv products
+- lanczos-forward:  the same in float64, plus float64 copies of the models' parameters
+
+Calibrated against the peak resident memory measured by ``bench/metric_methods.py`` (within 2x).
 
 Times are rough (a factor of two either way): enough to refuse what cannot finish, and to print.
 """
@@ -22,18 +26,27 @@ from dataclasses import dataclass
 import torch
 
 from geometry.core.generators import shared_weight_copy
+from geometry.core.methods.topk import OVERSAMPLING
 from geometry.core.pullback import Pullback
 from geometry.errors import ResourceError
 
 # seconds per latent, relative to one single-latent forward; measured on dcgan-face64 (CPU)
-_TIME_PER_LATENT = {"exact": 0.6, "bp": 4.0, "lanczos-backward": 4.0, "lanczos-forward": 6.0}
+_TIME_PER_LATENT = {"exact": 0.6, "topk": 0.6, "bp": 4.0, "lanczos-backward": 4.0, "lanczos-forward": 6.0}
+TANGENT_BUDGET = 256 * 2**20  # bytes of batched tangent activations per chunk of exact
+BASELINE_BYTES = 16 * 2**20  # allocator and workspace overhead of any call
+TOPK_ITERATIONS = 10  # typical block iterations of topk to a 1e-4 residual on GAN spectra
 
 
 @dataclass(frozen=True)
 class Probe:
+    """What one forward of G and D at one latent costs: the bytes of every leaf module's output,
+    the seconds, the feature dimension F (None for non-feature distances), and the bytes of the
+    models' parameters and buffers."""
+
     activation_bytes: int
     forward_seconds: float
     feature_dim: int | None
+    parameter_bytes: int
 
 
 @dataclass(frozen=True)
@@ -72,7 +85,8 @@ def probe(pb: Pullback) -> Probe:
         feature_dim = D.features(x).shape[1] if D.has_features else None
         if feature_dim is None:
             D(pb.x0, x)
-    found = Probe(sum(sizes), time.perf_counter() - start, feature_dim)
+    parameters = sum(t.numel() * t.element_size() for net in (pb.G, pb.D) for t in (*net.parameters(), *net.buffers()))
+    found = Probe(sum(sizes), time.perf_counter() - start, feature_dim, parameters)
     _PROBES.setdefault(pb.G, weakref.WeakKeyDictionary())[pb.D] = found
     return found
 
@@ -112,22 +126,30 @@ def available_memory() -> int | None:
 
 def estimate(pb: Pullback, method: str, k: int | None, chunk: int | None, found: Probe) -> CostEstimate:
     """Estimated peak memory and time of ``method`` at ``pb.z0``; picks ``chunk`` when None
-    (the largest that keeps the batched tangents under 1 GiB)."""
+    (the largest that keeps the batched tangents under ``TANGENT_BUDGET``: larger batches gain
+    nothing on a CPU once they leave the caches, measured on omniart-eyes128)."""
     n, act, itemsize = pb.n, found.activation_bytes, pb.z0.element_size()
+    out_dim = found.feature_dim or pb.image_dim  # what the exact methods differentiate: psi, or pixels
     hessian = 2 * n * n * 8
     ncv = min(n, max(2 * (k or 1) + 1, 20))
+    block = min(n, (k or 1) + OVERSAMPLING)
     if chunk is None:
-        chunk = int(max(1, min(n, 2**30 // max(3 * act, 1))))
+        chunk = int(max(1, min(n, TANGENT_BUDGET // max(act, 1))))
     if method == "exact":
-        memory = chunk * 3 * act + (found.feature_dim or 0) * n * itemsize + hessian
+        # batched tangents; J (and K J for non-feature distances) in float32 and its float64 copy
+        memory = chunk * act + out_dim * n * (itemsize + 8) * (1 if found.feature_dim else 2) + hessian
         products = n
+    elif method == "topk":
+        memory = 2 * block * act + 2 * out_dim * block * 8 + 4 * n * block * TOPK_ITERATIONS * 8
+        products = 2 * block * TOPK_ITERATIONS
     elif method == "bp":
-        memory, products = 8 * act + hessian, n
-    else:
-        memory = (8 if method == "lanczos-backward" else 6 * 8 // itemsize) * act + n * ncv * 8
-        products = 3 * ncv
+        memory, products = 16 * act + hessian, n
+    elif method == "lanczos-backward":
+        memory, products = 16 * act + n * ncv * 8, 3 * ncv
+    else:  # lanczos-forward: float64 copies of the models and their activations
+        memory, products = 8 * act * 8 // itemsize + found.parameter_bytes * 8 // itemsize + n * ncv * 8, 3 * ncv
     seconds = found.forward_seconds * products * _TIME_PER_LATENT[method]
-    return CostEstimate(method, int(memory), seconds, chunk)
+    return CostEstimate(method, int(memory + BASELINE_BYTES), seconds, chunk)
 
 
 def check(cost: CostEstimate, cap: int) -> None:
@@ -136,6 +158,6 @@ def check(cost: CostEstimate, cap: int) -> None:
         raise ResourceError(
             f"{cost.method} needs an estimated {cost.memory_bytes / 2**30:.1f} GiB, more than the "
             f"{cap / 2**30:.1f} GiB allowed here (set GGL_MEMORY_CAP to change it). Alternatives: "
-            f"method lanczos-backward or lanczos-forward with a small k (top eigenpairs only), "
+            f"method topk (feature distances) or lanczos-backward with a small k (top eigenpairs only), "
             f"a smaller chunk for exact, or a smaller latent space."
         )

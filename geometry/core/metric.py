@@ -5,11 +5,14 @@
 ``v^T H v / v^T v`` is the squared speed of image change along v; the eigenvectors of H with
 the largest eigenvalues change the image most. Methods (``geometry.core.methods``):
 
-- ``exact`` (default): H = 2 J^T J from batched forward/reverse-mode products; needs a squared
-  feature distance (LPIPS, MSE) and falls back to ``bp`` otherwise.
+- ``exact`` (default): H = 2 J^T J from batched forward/reverse-mode products for squared
+  feature distances (LPIPS, MSE); H = J^T K J with K the image-space Hessian of D for the others
+  (1 - SSIM), whose gradient vanishes at the reference.
 - ``bp``: the paper's double back-propagation, one row of H per backward pass.
 - ``lanczos-backward`` / ``lanczos-forward``: top-k eigenpairs by ARPACK on the autograd or the
   finite-difference Hessian-vector product; H is not formed.
+- ``topk``: top-k eigenpairs of 2 J^T J by block subspace iteration with batched J V and J^T U
+  products (feature distances; falls back to ``lanczos-backward`` otherwise).
 """
 
 from __future__ import annotations
@@ -95,8 +98,8 @@ def metric_tensor(
 ) -> MetricResult:
     """Metric tensor of ``G`` pulled back from ``D`` at the code ``z`` (latent_dim,).
 
-    ``k``: eigenpairs for the Lanczos methods (1 <= k < n; default min(20, n - 1)); the full
-    methods take no k. ``chunk``: tangents per batch for ``exact`` (default: sized to memory).
+    ``k``: eigenpairs for the top-k methods (``ITERATIVE``: Lanczos and topk; 1 <= k < n; default
+    min(20, n - 1)); the full methods take no k. ``chunk``: tangents per batch for ``exact`` (default: sized to memory).
     ``eps``: finite-difference step of ``lanczos-forward``. ``seed``: recorded in provenance.
     ``memory_cap``: bytes allowed (default ``cost.memory_cap()``); a request whose estimate
     exceeds it raises ``ResourceError`` before anything large is allocated.
@@ -105,14 +108,15 @@ def metric_tensor(
         raise GeometryError(f"unknown method '{method}'; choose one of: {', '.join(METHODS)}")
     z0 = G.check_latent(z)
     n = z0.shape[0]
-    used = "bp" if method == "exact" and not D.has_features else method
+    used = "lanczos-backward" if method == "topk" and not D.has_features else method
     if used in ITERATIVE:
         k = min(20, n - 1) if k is None else k
         if not 1 <= k < n:
             raise GeometryError(f"k must satisfy 1 <= k < {n} (the latent dimension) for {method}; got {k}. "
                                 f"Use method exact or bp for the full spectrum.")
     elif k is not None:
-        raise GeometryError(f"k applies to the Lanczos methods only; {method} computes all {n} eigenpairs")
+        raise GeometryError(f"k applies to the top-k methods ({', '.join(ITERATIVE)}) only; {method} computes "
+                            f"all {n} eigenpairs")
     if chunk is not None:
         if chunk < 1:
             raise GeometryError(f"chunk must be a positive integer; got {chunk}")
@@ -131,7 +135,7 @@ def metric_tensor(
 
     report(progress, 0.0, f"{used}: {estimate.summary()}")
     start = time.perf_counter()
-    out = METHODS[used](pb, k=k, chunk=estimate.chunk, eps=eps, progress=progress)
+    out = METHODS[used](pb, k=k, chunk=estimate.chunk, eps=eps, feature_dim=found.feature_dim, progress=progress)
     seconds = time.perf_counter() - start
     if not (np.isfinite(out.eigvals).all() and np.isfinite(out.eigvecs).all()):
         raise GeometryError(f"{used} produced NaN or inf at this latent code; the generator or distance is "
@@ -144,6 +148,7 @@ def metric_tensor(
         "k": k,
         "eps": eps if used == "lanczos-forward" else None,
         "chunk": estimate.chunk if used == "exact" else None,
+        **out.info,
         "seed": seed,
         "seconds": seconds,
         "estimate": {"memory_bytes": estimate.memory_bytes, "seconds": estimate.seconds},

@@ -7,7 +7,8 @@ metric tensor (DESIGN.md section 1). Every metric method works on a ``Pullback``
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass
 
 import torch
 
@@ -17,16 +18,18 @@ from geometry.core.generators import Generator
 
 @dataclass
 class Pullback:
-    """``G``, ``D`` and the reference code ``z0`` (latent_dim,), with ``x0 = G(z0)`` cached."""
+    """``G``, ``D`` and the reference code ``z0`` (latent_dim,). The reference image
+    ``x0 = G(z0)`` (1, C, H, W) is computed on first use only: the exact methods never need it
+    (their forward-mode pass carries the primal)."""
 
     G: Generator
     D: Distance
     z0: torch.Tensor
-    x0: torch.Tensor = field(init=False)
 
-    def __post_init__(self):
+    @functools.cached_property
+    def x0(self) -> torch.Tensor:
         with torch.no_grad():
-            self.x0 = self.G(self.z0[None])
+            return self.G(self.z0[None])
 
     @property
     def n(self) -> int:
@@ -46,6 +49,16 @@ class Pullback:
     def features(self, z: torch.Tensor) -> torch.Tensor:
         """psi(G(z)) (F,) for one code z (n,); requires a feature distance."""
         return self.D.features(self.G(z[None]))[0]
+
+    def image(self, z: torch.Tensor) -> torch.Tensor:
+        """G(z) flattened (P,) for one code z (n,)."""
+        return self.G(z[None])[0].flatten()
+
+    @property
+    def image_dim(self) -> int:
+        """P = C * H * W of the generator's images."""
+        C, H, W = self.G.image_shape
+        return C * H * W
 
     def feature_dim(self) -> int:
         with torch.no_grad():

@@ -4,12 +4,13 @@ Options every method accepts (and ignores where irrelevant): ``k`` (iterative me
 ``chunk`` (exact), ``eps`` (lanczos-forward), ``progress``.
 """
 
-from geometry.core.methods import backprop, exact, lanczos
+from geometry.core.methods import backprop, exact, lanczos, topk
 
 METHODS = {
     "exact": exact.compute,
     "bp": backprop.compute,
     "lanczos-backward": lanczos.compute_backward,
     "lanczos-forward": lanczos.compute_forward,
+    "topk": topk.compute,
 }
-ITERATIVE = ("lanczos-backward", "lanczos-forward")
+ITERATIVE = ("lanczos-backward", "lanczos-forward", "topk")  # the methods that compute the top k pairs only

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.linalg
@@ -13,12 +13,14 @@ import torch
 class MethodOutput:
     """``H`` (n, n) float64 or None (iterative methods); ``eigvals`` (n,) descending; ``eigvecs``
     (n, n) orthonormal columns; the first ``n_computed`` pairs are computed, the rest complete
-    the basis in the orthogonal complement with eigenvalue 0."""
+    the basis in the orthogonal complement with eigenvalue 0. ``info``: what the method reports
+    about itself (e.g. residuals), copied into the result's provenance."""
 
     H: np.ndarray | None
     eigvals: np.ndarray
     eigvecs: np.ndarray
     n_computed: int
+    info: dict = field(default_factory=dict)  # method diagnostics for provenance (residuals, iterations)
 
 
 def full_output(H: torch.Tensor) -> MethodOutput:

@@ -1,10 +1,21 @@
-"""Exact metric for squared feature distances: H = 2 J^T J.
+"""Exact metric from batched Jacobian products, for any distance minimised at the reference.
 
-With D(x0, x) = ||psi(x) - psi(x0)||^2 the residual psi(G(z)) - psi(G(z0)) vanishes at z0, so
-the Gauss-Newton term is the whole Hessian: H(z0) = 2 J^T J with J = d psi(G(z)) / dz (F, n).
+Squared feature distances (LPIPS, MSE): D(x0, x) = ||psi(x) - psi(x0)||^2. The residual
+psi(G(z)) - psi(G(z0)) vanishes at z0, so the Gauss-Newton term is the whole Hessian:
+
+    H(z0) = 2 J^T J,     J = d psi(G(z)) / dz    (F, n)
+
+Other distances (1 - SSIM, ...): D(x0, .) has its minimum at x0, so its image gradient vanishes
+there and only the curvature term survives:
+
+    H(z0) = J^T K J,     J = d G(z) / dz    (P, n),    K = d^2/dx^2 D(x0, x) |_{x = x0}    (P, P)
+
+K is never formed: K J comes from n image-space Hessian-vector products through D alone
+(forward-over-reverse, ``vmap`` over ``jvp`` of ``grad``), cheap next to the generator.
+
 J is built from batched forward-mode products (``vmap`` over ``jvp``: one column per basis
-vector) when F >= n, else from batched reverse-mode products (``vmap`` over ``vjp``: one row
-per feature), ``chunk`` at a time to bound memory.
+vector) when its output dimension is at least n, else from batched reverse-mode products
+(``vmap`` over ``vjp``: one row per output), ``chunk`` at a time to bound memory.
 
 PyTorch keeps forward-mode AD levels in process-global state, so two threads running ``jvp``
 at once corrupt each other ("invalid forward AD level"); ``_TRANSFORMS`` serialises them (a
@@ -13,11 +24,13 @@ server answering several clients stays correct; on a CPU they would share the co
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import warnings
+from collections.abc import Callable
 
 import torch
-from torch.func import jvp, vjp, vmap
+from torch.func import grad, jvp, vjp, vmap
 
 from geometry.core.methods.common import MethodOutput, full_output
 from geometry.core.pullback import Pullback
@@ -26,30 +39,60 @@ from geometry.progress import Progress, report
 _TRANSFORMS = threading.Lock()
 
 
-def jacobian(pb: Pullback, chunk: int, progress: Progress | None = None) -> torch.Tensor:
-    """J = d psi(G(z)) / dz at z0, shape (F, n)."""
-    n, F = pb.n, pb.feature_dim()
-    if F >= n:
-        basis = torch.eye(n, dtype=pb.z0.dtype, device=pb.z0.device)
-        push = vmap(lambda v: jvp(pb.features, (pb.z0,), (v,))[1])  # (c, n) -> (c, F)
+@contextlib.contextmanager
+def quiet_transforms():
+    """Silence torch's own forward-AD decompositions, which call the deprecated torch.jit.script
+    on first use."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*torch.jit.script.*is deprecated", category=FutureWarning)
+        yield
+
+
+def block_jacobian(f: Callable[[torch.Tensor], torch.Tensor], z0: torch.Tensor, out_dim: int, chunk: int,
+                   progress: Progress | None = None, label: str = "") -> torch.Tensor:
+    """J = d f / dz at z0, shape (out_dim, n), for f: (n,) -> (out_dim,)."""
+    n = z0.shape[0]
+    if out_dim >= n:
+        basis = torch.eye(n, dtype=z0.dtype, device=z0.device)
+        push = vmap(lambda v: jvp(f, (z0,), (v,))[1])  # (c, n) -> (c, out_dim)
         columns = []
         for start in range(0, n, chunk):
             columns.append(push(basis[start:start + chunk]))
-            report(progress, min(start + chunk, n) / n, f"forward-mode columns {min(start + chunk, n)}/{n}")
+            report(progress, min(start + chunk, n) / n, f"{label}forward-mode columns {min(start + chunk, n)}/{n}")
         return torch.cat(columns).T
-    _, pull_fn = vjp(pb.features, pb.z0)
-    pull = vmap(lambda u: pull_fn(u)[0])  # (c, F) -> (c, n)
-    basis = torch.eye(F, dtype=pb.z0.dtype, device=pb.z0.device)
+    _, pull_fn = vjp(f, z0)
+    pull = vmap(lambda u: pull_fn(u)[0])  # (c, out_dim) -> (c, n)
+    basis = torch.eye(out_dim, dtype=z0.dtype, device=z0.device)
     rows = []
-    for start in range(0, F, chunk):
+    for start in range(0, out_dim, chunk):
         rows.append(pull(basis[start:start + chunk]))
-        report(progress, min(start + chunk, F) / F, f"reverse-mode rows {min(start + chunk, F)}/{F}")
+        report(progress, min(start + chunk, out_dim) / out_dim,
+               f"{label}reverse-mode rows {min(start + chunk, out_dim)}/{out_dim}")
     return torch.cat(rows)
 
 
-def compute(pb: Pullback, *, chunk: int, progress: Progress | None = None, **_) -> MethodOutput:
-    with _TRANSFORMS, warnings.catch_warnings():
-        # torch's own forward-AD decompositions call the deprecated torch.jit.script on first use
-        warnings.filterwarnings("ignore", message=".*torch.jit.script.*is deprecated", category=FutureWarning)
-        J = jacobian(pb, chunk, progress).to(torch.float64)
-    return full_output(2 * J.T @ J)
+def jacobian(pb: Pullback, chunk: int, progress: Progress | None = None, feature_dim: int | None = None
+             ) -> torch.Tensor:
+    """J = d psi(G(z)) / dz at z0, shape (F, n); ``feature_dim`` F when known (else one forward
+    finds it)."""
+    return block_jacobian(pb.features, pb.z0, feature_dim or pb.feature_dim(), chunk, progress)
+
+
+def image_hessian_products(pb: Pullback, V: torch.Tensor, chunk: int) -> torch.Tensor:
+    """K V for image-space directions V (m, P), K the Hessian of x -> D(x0, x) at x0: (m, P)."""
+    x0 = pb.x0[0]
+    gradient = grad(lambda x: pb.D(pb.x0, x[None])[0])
+    hvp = vmap(lambda v: jvp(gradient, (x0,), (v.reshape(x0.shape),))[1].flatten())
+    return torch.cat([hvp(V[start:start + chunk]) for start in range(0, V.shape[0], chunk)])
+
+
+def compute(pb: Pullback, *, chunk: int, progress: Progress | None = None, feature_dim: int | None = None,
+            **_) -> MethodOutput:
+    with _TRANSFORMS, quiet_transforms():
+        if pb.D.has_features:
+            J = jacobian(pb, chunk, progress, feature_dim).to(torch.float64)
+            return full_output(2 * J.T @ J)
+        J = block_jacobian(pb.image, pb.z0, pb.image_dim, chunk, progress, "generator ")  # (P, n)
+        report(progress, 1.0, "image-space Hessian products")
+        KJ = image_hessian_products(pb, J.T.contiguous(), chunk)  # (n, P)
+    return full_output(J.T.to(torch.float64) @ KJ.T.to(torch.float64))

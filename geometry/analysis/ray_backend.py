@@ -1,0 +1,112 @@
+"""Sweep positions as Ray tasks (``run_sweep(..., backend="ray")``; Ray is an optional extra).
+
+The driver has already recorded the settings and positions; each missing position becomes one
+task that writes the same atomic shard as the local backend (``sweep.write_position``) into the
+same directory: on a cluster that directory must be on a filesystem every node sees. Tasks rebuild
+the registered generator and the distance by name, once per worker process (``_models`` is a
+per-process cache), and check the rebuilt generator's weights against the driver's by checksum,
+so a position's metric never depends on which worker computed it. A task that fails (an
+exception, or its worker killed) is retried by Ray; the driver streams progress as shards land
+and cancels what is left if it is interrupted (rerun the same sweep to resume).
+
+Without ``address`` a local Ray is started with this machine's cores (the project root on the
+workers' ``PYTHONPATH``); with one, the driver joins that cluster. Test hook:
+``GGL_SWEEP_FAIL_ONCE=<folder>`` in the workers' environment makes each position's first attempt
+raise once (a marker file per position in that folder), to exercise the retries.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from geometry.core.distances import Distance, load_distance, tensor_checksum
+from geometry.core.generators import Generator
+from geometry.core.registry import REGISTRY, load_generator
+from geometry.errors import GeometryError
+from geometry.progress import Progress, report
+
+RETRIES = 3
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError:
+        raise GeometryError("the Ray backend needs Ray: pip install -r requirements-ray.txt "
+                            "(or pip install '.[ray]'); the local backend needs nothing more") from None
+    return ray
+
+
+def connect(address: str | None) -> None:
+    """Join the cluster at ``address``, or start a local Ray with this machine's cores; nothing
+    when Ray is already initialised in this process."""
+    ray = _ray()
+    if ray.is_initialized():
+        return
+    if address:
+        ray.init(address=address, log_to_driver=False)
+        return
+    paths = [str(PROJECT_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))  # local workers inherit it
+    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
+
+
+@functools.lru_cache(maxsize=4)
+def _models(recipe: str) -> tuple[Generator, Distance]:
+    """The generator and distance a recipe names, built once per worker process."""
+    r = json.loads(recipe)
+    G = load_generator(r["generator"], space=r["space"], device=r["device"], **r["options"])
+    if tensor_checksum(G.state_dict()) != r["checksum"]:
+        raise GeometryError(f"{r['generator']} rebuilt on this worker has other weights than the driver's; give "
+                            f"run_sweep the generator_options it was built with, and the same weights on every node")
+    return G, load_distance(r["distance"], device=r["device"])
+
+
+def _position(directory: str, i: int, z: np.ndarray, recipe: str, method: str, k: int | None, threads: int) -> int:
+    from geometry.analysis.sweep import write_position
+
+    fail_once = os.environ.get("GGL_SWEEP_FAIL_ONCE")
+    if fail_once:
+        marker = Path(fail_once) / f"failed-{Path(directory).name}-{i}"
+        if not marker.exists():
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+            raise RuntimeError(f"injected failure of position {i} (GGL_SWEEP_FAIL_ONCE)")
+    G, D = _models(recipe)
+    write_position(Path(directory), i, z, G, D, method, k, threads)
+    return i
+
+
+def run_positions(directory: Path, positions: np.ndarray, todo: list[int], G: Generator, D: Distance, settings: dict,
+                  progress: Progress | None, address: str | None, cpus_per_task: float, gpus_per_task: float) -> None:
+    """Compute the positions ``todo`` as Ray tasks writing their shards into ``directory``."""
+    if G.name not in REGISTRY:
+        raise GeometryError(f"the Ray backend rebuilds generators by name on each worker; '{G.name}' is not "
+                            f"registered (geometry.core.registry.register it) — or use the local backend")
+    connect(address)
+    ray = _ray()
+    recipe = json.dumps({"generator": G.name, "space": G.space, "options": settings["generator_options"],
+                         "distance": D.name, "device": str(G.device), "checksum": tensor_checksum(G.state_dict())})
+    task = ray.remote(num_cpus=cpus_per_task, num_gpus=gpus_per_task, max_retries=RETRIES,
+                      retry_exceptions=True)(_position)
+    N = positions.shape[0]
+    pending = [task.remote(str(directory), i, positions[i], recipe, settings["method"], settings["k"],
+                           settings["threads"]) for i in todo]
+    done = N - len(todo)
+    try:
+        while pending:
+            finished, pending = ray.wait(pending, num_returns=1)
+            ray.get(finished)  # raises once Ray has given up on a task
+            done += 1
+            report(progress, done / N, f"position {done}/{N} (Ray)")
+    except ray.exceptions.RayError as err:
+        raise GeometryError(f"a sweep task failed after {RETRIES} retries: {err}; rerun the sweep to resume") from err
+    finally:
+        for ref in pending:
+            ray.cancel(ref)

@@ -1,0 +1,71 @@
+"""Sweeps on Ray give the local backend's answer bit for bit, survive failures and resume."""
+
+import sys
+
+import numpy as np
+import pytest
+
+from geometry import GeometryError
+from geometry.analysis.sweep import run_sweep, shard_path
+
+N = 6
+pytestmark = pytest.mark.slow  # starts Ray (once per test run)
+
+
+@pytest.fixture(scope="module")
+def local_sweep(tmp_path_factory, face, mse):
+    return run_sweep(tmp_path_factory.mktemp("local") / "sweep", face, mse, n=N, seed=5, threads=1)
+
+
+def same_stacks(a, b) -> bool:
+    return all(np.array_equal(getattr(a, name), getattr(b, name)) for name in ("positions", "eigvals", "eigvecs", "H"))
+
+
+def test_a_ray_sweep_equals_the_local_one_bit_for_bit_despite_failed_tasks(ray_session, tmp_path, face, mse,
+                                                                           local_sweep):
+    sweep = run_sweep(tmp_path / "ray", face, mse, n=N, seed=5, threads=1, backend="ray")
+    assert same_stacks(sweep, local_sweep)
+    failed = sorted(p.name for p in ray_session.glob("failed-ray-*"))
+    assert failed == [f"failed-ray-{i}" for i in range(N)]  # each task raised once and Ray retried it
+    assert sweep.summary(n_boot=10).consistency.log_mean == local_sweep.summary(n_boot=10).consistency.log_mean
+
+
+def test_an_interrupted_ray_driver_resumes_to_the_same_sweep(ray_session, tmp_path, face, mse, local_sweep):
+    def interrupt_after_two(fraction, message):
+        if "(Ray)" in message and int(message.split()[1].split("/")[0]) >= 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(tmp_path / "resumed", face, mse, n=N, seed=5, threads=1, backend="ray",
+                  progress=interrupt_after_two)
+    assert not (tmp_path / "resumed" / "eigvals.npy").exists()
+    assert sum(shard_path(tmp_path / "resumed", i).exists() for i in range(N)) >= 2
+    sweep = run_sweep(tmp_path / "resumed", face, mse, n=N, seed=5, threads=1, backend="ray")
+    assert same_stacks(sweep, local_sweep)
+
+
+def test_a_local_sweep_resumes_a_ray_sweep_with_the_same_threads(ray_session, tmp_path, face, mse):
+    run_sweep(tmp_path / "mixed", face, mse, n=2, seed=1, threads=1, backend="ray")
+    with pytest.raises(GeometryError, match="threads was 1, now 2"):
+        run_sweep(tmp_path / "mixed", face, mse, n=2, seed=1, threads=2)
+
+
+def test_without_ray_the_ray_backend_says_what_to_install(tmp_path, face, mse, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if it were not installed
+    with pytest.raises(GeometryError, match="pip install -r requirements-ray.txt"):
+        run_sweep(tmp_path / "no-ray", face, mse, n=2, seed=1, backend="ray")
+    assert run_sweep(tmp_path / "local", face, mse, n=2, seed=1).n_positions == 2  # local needs nothing more
+    from tests.commands import run
+
+    done = run("sweep", "--distance", "mse", "--n", "2", "--backend", "ray", "--out", str(tmp_path / "cli"))
+    assert done.returncode == 2 and "requirements-ray.txt" in done.stderr
+
+
+def test_unregistered_generators_are_refused_by_the_ray_backend(tmp_path, mse):
+    import torch
+
+    from geometry import from_module
+
+    G = from_module(torch.nn.Linear(4, 3 * 8 * 8), 4, (3, 8, 8))
+    with pytest.raises(GeometryError, match="not registered"):
+        run_sweep(tmp_path / "user", G, mse, n=2, seed=1, backend="ray")
