@@ -127,3 +127,79 @@ def test_bootstrap_intervals_contain_the_value_and_match_direct_resampling(rando
     direct = [np.mean(C.log[np.ix_(idx, idx)][idx[:, None] != idx[None, :]]) for idx in samples]
     low, high = np.percentile(direct, (2.5, 97.5))
     assert estimates["C^H log"].low == pytest.approx(low) and estimates["C^H log"].high == pytest.approx(high)
+
+
+# ---- homogeneity beyond C^H: maps whose answer is known ---------------------------------------
+def metric_stack(G, seed: int = 0, N: int = 8):
+    """Exact MSE metrics of generator G at N sampled codes: (eigvals, eigvecs, H) stacks."""
+    from geometry import load_distance, metric_tensor
+
+    results = [metric_tensor(G, load_distance("mse"), z) for z in G.sample(N, seed=seed)]
+    return (np.stack([r.eigvals for r in results]), np.stack([r.eigvecs for r in results]),
+            np.stack([r.H for r in results]))
+
+
+def known_maps():
+    """A near-isometry (flat metric, the same everywhere up to 1e-3), a fixed anisotropic linear
+    map (the same metric everywhere), and a map whose Jacobian rotates with z (anisotropic,
+    different everywhere)."""
+    import torch
+
+    from geometry import from_module
+
+    n, side = 6, 4
+    P = 3 * side * side
+    rng = torch.Generator().manual_seed(0)
+    Q, _ = torch.linalg.qr(torch.randn(P, n, generator=rng))
+    scales = torch.logspace(0, -2, n)
+
+    class Rotating(torch.nn.Module):
+        """x = 0.5 + B R(theta(z)) S z: the anisotropy S rotated by an angle that depends on z."""
+
+        def forward(self, z):
+            theta = 3 * z[:, :1]
+            c, s = torch.cos(theta), torch.sin(theta)
+            x1, x2 = c * z[:, 1:2] - s * z[:, 2:3], s * z[:, 1:2] + c * z[:, 2:3]
+            w = torch.cat([z[:, :1], x1, x2, z[:, 3:]], dim=1) * scales
+            return 0.5 + 0.05 * w @ Q.T
+
+    class NearIsometry(torch.nn.Module):
+        """x = 0.5 + 0.05 Q (z + 1e-3 tanh z): Jacobian 0.05 Q (I + 1e-3 diag(sech^2 z))."""
+
+        def forward(self, z):
+            return 0.5 + 0.05 * (z + 1e-3 * torch.tanh(z)) @ Q.T
+
+    maps = {"isometry": NearIsometry(), "linear": torch.nn.Linear(n, P), "rotating": Rotating()}
+    with torch.no_grad():
+        maps["linear"].weight.copy_(0.05 * Q * scales)
+        maps["linear"].bias.fill_(0.5)
+    return {name: from_module(m, n, (3, side, side), name=name, output_range=(0.0, 1.0)) for name, m in maps.items()}
+
+
+def test_new_homogeneity_statistics_rank_known_maps_where_C_H_cannot():
+    stats = {}
+    for name, G in known_maps().items():
+        lam, U, H = metric_stack(G)
+        C = st.consistency(lam, U, H)
+        stats[name] = (st.homogeneity(lam, U, k=2), C)  # k = 2 splits the plane the rotating map turns
+    iso, lin, rot = stats["isometry"][0], stats["linear"][0], stats["rotating"][0]
+    # homogeneous maps: distance ~0 and cosine ~1, whatever their anisotropy; the rotating map is not
+    assert iso.log_euclidean[0] < 0.01 and lin.log_euclidean[0] < 1e-6 and rot.log_euclidean[0] > 0.1
+    assert iso.cosine[0] > 0.9999 and lin.cosine[0] > 1 - 1e-9 and rot.cosine[0] < 0.99
+    # the top-k eigenspace is the same everywhere for the linear map and wanders for the rotating one
+    assert lin.overlap[0] > 1 - 1e-9 and rot.overlap[0] < 0.99
+    # C^H ranks the two the wrong way round: the homogeneous near-isometry looks inhomogeneous (its
+    # correlation sees only the 1e-3 wobble of a flat spectrum) and the rotating map homogeneous
+    # (its steep spectrum dominates the correlation whatever the frame)
+    C_iso, C_rot, C_lin = stats["isometry"][1], stats["rotating"][1], stats["linear"][1]
+    assert C_iso.lin_mean < 0.5 < C_rot.lin_mean and C_lin.lin_mean > 0.99
+
+
+def test_homogeneity_of_a_random_rotation_stack_matches_its_construction():
+    n, N = 20, 12
+    lam = np.tile(np.logspace(0, -3, n), (N, 1))
+    U = random_frames(N, n, seed=1)
+    h = st.homogeneity(lam, U, k=5)
+    assert abs(h.overlap[0] - 5 / n) < 0.1 and h.overlap_random == 5 / n  # random frames: chance overlap
+    same = st.homogeneity(lam, np.repeat(U[:1], N, axis=0), k=5)
+    assert same.log_euclidean[0] < 1e-9 and same.overlap[0] > 1 - 1e-9

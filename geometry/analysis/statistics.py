@@ -346,10 +346,71 @@ def bootstrap_summaries(eigvals: np.ndarray, consistency_result: Consistency | N
 
 # ---------------------------------------------------------------------------------------------
 @dataclass
+class Homogeneity:
+    """Homogeneity statistics that anisotropy cannot fool (C^H can: an isometry, the same metric
+    everywhere, has C^H = 0). Each over the N (N - 1) / 2 pairs of positions, mean and std:
+
+    - ``log_euclidean``: ||log A_i - log A_j||_F between trace-normalised metrics
+      A = H / tr(H) + eps I (eps = ``ridge``, regularising the null space), the log-Euclidean
+      Riemannian distance on SPD matrices: 0 for the same metric everywhere, whatever its spectrum.
+    - ``cosine``: <A_i, A_j>_F / (||A_i|| ||A_j||), the alignment of the metric tensors as matrices:
+      1 for the same metric everywhere.
+    - ``overlap``: ||U_i^T U_j||_F^2 / k, the mean squared cosine of the principal angles between
+      the top-k eigenspaces (k = ``k``), beside ``overlap_random`` = k / n for random subspaces.
+      Undefined (NaN) where the spectrum has no gap after rank k (lambda_k+1 = lambda_k to 1e-6 at
+      some position): a flat spectrum has no top-k eigenspace.
+    """
+
+    log_euclidean: tuple[float, float]
+    cosine: tuple[float, float]
+    overlap: tuple[float, float]
+    overlap_random: float
+    k: int
+    ridge: float
+
+
+def _pairs(M: np.ndarray) -> tuple[float, float]:
+    off = M[np.triu_indices(M.shape[0], 1)]
+    return (float(np.mean(off)), float(np.std(off))) if off.size else (float("nan"), float("nan"))
+
+
+def homogeneity(eigvals: np.ndarray, eigvecs: np.ndarray, k: int | None = None, ridge: float = 1e-6) -> Homogeneity:
+    """``Homogeneity`` of metrics given as eigenpairs: ``eigvals`` (N, n), ``eigvecs`` (N, n, n)
+    columns. ``k`` defaults to the median 0.99 anisotropy dimension. Uses the eigenpairs directly:
+    log A_i = U_i diag(log(lambda_i / sum lambda_i + ridge)) U_i^T, so the pairwise log-Euclidean
+    distances and cosines are each one (N, n^2) Gram product."""
+    lam = np.clip(np.asarray(eigvals, dtype=np.float64), 0, None)
+    U = np.asarray(eigvecs, dtype=np.float64)
+    N, n = lam.shape
+    normalised = lam / lam.sum(1, keepdims=True)
+    logs = np.concatenate([((U[s:s + BLOCK] * np.log(normalised[s:s + BLOCK] + ridge)[:, None, :])
+                            @ np.swapaxes(U[s:s + BLOCK], 1, 2)).reshape(-1, n * n) for s in range(0, N, BLOCK)])
+    gram = logs @ logs.T
+    squared = np.diag(gram)[:, None] + np.diag(gram)[None, :] - 2 * gram
+    distance = np.sqrt(np.clip(squared, 0, None))
+    mats = np.concatenate([((U[s:s + BLOCK] * normalised[s:s + BLOCK][:, None, :])
+                            @ np.swapaxes(U[s:s + BLOCK], 1, 2)).reshape(-1, n * n) for s in range(0, N, BLOCK)])
+    norms = np.linalg.norm(mats, axis=1)
+    cosine = (mats @ mats.T) / np.outer(norms, norms)
+    k = int(np.median(anisotropy_dims(lam, (0.99,))[:, 0])) if k is None else int(k)
+    k = min(max(k, 1), n - 1)
+    gapped = (lam[:, k] < (1 - 1e-6) * lam[:, k - 1]).all()
+    overlap = _overlap(U[:, :, :k]) if gapped else np.full((N, N), np.nan)
+    return Homogeneity(_pairs(distance), _pairs(cosine), _pairs(overlap), k / n, k, ridge)
+
+
+def _overlap(frames: np.ndarray) -> np.ndarray:
+    """||U_i^T U_j||_F^2 / k for top-k frames (N, n, k), one position i at a time: (N, N)."""
+    N, _, k = frames.shape
+    return np.stack([(np.einsum("ak,jal->jkl", frames[i], frames) ** 2).sum((1, 2)) / k for i in range(N)])
+
+
+# ---------------------------------------------------------------------------------------------
+@dataclass
 class SweepSummary:
     """Every statistic of one sweep that the command line, the app and the report show, computed
-    once: spectrum, anisotropy table, consistency C^H, isotropy illusion, average metric, and the
-    bootstrap estimates. Statistics over ranks use the ``n_computed`` computed pairs only."""
+    once: spectrum, anisotropy table, consistency C^H, isotropy illusion, average metric, the
+    bootstrap estimates, and the homogeneity statistics beyond C^H. Statistics over ranks use the ``n_computed`` computed pairs only."""
 
     spectrum: SpectrumSummary
     anisotropy: AnisotropyTable
@@ -357,6 +418,7 @@ class SweepSummary:
     isotropy: IsotropyIllusion
     average: AverageMetric
     estimates: list[Estimate]
+    homogeneity: Homogeneity
 
 
 def summarise(eigvals: np.ndarray, eigvecs: np.ndarray, H: np.ndarray | None, n_computed: int,
@@ -368,4 +430,5 @@ def summarise(eigvals: np.ndarray, eigvecs: np.ndarray, H: np.ndarray | None, n_
     frames = eigvecs if k == eigvecs.shape[2] else np.asarray(eigvecs[:, :, :k])
     C = consistency(lam, frames, H)
     return SweepSummary(spectrum_summary(lam), anisotropy_table(lam), C, isotropy_illusion(eigvals, eigvecs),
-                        average_metric(eigvals, eigvecs, H), bootstrap_summaries(lam, C, n_boot=n_boot))
+                        average_metric(eigvals, eigvecs, H), bootstrap_summaries(lam, C, n_boot=n_boot),
+                        homogeneity(eigvals, eigvecs))
