@@ -396,6 +396,19 @@ def compare_spectra(selected: list[str]):
 
 
 @user_errors
+def mechanism(gen, space, seed, index, code, dist, progress=gr.Progress()):
+    """Layer metrics, amplification and the weight-shuffled control at the current code."""
+    from geometry.analysis.layers import layers_at, summarise_layers
+
+    G, z = resolve_code(gen, space, seed, index, code)
+    progress(0, desc="layer metrics of the original and the shuffled generator")
+    s = summarise_layers(layers_at(G, distance(dist), z))
+    table = [[r["metric"], f"{r['top']:.4g}", f"{r['top_shuffled']:.4g}", f"{r['dims99']:.0f}",
+              f"{r['dims99_shuffled']:.0f}"] for r in s.rows]
+    return figures.layer_spectra_figure(s), figures.amplification_figure(s), table
+
+
+@user_errors
 def make_report(selected: str, progress=gr.Progress()):
     if not selected:
         raise GeometryError("choose a sweep to report on (run one in 'Compare spectra')")
@@ -528,6 +541,14 @@ with gr.Blocks(title="GAN Geometry Lab", delete_cache=(DOWNLOAD_AGE, DOWNLOAD_AG
         heatmap_plot = gr.Plot(label="Consistency matrix (first sweep)", elem_id="heatmap")
         histogram_plot = gr.Plot(label="Consistency histograms (first sweep)", elem_id="histograms")
         isotropy_plot = gr.Plot(label="Illusion of isotropy (first sweep)")
+        with gr.Accordion("Mechanism at the current code: layer metrics, amplification, shuffled control",
+                          open=False):
+            mechanism_button = gr.Button("Analyse the layers")
+            layer_table = gr.Dataframe(headers=["metric", "top eigenvalue", "shuffled", "dims for 99 %", "shuffled"],
+                                       label="Each layer's metric and the image metric, original against "
+                                             "weight-shuffled")
+            layer_plot = gr.Plot(label="Spectra by layer", elem_id="layer-spectra")
+            amplification_plot = gr.Plot(label="Amplification of the first layer's eigenvectors")
 
     with gr.Tab("Report"):
         report_box = gr.Dropdown([], label="Sweep to report on", allow_custom_value=True)
@@ -573,6 +594,8 @@ with gr.Blocks(title="GAN Geometry Lab", delete_cache=(DOWNLOAD_AGE, DOWNLOAD_AG
     list_button.click(refresh_sweeps, None, [sweeps_box, report_box], api_name=False)
     gr.api(sweeps_available, api_name="list_sweeps")
     compare_button.click(compare_spectra, sweeps_box, comparison, api_name="compare_spectra")
+    mechanism_button.click(mechanism, code_inputs + [dist_box], [layer_plot, amplification_plot, layer_table],
+                           api_name="mechanism")
     report_button.click(make_report, report_box, report_files, api_name="build_report", concurrency_limit=1)
 
 if __name__ == "__main__":

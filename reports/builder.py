@@ -119,6 +119,9 @@ def collect(directory: str | Path, progress: Progress | None = None) -> ReportDa
     comparison = _comparison_section(Path(directory), sweep)
     if comparison is not None:
         sections.append(comparison)
+    mechanism = _mechanism_section(Path(directory))
+    if mechanism is not None:
+        sections.append(mechanism)
     sections += _application_sections(Path(directory))
     sections.append(Section("methods", "Methods and formulas", text=METHODS_TEXT))
     provenance = [("generator", f"{s['generator']} ({s['space']} space, n = {sweep.latent_dim})"),
@@ -127,8 +130,13 @@ def collect(directory: str | Path, progress: Progress | None = None) -> ReportDa
                   ("generator options", str(s.get("generator_options") or "none")),
                   ("versions", ", ".join(f"{k} {v}" for k, v in package_versions().items())),
                   ("date", datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"))]
+    h = stats.homogeneity
     summary += [["C^H log mean ± std", f"{C.log_mean:.3f} ± {C.log_std:.3f}", ""],
-                ["C^H linear mean ± std", f"{C.lin_mean:.3f} ± {C.lin_std:.3f}", ""]]
+                ["C^H linear mean ± std", f"{C.lin_mean:.3f} ± {C.lin_std:.3f}", ""],
+                ["log-Euclidean distance (0: homogeneous)", f"{h.log_euclidean[0]:.3f} ± {h.log_euclidean[1]:.3f}", ""],
+                ["metric cosine (1: homogeneous)", f"{h.cosine[0]:.3f} ± {h.cosine[1]:.3f}", ""],
+                [f"top-{h.k} eigenspace overlap (random {h.overlap_random:.2f})",
+                 f"{h.overlap[0]:.3f} ± {h.overlap[1]:.3f}", ""]]
     return ReportData(f"Latent geometry of {s['generator']}", provenance, summary, sections)
 
 
@@ -234,6 +242,33 @@ def _comparison_section(directory: Path, sweep: Sweep) -> Section | None:
     return section
 
 
+def _mechanism_section(directory: Path) -> Section | None:
+    """Layer metrics, amplification and the shuffled control from ``layers/`` (a layer sweep)."""
+    from geometry.analysis.layers import load_layer_sweep, summarise_layers
+
+    if not (directory / "layers" / "layers.json").exists():
+        return None
+    s = summarise_layers(load_layer_sweep(directory / "layers"))
+    n = len(s.log_corr[0])
+    return Section(
+        "mechanism", "Mechanism: where the geometry comes from",
+        [Figure(figures.layer_spectra_figure(s), "Mean normalised spectrum of each layer's metric H_l = J_lᵀJ_l and "
+                "of the image metric; dashed: the same generator with every kernel's weights shuffled."),
+         Figure(figures.amplification_figure(s), "Speed uᵀH_b u of the first layer's eigenvectors under each later "
+                "metric (log10), original and weight-shuffled (paper Fig. 4B, C).")],
+        tables=[{"caption": "Layer metrics, original against weight-shuffled (means over positions)",
+                 "header": ["metric", "top eigenvalue", "shuffled", "dims for 99 %", "shuffled"],
+                 "rows": [[r["metric"], f"{r['top']:.4g}", f"{r['top_shuffled']:.4g}", f"{r['dims99']:.1f}",
+                           f"{r['dims99_shuffled']:.1f}"] for r in s.rows]},
+                {"caption": "Correlation of log speeds with the first layer's own eigenvalues",
+                 "header": ["target", "original", "shuffled"],
+                 "rows": [[s.targets[i], f"{s.log_corr[0][i]:.3f}", f"{s.log_corr[1][i]:.3f}"] for i in range(n)]},
+                {"caption": "Homogeneity of the image metric",
+                 "header": ["", *s.image_statistics["original"]],
+                 "rows": [[label, *(f"{v:.3f}" for v in values.values())]
+                          for label, values in s.image_statistics.items()]}])
+
+
 def _image_rows(rows: dict[str, np.ndarray]) -> bytes:
     """A labelled grid with one row of images (S, C, H, W) per label."""
     from geometry.analysis.traversal import Montage
@@ -303,7 +338,13 @@ reference methods. Eigenvectors with large eigenvalues change the image most. An
 k whose top-k eigenvalues hold a fraction f of the spectrum (Table 2). Isotropy illusion: for a random unit
 v, α(v) = vᵀHv has mean mean(λ) and variance 2/(n+2)·Var(λ) (Eq. 13–15). Homogeneity: C_ij =
 corr(diag(U_iᵀ H_j U_i), λ_j) on linear and log scales (Eq. 5–6, Table 4). The average metric is the
-element-wise mean of H over positions. Confidence intervals are percentile bootstraps over positions.
+element-wise mean of H over positions. C^H mixes homogeneity with anisotropy (an isometry, the same
+metric everywhere, has C^H near 0), so the report adds three statistics: the log-Euclidean distance
+||log A_i − log A_j||_F between trace-normalised metrics A = H/tr(H) + 10⁻⁶ I (0 when the metric is the
+same everywhere), the cosine <A_i, A_j>/(||A_i|| ||A_j||) (1 when it is), and the overlap ||U_iᵀU_j||²/k
+of top-k eigenspaces against k/n for random subspaces. Layer metrics are H_l = J_lᵀJ_l for each
+layer's output (Eq. 3); the shuffled control permutes every kernel's weights (paper A.8). Confidence
+intervals are percentile bootstraps over positions.
 References: B. Wang and C. R. Ponce, A Geometric Analysis of Deep Generative Image Models and Its
 Applications, ICLR 2021. L. Michelis et al., On Linear Interpolation in the Latent Space of Deep
 Generative Models, 2021 (curve lengths under the pull-back metric).""".split())

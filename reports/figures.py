@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from geometry.analysis.axes import AxisComparison
+from geometry.analysis.layers import LayerSummary
 from geometry.analysis.statistics import (
     AnisotropyTable,
     AverageMetric,
@@ -215,3 +216,33 @@ def improvement_figure(improvements: np.ndarray) -> go.Figure:
                   annotation_text=f"mean {np.mean(improvements):.3f}")
     return _layout(fig, "Relative length improvement of the optimised curve over the straight line",
                    xaxis_title="(L_line - L_curve) / L_line", yaxis_title="pairs")
+
+
+def layer_spectra_figure(summary: LayerSummary) -> go.Figure:
+    """Mean normalised spectrum lambda / lambda_max of each layer's metric and of the image metric,
+    original (solid) and weight-shuffled (dashed, same colour), log y."""
+    colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"]
+    fig = go.Figure()
+    for i, (name, (original, shuffled)) in enumerate(summary.spectra.items()):
+        color, ranks = colors[i % len(colors)], np.arange(1, original.size + 1)
+        fig.add_trace(go.Scatter(x=ranks, y=np.clip(original, 1e-300, None), name=name, line=dict(color=color),
+                                 legendgroup=name))
+        fig.add_trace(go.Scatter(x=ranks, y=np.clip(shuffled, 1e-300, None), name=f"{name} shuffled",
+                                 line=dict(color=color, dash="dash"), legendgroup=name))
+    fig.update_yaxes(type="log", exponentformat="power")
+    return _layout(fig, "Spectra by layer; dashed: weight-shuffled control", xaxis_title="rank",
+                   yaxis_title="eigenvalue / top eigenvalue", height=460)
+
+
+def amplification_figure(summary: LayerSummary) -> go.Figure:
+    """log10 u_i^T H_b u_i for the first layer's eigenvectors u_i (columns: rank i) under each
+    target metric b (rows), original and weight-shuffled side by side (paper Fig. 4B, C)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("original", "weight-shuffled"), horizontal_spacing=0.2)
+    low = min(float(np.min(s)) for s in summary.log_speeds)
+    high = max(float(np.max(s)) for s in summary.log_speeds)
+    for col, speeds in enumerate(summary.log_speeds, start=1):
+        fig.add_trace(go.Heatmap(z=speeds, y=summary.targets, x=np.arange(1, speeds.shape[1] + 1), zmin=low, zmax=high,
+                                 colorscale="Viridis", showscale=col == 2, colorbar=dict(title="log10 speed")), 1, col)
+    fig.update_xaxes(title_text=f"eigenvector rank of {summary.targets[0]}")
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, "Amplification of the first layer's eigenvectors by later layers", height=420)

@@ -341,3 +341,14 @@ def test_a_browser_clicks_through_every_tab(app_url, tmp_path):
         import shutil
 
         shutil.copytree(shots, os.environ["GGL_SCREENSHOTS"], dirs_exist_ok=True)
+
+
+def test_mechanism_api_shows_the_engines_layer_numbers(client):
+    from geometry.analysis.layers import layers_at, summarise_layers
+
+    spectra, amplification, table = client.predict(*CODE, "mse", api_name="/mechanism")
+    G = load_generator("dcgan-face64")
+    expected = summarise_layers(layers_at(G, load_distance("mse"), engine_code()))
+    rows = table["data"]
+    assert [row[0] for row in rows] == [r["metric"] for r in expected.rows]
+    assert rows[0][1] == f"{expected.rows[0]['top']:.4g}" and rows[-1][2] == f"{expected.rows[-1]['top_shuffled']:.4g}"

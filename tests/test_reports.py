@@ -10,12 +10,13 @@ import pytest
 from geometry import GeometryError, load_distance
 from geometry.analysis import statistics as st
 from geometry.analysis.axes import sefa_axes
+from geometry.analysis.layers import load_layer_sweep, run_layer_sweep, summarise_layers
 from geometry.analysis.sweep import load_sweep, run_sweep
 from reports.builder import build_report, default_montage
 
 SECTIONS = ("Spectra", "Anisotropy", "Illusion of isotropy", "Homogeneity", "Average metric",
             "Eigen-axis montages and distance curves", "Axis families against the eigenframe",
-            "Distance comparison", "Methods and formulas")
+            "Distance comparison", "Mechanism: where the geometry comes from", "Methods and formulas")
 
 
 class Collector(HTMLParser):
@@ -42,6 +43,7 @@ def results(tmp_path_factory, face, mse):
     run_sweep(root / "face", face, mse, n=5, seed=0)
     run_sweep(root / "face" / "compare" / "lpips", face, load_distance("lpips-alex"), n=5, seed=0)
     sefa_axes(face, k=6).with_label(0, "pose").save(root / "face" / "axes" / "sefa")
+    run_layer_sweep(root / "face" / "layers", face, mse, 2, seed=0, layers=["module.main.2", "module.main.8"])
     build_report(root / "face", html=root / "report.html", pdf=root / "report.pdf")
     return root
 
@@ -53,7 +55,7 @@ def test_html_parses_has_every_section_and_loads_nothing_from_the_network(result
     parser.close()
     for heading in SECTIONS:
         assert any(h.endswith(heading) for h in parser.headings), heading
-    assert {"spectra", "homogeneity", "axes", "families", "comparison"} <= parser.ids
+    assert {"spectra", "homogeneity", "axes", "families", "comparison", "mechanism"} <= parser.ids
     assert all(not s.startswith(("http://", "https://", "//")) for s in parser.sources), parser.sources
     assert "Plotly.newPlot" in text and "cdn.plot.ly" not in "".join(parser.sources)
 
@@ -74,6 +76,11 @@ def test_pdf_has_each_heading_and_the_engines_headline_numbers(results):
     rank = st.bootstrap_summaries(np.asarray(sweep.eigvals), C)[0]
     assert rank.name == "effective rank" and f"{rank.value:.4g}" in text
     assert "0: pose" in text  # the axis label travels into the report
+    h = st.homogeneity(sweep.eigvals, sweep.eigvecs)
+    assert f"{h.log_euclidean[0]:.3f} ± {h.log_euclidean[1]:.3f}" in text and "metric cosine" in text
+    layers = summarise_layers(load_layer_sweep(results / "face" / "layers"))
+    top = layers.rows[0]
+    assert f"{top['top']:.4g} {top['top_shuffled']:.4g} {top['dims99']:.1f}" in text  # the engine's layer numbers
 
 
 def test_every_pdf_page_renders_and_one_holds_the_montage_pixels(results, tmp_path, face):

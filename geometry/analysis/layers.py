@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -33,8 +34,8 @@ from torch.func import jvp, vmap
 
 from geometry.core.distances import Distance
 from geometry.core.generators import Generator, captured, shared_weight_copy
-from geometry.core.metric import metric_tensor
 from geometry.core.methods.exact import _TRANSFORMS, quiet_transforms
+from geometry.core.metric import metric_tensor
 from geometry.errors import GeometryError
 from geometry.progress import Progress, report
 
@@ -184,30 +185,151 @@ def shuffle_weights(G: Generator, seed: int = 0) -> Generator:
     return shuffled
 
 
+# ---- a resumable layer sweep: the same analyses at N positions --------------------------------
+LAYER_ARRAYS = ("H_layers", "H_layers_shuffled", "H_image", "H_image_shuffled")
+
+
 @dataclass
-class LayerAnalysis:
-    """Everything the layers command, report and app show for one code: layer metrics, the image
-    metric (distance ``distance``), amplification from the first layer, for the original and the
-    weight-shuffled generator."""
+class LayerSweep:
+    """Layer metrics at N positions for the original and shuffled generator, with the image
+    metrics: ``H_layers`` / ``H_layers_shuffled`` (N, L, n, n), ``H_image`` / ``H_image_shuffled``
+    (N, n, n), ``positions`` (N, n), ``settings``; ``directory`` None when held in memory only."""
 
-    original: LayerMetrics
-    shuffled: LayerMetrics
-    image: np.ndarray
-    image_shuffled: np.ndarray
-    amplification: Amplification
-    amplification_shuffled: Amplification
-    distance: str
+    directory: Path | None
+    settings: dict
+    positions: np.ndarray
+    arrays: dict[str, np.ndarray]
+
+    @property
+    def layers(self) -> list[str]:
+        return self.settings["layers"]
+
+    def spectra(self, key: str) -> np.ndarray:
+        """Eigenvalues (N, ..., n) descending of the metrics ``arrays[key]``."""
+        values = np.linalg.eigvalsh(self.arrays[key])
+        return values[..., ::-1]
+
+    def amplifications(self, shuffled: bool = False, source: int = 0) -> list[Amplification]:
+        """Amplification of layer ``source``'s eigenvectors at each position."""
+        suffix = "_shuffled" if shuffled else ""
+        found = []
+        for i in range(self.positions.shape[0]):
+            H = self.arrays["H_layers" + suffix][i]
+            values, vectors = np.linalg.eigh(H)
+            order = np.argsort(values, axis=1)[:, ::-1]
+            metrics = LayerMetrics(self.positions[i], self.layers, [], H, np.take_along_axis(values, order, 1),
+                                   np.take_along_axis(vectors, order[:, None, :], 2))
+            found.append(amplification(metrics, self.arrays["H_image" + suffix][i], self.settings["distance"], source))
+        return found
 
 
-def analyse_layers(G: Generator, D: Distance, z: torch.Tensor | np.ndarray, layers: Sequence[str] | None = None,
-                   shuffle_seed: int = 0, progress: Progress | None = None) -> LayerAnalysis:
-    """Layer metrics, image metrics and amplification at ``z`` for ``G`` and its shuffled control."""
+def position_arrays(G: Generator, control: Generator, D: Distance, z: np.ndarray, layers: Sequence[str]
+                    ) -> dict[str, np.ndarray]:
+    """The layer and image metrics of ``G`` and its shuffled ``control`` at one code z (n,)."""
+    z_t = torch.from_numpy(np.asarray(z, dtype=np.float64)).to(G.dtype)
+    return {"H_layers": layer_metrics(G, z_t, layers).H, "H_layers_shuffled": layer_metrics(control, z_t, layers).H,
+            "H_image": metric_tensor(G, D, z_t).H, "H_image_shuffled": metric_tensor(control, D, z_t).H}
+
+
+def layers_at(G: Generator, D: Distance, z: torch.Tensor | np.ndarray, layers: Sequence[str] | None = None,
+              shuffle_seed: int = 0) -> LayerSweep:
+    """The layer analysis at one code, in memory (no files): a ``LayerSweep`` of one position."""
+    z = G.check_latent(z).detach().cpu().double().numpy()
     layers = list(layers) if layers is not None else major_layers(G)
+    arrays = position_arrays(G, shuffle_weights(G, shuffle_seed), D, z, layers)
+    settings = {"generator": G.name, "space": G.space, "distance": D.name, "layers": layers,
+                "shuffle_seed": shuffle_seed, "n_positions": 1, "latent_dim": G.latent_dim}
+    return LayerSweep(None, settings, z[None], {key: value[None] for key, value in arrays.items()})
+
+
+def run_layer_sweep(directory: str | Path, G: Generator, D: Distance, n: int, seed: int = 0,
+                    layers: Sequence[str] | None = None, shuffle_seed: int = 0, generator_options: dict | None = None,
+                    progress: Progress | None = None) -> LayerSweep:
+    """``position_arrays`` at ``n`` positions sampled with ``seed``, one atomic shard per position
+    in ``directory``; rerunning the same command resumes (other settings are refused)."""
+    from geometry.analysis.sweep import record
+    from geometry.core.generators import check_count
+    from geometry.io.storage import load_arrays, save_arrays
+
+    directory = Path(directory)
+    n = check_count(n, "the number of positions n", 1, 100_000)
+    layers = list(layers) if layers is not None else major_layers(G)
+    positions = G.sample(n, seed=seed).detach().cpu().double().numpy()
+    settings = {"generator": G.name, "space": G.space, "generator_options": generator_options or {},
+                "distance": D.name, "n_positions": n, "seed": seed, "layers": layers, "shuffle_seed": shuffle_seed,
+                "latent_dim": G.latent_dim}
+    record(directory / "layers.json", settings, positions)
     control = shuffle_weights(G, shuffle_seed)
-    parts = {}
-    for index, (label, model) in enumerate((("original", G), ("shuffled", control))):
-        metrics = layer_metrics(model, z, layers, progress=lambda f, m, i=index: report(progress, (i + f) / 2, m))
-        image = metric_tensor(model, D, z).H
-        parts[label] = (metrics, image, amplification(metrics, image, D.name))
-    return LayerAnalysis(parts["original"][0], parts["shuffled"][0], parts["original"][1], parts["shuffled"][1],
-                         parts["original"][2], parts["shuffled"][2], D.name)
+    for i, z in enumerate(positions):
+        shard = directory / "shards" / f"pos-{i:05d}.npz"
+        try:
+            if np.array_equal(load_arrays(shard)["z"], z):
+                continue
+        except (GeometryError, KeyError):
+            pass
+        save_arrays(shard, {"z": z, **position_arrays(G, control, D, z, layers)})
+        report(progress, (i + 1) / n, f"position {i + 1}/{n}")
+    return load_layer_sweep(directory)
+
+
+def load_layer_sweep(directory: str | Path) -> LayerSweep:
+    """A completed layer sweep: settings, positions and stacked arrays (every shard must exist)."""
+    from geometry.io.storage import load_arrays, load_json
+
+    directory = Path(directory)
+    settings = load_json(directory / "layers.json")
+    if not isinstance(settings, dict) or "layers" not in settings:
+        raise GeometryError(f"{directory / 'layers.json'} is not a layer sweep's settings")
+    positions = np.load(directory / "positions.npy", allow_pickle=False)
+    shards = [load_arrays(directory / "shards" / f"pos-{i:05d}.npz") for i in range(positions.shape[0])]
+    missing = [i for i, shard in enumerate(shards) if set(LAYER_ARRAYS) - set(shard)]
+    if missing:
+        raise GeometryError(f"the layer sweep in {directory} lacks arrays at positions {missing[:5]}; rerun it")
+    return LayerSweep(directory, settings, positions, {key: np.stack([s[key] for s in shards]) for key in LAYER_ARRAYS})
+
+
+@dataclass
+class LayerSummary:
+    """What a layer sweep says, for the command line, the report and the app. Per metric (each
+    layer, then the image distance) and for the original and the shuffled generator: the mean top
+    eigenvalue and the mean dimensions holding 99 % of the spectrum (``rows``); the mean
+    normalised spectra (``spectra[name]``: (orig (n,), shuffled (n,)), lambda / lambda_max);
+    amplification from the first layer, mean log10 speeds (targets x ranks) and mean log-speed
+    correlation per target, original and shuffled; C^H and the homogeneity statistics of the image
+    metric, original and shuffled."""
+
+    rows: list[dict]
+    spectra: dict[str, tuple[np.ndarray, np.ndarray]]
+    targets: list[str]
+    log_speeds: tuple[np.ndarray, np.ndarray]
+    log_corr: tuple[np.ndarray, np.ndarray]
+    image_statistics: dict[str, dict[str, float]]
+
+
+def summarise_layers(sweep: LayerSweep) -> LayerSummary:
+    from geometry.analysis.statistics import anisotropy_dims, consistency, homogeneity
+
+    names = sweep.layers + [f"image ({sweep.settings['distance']})"]
+    spectra_orig = np.concatenate([sweep.spectra("H_layers"), sweep.spectra("H_image")[:, None]], axis=1)
+    spectra_shuf = np.concatenate([sweep.spectra("H_layers_shuffled"), sweep.spectra("H_image_shuffled")[:, None]],
+                                  axis=1)  # (N, L + 1, n)
+    rows, spectra = [], {}
+    for index, name in enumerate(names):
+        lam_o, lam_s = np.clip(spectra_orig[:, index], 0, None), np.clip(spectra_shuf[:, index], 0, None)
+        rows.append({"metric": name, "top": float(lam_o[:, 0].mean()), "top_shuffled": float(lam_s[:, 0].mean()),
+                     "dims99": float(anisotropy_dims(lam_o, (0.99,)).mean()),
+                     "dims99_shuffled": float(anisotropy_dims(lam_s, (0.99,)).mean())})
+        spectra[name] = ((lam_o / lam_o[:, :1]).mean(0), (lam_s / lam_s[:, :1]).mean(0))
+    amps = [sweep.amplifications(shuffled) for shuffled in (False, True)]
+    log_speeds = tuple(np.mean([np.log10(np.clip(a.speeds, 1e-300, None)) for a in found], axis=0) for found in amps)
+    log_corr = tuple(np.nanmean([a.log_corr for a in found], axis=0) for found in amps)
+    image_statistics = {}
+    for label, key in (("original", "H_image"), ("shuffled", "H_image_shuffled")):
+        H = sweep.arrays[key]
+        values, vectors = np.linalg.eigh(H)
+        lam, U = values[:, ::-1], vectors[:, :, ::-1]
+        C, h = consistency(lam, U, H), homogeneity(lam, U)
+        image_statistics[label] = {"C^H log": C.log_mean, "C^H lin": C.lin_mean,
+                                   "log-Euclidean distance": h.log_euclidean[0], "metric cosine": h.cosine[0],
+                                   f"top-{h.k} overlap": h.overlap[0], "overlap of random": h.overlap_random}
+    return LayerSummary(rows, spectra, amps[0][0].targets, log_speeds, log_corr, image_statistics)

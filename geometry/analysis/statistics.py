@@ -410,7 +410,8 @@ def _overlap(frames: np.ndarray) -> np.ndarray:
 class SweepSummary:
     """Every statistic of one sweep that the command line, the app and the report show, computed
     once: spectrum, anisotropy table, consistency C^H, isotropy illusion, average metric, the
-    bootstrap estimates, and the homogeneity statistics beyond C^H. Statistics over ranks use the ``n_computed`` computed pairs only."""
+    bootstrap estimates, and the homogeneity statistics beyond C^H. Statistics over ranks use the
+    ``n_computed`` computed pairs only."""
 
     spectrum: SpectrumSummary
     anisotropy: AnisotropyTable

@@ -167,21 +167,7 @@ def run_sweep(
         raise GeometryError("positions contain NaN or inf entries")
     settings = sweep_settings(G, D, method, k, positions, recorded_seed, generator_options or {}, threads)
 
-    settings_file = directory / "sweep.json"
-    if settings_file.exists():
-        previous = {key: value for key, value in _settings(directory).items() if key in settings}
-        if previous != settings:
-            different = sorted(key for key in settings if previous.get(key) != settings[key])
-            raise GeometryError(
-                f"{directory} holds a sweep with other settings ({', '.join(different)} differ: "
-                + "; ".join(f"{key} was {previous.get(key)!r}, now {settings[key]!r}" for key in different)
-                + "). Use another output directory, or the same settings to resume."
-            )
-    else:
-        save_json(settings_file, settings)
-    if not (directory / "positions.npy").exists():
-        with atomic_path(directory / "positions.npy") as tmp, open(tmp, "wb") as handle:
-            np.save(handle, positions)
+    record(directory / "sweep.json", settings, positions)
 
     N = positions.shape[0]
     todo = [i for i in range(N) if not _valid_shard(shard_path(directory, i), positions[i], method in FULL_METHODS)]
@@ -200,6 +186,28 @@ def run_sweep(
 
 
 BACKENDS = ("local", "ray")
+
+
+def record(settings_file: Path, settings: dict, positions: np.ndarray) -> None:
+    """Write ``settings`` and ``positions.npy`` beside it, or check that a run already recorded
+    there had the same settings (a resumed run must compute the same thing)."""
+    directory = settings_file.parent
+    if settings_file.exists():
+        previous = load_json(settings_file)
+        previous = {key: value for key, value in previous.items() if key in settings} if isinstance(previous, dict) \
+            else {}
+        if previous != settings:
+            different = sorted(key for key in settings if previous.get(key) != settings[key])
+            raise GeometryError(
+                f"{directory} holds a run with other settings ({', '.join(different)} differ: "
+                + "; ".join(f"{key} was {previous.get(key)!r}, now {settings[key]!r}" for key in different)
+                + "). Use another output directory, or the same settings to resume."
+            )
+    else:
+        save_json(settings_file, settings)
+    if not (directory / "positions.npy").exists():
+        with atomic_path(directory / "positions.npy") as tmp, open(tmp, "wb") as handle:
+            np.save(handle, positions)
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ One module per group of commands, each with its arguments beside its handlers
     python -m geometry axes --family sefa|pca|file --out DIR
     python -m geometry invert|search --sweep DIR --out OUT;  python -m geometry interpolate --out OUT
     python -m geometry samples --generator dcgan-face64 --n 16 --out grid.png
+    python -m geometry layers --list;  python -m geometry layers --n 10 --out DIR
     python -m geometry generators
     python -m geometry fetch-weights
 """
@@ -20,14 +21,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geometry.cli import applications, axes, metric, models
+from geometry.cli import applications, axes, layers, metric, models
 from geometry.errors import GeometryError
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m geometry", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    for group in (metric, axes, applications, models):
+    for group in (metric, axes, layers, applications, models):
         group.register(commands)
     return parser
 
