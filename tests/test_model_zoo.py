@@ -109,3 +109,73 @@ def test_the_olivetti_vae_decodes_grey_faces_from_the_verified_wheel_file():
     assert own.mean() < 0.8 * other.mean()
     m = metric_tensor(G, load_distance("lpips-alex"), G.sample(1, seed=1)[0])  # grey fed to LPIPS as RGB
     assert m.eigvals[0] > 0 and m.latent_dim == 64
+
+
+@pytest.mark.parametrize("name", ["pggan-celebahq256", "pggan-celebahq512"])
+def test_pggan_state_dict_matches_the_zoo_layout(name):
+    from geometry.models import ganzoo
+
+    with torch.device("meta"):
+        net = ganzoo.ProgressiveGenerator(512, ganzoo.PGGAN_DEPTHS[name])
+    assert {k: list(v.shape) for k, v in net.state_dict().items()} == manifest(name)["keys"]
+
+
+def zoo_checkpoint(path, state: dict, config: dict) -> None:
+    """Write a checkpoint the way the zoo does: its config pickled as models.utils.config.BaseConfig."""
+    import sys
+    import types
+
+    class BaseConfig:
+        pass
+
+    modules = {name: types.ModuleType(name) for name in ("models", "models.utils", "models.utils.config")}
+    modules["models.utils.config"].BaseConfig = BaseConfig
+    BaseConfig.__module__, BaseConfig.__qualname__ = "models.utils.config", "BaseConfig"
+    saved = {name: sys.modules.get(name) for name in modules}
+    sys.modules.update(modules)
+    try:
+        cfg = BaseConfig()
+        cfg.__dict__.update(config)
+        torch.save({"config": cfg, "netG": state, "netD": {}, "avgG": state}, path)
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name)
+            else:
+                sys.modules[name] = module
+
+
+def test_gan_zoo_checkpoints_load_through_the_restricted_reader(tmp_path):
+    from geometry.models import ganzoo
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(3)
+        net = ganzoo.ProgressiveGenerator(512, ganzoo.PGGAN_DEPTHS["pggan-celebahq256"])
+    zoo_checkpoint(tmp_path / "pgan.pth", net.state_dict(),
+                   {"depthScales": [512, 512, 512, 512, 256, 128, 64, 32, 16], "dimLatentVector": 512})
+    G = load_generator("pggan-celebahq256", weights_path=str(tmp_path / "pgan.pth"))
+    z = G.sample(1, seed=0)
+    with torch.no_grad():
+        assert torch.allclose(G(z), (net(z) + 1) / 2, atol=1e-5) and G(z).shape == (1, 3, 256, 256)
+
+    class Payload:  # anything but the config class is refused
+        def __reduce__(self):
+            return (print, ("unpickled!",))
+
+    torch.save({"config": Payload(), "netG": {}}, tmp_path / "evil.pth")
+    with pytest.raises(GeometryError, match="not a GAN Zoo checkpoint"):
+        ganzoo.read_zoo_checkpoint(tmp_path / "evil.pth")
+
+
+def test_the_fashion_dcgan_loads_its_netg(tmp_path):
+    from geometry.models import ganzoo
+
+    with torch.device("meta"):
+        layout = ganzoo.ZooDCGAN(120, 3, 64)
+    assert {k: list(v.shape) for k, v in layout.state_dict().items()} == manifest("dcgan-fashion64")["keys"]
+    net = ganzoo.ZooDCGAN(120, 3, 64).eval()
+    zoo_checkpoint(tmp_path / "dcgan.pth", net.state_dict(), {"dimLatentVector": 120})
+    G = load_generator("dcgan-fashion64", weights_path=str(tmp_path / "dcgan.pth"))
+    z = G.sample(2, seed=0)
+    with torch.no_grad():
+        assert torch.allclose(G(z), (net(z) + 1) / 2, atol=1e-6)

@@ -26,7 +26,7 @@ from geometry.io.weights import (
     RemoteFile,
     is_available_locally,
 )
-from geometry.models import biggan, dcgan, fc6, stylegan2, toy, vae
+from geometry.models import biggan, dcgan, fc6, ganzoo, stylegan2, toy, vae
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,21 @@ for _name, (_size, _multiplier) in stylegan2.CONFIGS.items():
         options={"truncation": 1.0, "weights_path": None, "random_config": False, "full_size_random": False},
         test_options={"random_config": True},
     ))
+for _name, _res in (("pggan-celebahq256", 256), ("pggan-celebahq512", 512)):
+    register(GeneratorEntry(
+        _name, f"Progressive GAN {_res}x{_res}, CelebA-HQ (PyTorch GAN Zoo, averaged generator)",
+        {"noise": 512}, {"noise": "standard normal"}, _res, "BSD-3-Clause",
+        functools.partial(ganzoo.build_pggan, _name), ganzoo.ZOO_WEIGHTS[_name],
+        options={"weights_path": None, "random_config": False, "full_size_random": False},
+        test_options={"random_config": True},
+    ))
+register(GeneratorEntry(
+    "dcgan-fashion64", "DCGAN of FashionGen, 64x64 (PyTorch GAN Zoo)",
+    {"noise": 120}, {"noise": "standard normal"}, 64, "BSD-3-Clause", ganzoo.build_dcgan_fashion,
+    ganzoo.ZOO_WEIGHTS["dcgan-fashion64"],
+    options={"weights_path": None, "random_config": False, "full_size_random": False},
+    test_options={"random_config": True},
+))
 register(GeneratorEntry(
     "fc6", "DeePSim fc6 generator (Dosovitskiy & Brox 2016), 256x256, the PyTorch translation's layout",
     {"fc6": 4096}, {"fc6": "standard normal"}, 256, "MIT", fc6.build_fc6, fc6.FC6_WEIGHTS,
