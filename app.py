@@ -44,7 +44,7 @@ from geometry import (  # noqa: E402
 )
 from geometry.analysis import statistics as st  # noqa: E402
 from geometry.analysis.axes import FAMILIES, axes_and_purified_montage, axes_for_family, compare_axes  # noqa: E402
-from geometry.analysis.sweep import list_sweeps, load_sweep, prune_sweeps, run_sweep, sweep_folder  # noqa: E402
+from geometry.analysis.sweep import list_sweeps, load_sweep, model_rows, prune_sweeps, run_sweep, sweep_folder  # noqa: E402
 from geometry.analysis.traversal import (  # noqa: E402
     apply_to_references,
     curve_steps,
@@ -58,7 +58,7 @@ from reports import figures  # noqa: E402
 from reports.builder import build_report  # noqa: E402
 
 ON_SPACES = "SPACE_ID" in os.environ
-LIMITS = {"ranks": 12, "steps": 11, "references": 6, "positions": 100, "resolution": 256}
+LIMITS = {"ranks": 12, "steps": 11, "references": 6, "positions": 100, "resolution": 256, "seconds": 120}
 GALLERY = 8  # samples shown; sample indices 0..GALLERY-1
 EXPLORE_AXES = 10  # live sliders for the top eigen-axes
 VIEW_SIDE = 192  # the current image is upscaled (nearest neighbour) to at least this many pixels
@@ -147,7 +147,8 @@ def resolve_code(gen: str, space: str, seed, index, code: str) -> tuple:
 @functools.lru_cache(maxsize=64)
 def _metric(gen: str, space: str, dist: str, method: str, k: int | None, z: tuple[float, ...]) -> MetricResult:
     G = generator(gen, space)
-    return metric_tensor(G, distance(dist), np.array(z, dtype=np.float32), method=method, k=k)
+    return metric_tensor(G, distance(dist), np.array(z, dtype=np.float32), method=method, k=k,
+                         seconds_cap=LIMITS["seconds"])
 
 
 def metric_for(gen, space, seed, index, code, dist, method="exact", k=None) -> MetricResult:
@@ -381,15 +382,12 @@ def compare_spectra(selected: list[str]):
         raise GeometryError("select at least one sweep (run one with 'Run sweep')")
     if isinstance(selected, str):
         selected = [selected]
-    sweeps = {name: load_sweep(sweep_folder(RESULTS, name)) for name in selected}
-    summaries = {name: s.summary(n_boot=200) for name, s in sweeps.items()}
-    table = []
-    for name, summary in summaries.items():
-        t, C = summary.anisotropy, summary.consistency
-        table.append([name, sweeps[name].n_positions]
-                     + [f"{m:.1f} ± {d:.1f}" for m, d in zip(t.mean, t.std, strict=True)]
-                     + [f"{C.log_mean:.3f} ± {C.log_std:.3f}", f"{C.lin_mean:.3f} ± {C.lin_std:.3f}"])
-    first = next(iter(summaries.values()))  # the figures below the table show the first sweep
+    rows = model_rows({name: load_sweep(sweep_folder(RESULTS, name)) for name in selected})
+    table = [[r["label"], r["N"]] + [f"{m:.1f} ± {d:.1f}" for m, d in r["dims"]]
+             + [f"{r['ch_log'][0]:.3f} ± {r['ch_log'][1]:.3f}", f"{r['ch_lin'][0]:.3f} ± {r['ch_lin'][1]:.3f}"]
+             for r in rows]
+    summaries = {r["label"]: r["summary"] for r in rows}
+    first = rows[0]["summary"]  # the figures below the table show the first sweep
     return (figures.spectra_overlay_figure({name: s.spectrum for name, s in summaries.items()}), table,
             figures.consistency_heatmap(first.consistency), figures.consistency_histograms(first.consistency),
             figures.isotropy_figure(first.isotropy))

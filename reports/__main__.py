@@ -15,10 +15,12 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("dir", help="a completed sweep directory (may hold axes/, compare/, montages/)")
     build.add_argument("--html", default=None, help="HTML file to write (interactive, offline)")
     build.add_argument("--pdf", default=None, help="PDF file to write")
+    build.add_argument("--models", nargs="+", default=[], metavar="DIR",
+                       help="sweeps of other generators to compare with (paper Fig. 2, Tables 2 and 4)")
     args = parser.parse_args(argv)
     try:
         with tqdm_progress("report") as progress:
-            build_report(args.dir, html=args.html, pdf=args.pdf, progress=progress)
+            build_report(args.dir, html=args.html, pdf=args.pdf, models=args.models, progress=progress)
     except GeometryError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

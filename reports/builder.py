@@ -68,8 +68,9 @@ def _fmt(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
-def collect(directory: str | Path, progress: Progress | None = None) -> ReportData:
-    """Compute every statistic and figure the report shows from ``directory``."""
+def collect(directory: str | Path, progress: Progress | None = None, models: list[str | Path] = ()) -> ReportData:
+    """Compute every statistic and figure the report shows from ``directory`` (and the sweeps of
+    other generators in ``models``)."""
     sweep = load_sweep(directory)
     s = sweep.settings
     report(progress, 0.05, "statistics")
@@ -122,6 +123,8 @@ def collect(directory: str | Path, progress: Progress | None = None) -> ReportDa
     mechanism = _mechanism_section(Path(directory))
     if mechanism is not None:
         sections.append(mechanism)
+    if models:
+        sections.append(_models_section(sweep, [load_sweep(m) for m in models]))
     sections += _application_sections(Path(directory))
     sections.append(Section("methods", "Methods and formulas", text=METHODS_TEXT))
     provenance = [("generator", f"{s['generator']} ({s['space']} space, n = {sweep.latent_dim})"),
@@ -240,6 +243,28 @@ def _comparison_section(directory: Path, sweep: Sweep) -> Section | None:
                            "header": ["pair", "H corr", "spectra corr log", "C^H log", "C^H lin", "slope",
                                       "intercept"], "rows": rows})
     return section
+
+
+def _models_section(sweep: Sweep, others: list[Sweep]) -> Section:
+    """Spectra normalised by their top eigenvalue (paper Fig. 2) and Tables 2 and 4, a row per model."""
+    from geometry.analysis.sweep import model_rows, sweep_label
+
+    rows = model_rows({sweep_label(s): s for s in [sweep, *others]})
+    fractions = rows[0]["fractions"]
+    return Section(
+        "models", "Models compared",
+        [Figure(figures.spectra_overlay_figure({r["label"]: r["summary"].spectrum for r in rows}),
+                "Mean spectrum of each model normalised by its top eigenvalue, with the 5-95 % band (paper Fig. 2).")],
+        tables=[{"caption": "Anisotropy: dimensions holding each fraction of the spectrum (paper Table 2 format)",
+                 "header": ["model", "N", "n"] + [f"{f:g}" for f in fractions],
+                 "rows": [[r["label"], str(r["N"]), str(r["n"])] + [f"{m:.1f} ± {d:.1f}" for m, d in r["dims"]]
+                          for r in rows]},
+                {"caption": "Homogeneity (paper Table 4 format) and the statistics beyond C^H",
+                 "header": ["model", "C^H log", "C^H lin", "log-Euclidean distance", "metric cosine"],
+                 "rows": [[r["label"], f"{r['ch_log'][0]:.3f} ± {r['ch_log'][1]:.3f}",
+                           f"{r['ch_lin'][0]:.3f} ± {r['ch_lin'][1]:.3f}",
+                           f"{r['log_euclidean'][0]:.2f} ± {r['log_euclidean'][1]:.2f}",
+                           f"{r['cosine'][0]:.3f} ± {r['cosine'][1]:.3f}"] for r in rows]}])
 
 
 def _mechanism_section(directory: Path) -> Section | None:
@@ -388,15 +413,16 @@ def render_pdf_html(data: ReportData) -> str:
 
 
 def build_report(directory: str | Path, html: str | Path | None = None, pdf: str | Path | None = None,
-                 progress: Progress | None = None) -> ReportData:
-    """Write ``html`` and/or ``pdf`` for the results in ``directory``; nothing is written unless
-    the whole of each file was produced."""
+                 models: list[str | Path] = (), progress: Progress | None = None) -> ReportData:
+    """Write ``html`` and/or ``pdf`` for the results in ``directory`` (and a "Models compared"
+    section with the sweeps in ``models``); nothing is written unless the whole of each file was
+    produced."""
     if html is None and pdf is None:
         raise GeometryError("give an HTML path, a PDF path, or both")
     for path, what in ((html, "the HTML file"), (pdf, "the PDF file")):
         if path is not None:
             check_writable(path, what)
-    data = collect(directory, progress)
+    data = collect(directory, progress, models)
     if html is not None:
         report(progress, 0.6, "HTML")
         text = render_html(data)

@@ -183,7 +183,7 @@ def test_bad_latent_codes_are_named(toy, mse):
 def test_a_request_too_large_for_memory_is_refused_before_allocating(mse):
     n = 200_000  # H alone would take 2 * n^2 * 8 bytes = 640 GB
     G = from_module(torch.nn.Linear(n, 12), latent_dim=n, image_shape=(3, 2, 2))
-    with pytest.raises(ResourceError, match=r"needs an estimated \d+.*GiB.*lanczos"):
+    with pytest.raises(ResourceError, match=r"needs an estimated \d+.*GiB.*method topk with k = 10"):
         metric_tensor(G, mse, torch.zeros(n))
     with pytest.raises(ResourceError, match="GiB allowed"):
         metric_tensor(G, mse, torch.zeros(n), method="bp", memory_cap=2**30)
@@ -199,3 +199,8 @@ def test_exact_metrics_in_concurrent_threads_are_correct(face, mse):
         results = list(pool.map(lambda z: metric_tensor(face, mse, z).eigvals, codes))
     for got, want in zip(results, expected, strict=True):
         assert np.allclose(got, want, rtol=1e-6)
+
+
+def test_a_request_over_the_time_cap_names_the_top_k_method_that_fits(face, mse):
+    with pytest.raises(ResourceError, match=r"exact would take about \d+ s.*use method topk with k = 10"):
+        metric_tensor(face, mse, face.sample(1, seed=0)[0], seconds_cap=1e-6)

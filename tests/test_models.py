@@ -74,12 +74,16 @@ def test_remote_weights_are_verified_and_pinned_on_first_use(tmp_path, monkeypat
     assert path.read_bytes() == b"real weights" and unrecorded.expected_sha256() is not None
     source.write_bytes(b"tampered weights")  # the upstream file changes after the first download
     path.write_bytes(b"corrupt")  # and the cached copy is damaged
-    with pytest.raises(WeightsUnavailableError, match="does not match"):
+    with pytest.raises(WeightsUnavailableError, match="SHA-256 is [0-9a-f]{64}, not the recorded"):
         weight_path(unrecorded)
     wrong = RemoteFile("v.bin", source.as_uri(), "0" * 64, "x")
-    with pytest.raises(WeightsUnavailableError, match="does not match"):
+    with pytest.raises(WeightsUnavailableError, match="not the recorded 0000.*weights_path="):
         weight_path(wrong)
     assert not wrong.cache_path.exists()
+    prefixed = RemoteFile("zoo-00000000.pth", source.as_uri(), None, "x")  # the torch-hub name convention
+    with pytest.raises(WeightsUnavailableError, match="does not start with the prefix 00000000"):
+        weight_path(prefixed)
+    assert not prefixed.cache_path.exists()
 
 
 @pytest.mark.slow  # a subprocess

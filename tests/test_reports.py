@@ -123,3 +123,20 @@ def test_a_corrupt_results_directory_gives_a_clear_error_and_no_file(tmp_path, t
                            str(tmp_path / "x.pdf")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "not a sweep directory" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_several_models_are_compared_in_the_report_and_on_the_command_line(tmp_path, face, toy, mse):
+    from tests.commands import run
+
+    run_sweep(tmp_path / "face", face, mse, n=3, seed=0)
+    run_sweep(tmp_path / "toy", toy, mse, n=3, seed=0)
+    data = build_report(tmp_path / "face", html=tmp_path / "r.html", models=[tmp_path / "toy"])
+    section = next(s for s in data.sections if s.key == "models")
+    labels = [row[0] for row in section.tables[0]["rows"]]
+    assert labels == ["dcgan-face64 (noise, mse)", "linear-toy (default, mse)"]
+    table = st.anisotropy_table(np.asarray(load_sweep(tmp_path / "toy").eigvals))
+    assert section.tables[0]["rows"][1][3] == f"{table.mean[0]:.1f} ± {table.std[0]:.1f}"
+    done = run("compare", str(tmp_path / "face"), str(tmp_path / "toy"))
+    assert done.returncode == 0, done.stderr
+    assert "Table 2" in done.stdout and "linear-toy (default, mse)" in done.stdout
+    assert "Distance comparison" not in done.stdout  # other positions: no Table 3

@@ -334,3 +334,23 @@ def prune_sweeps(root: str | Path, keep: int) -> list[str]:
     for folder in folders[keep:]:
         shutil.rmtree(folder, ignore_errors=True)
     return [folder.name for folder in folders[keep:]]
+
+
+def sweep_label(sweep: Sweep) -> str:
+    s = sweep.settings
+    return f"{s['generator']} ({s['space']}, {s['distance']})"
+
+
+def model_rows(sweeps: dict[str, Sweep], n_boot: int = 200) -> list[dict]:
+    """Paper Table 2 and Table 4 with one row per sweep ({label: sweep}): N, n, the dimensions
+    holding each anisotropy fraction (mean, std), C^H log and linear (mean, std), and the
+    homogeneity statistics beyond C^H; plus each sweep's ``SweepSummary`` under ``summary``."""
+    rows = []
+    for label, sweep in sweeps.items():
+        summary = sweep.summary(n_boot=n_boot)
+        t, C, h = summary.anisotropy, summary.consistency, summary.homogeneity
+        rows.append({"label": label, "N": sweep.n_positions, "n": sweep.latent_dim, "fractions": t.fractions,
+                     "dims": list(zip(t.mean.tolist(), t.std.tolist(), strict=True)),
+                     "ch_log": (C.log_mean, C.log_std), "ch_lin": (C.lin_mean, C.lin_std),
+                     "log_euclidean": h.log_euclidean, "cosine": h.cosine, "summary": summary})
+    return rows

@@ -43,9 +43,9 @@ def register(commands) -> None:
     stats.add_argument("--n-boot", type=whole(1, 100_000), default=1000, help="bootstrap resamples for the intervals")
     stats.set_defaults(run=run_stats)
 
-    compare = commands.add_parser("compare", help="compare two distances' sweeps at the same positions")
-    compare.add_argument("dir_a")
-    compare.add_argument("dir_b")
+    compare = commands.add_parser("compare", help="compare sweeps: models (paper Tables 2 and 4, a row each) and, "
+                                                  "for two distances at the same positions, Table 3")
+    compare.add_argument("dirs", nargs="+", metavar="DIR", help="two or more sweep directories")
     compare.set_defaults(run=run_compare)
 
 
@@ -118,15 +118,26 @@ def run_stats(args: argparse.Namespace) -> None:
 
 def run_compare(args: argparse.Namespace) -> None:
     from geometry.analysis.statistics import compare_distances
-    from geometry.analysis.sweep import load_sweep
+    from geometry.analysis.sweep import load_sweep, model_rows, sweep_label
 
-    a, b = load_sweep(args.dir_a), load_sweep(args.dir_b)
-    if not np.array_equal(a.positions, b.positions):
-        raise GeometryError(f"{args.dir_a} and {args.dir_b} are not at the same positions; sweep both with the "
-                            f"same generator, --n and --seed")
+    if len(args.dirs) < 2:
+        raise GeometryError("compare needs at least two sweep directories")
+    sweeps = [load_sweep(d) for d in args.dirs]
+    rows = model_rows({f"{sweep_label(s)} [{d}]": s for d, s in zip(args.dirs, sweeps, strict=True)})
+    fractions = rows[0]["fractions"]
+    print("Models (paper Table 2: dimensions holding each fraction of the spectrum; Table 4: C^H), mean +- std")
+    print(f"{'sweep':56}{'N':>5}{'n':>6}" + "".join(f"{f:>14g}" for f in fractions) + f"{'C^H log':>16}{'C^H lin':>16}"
+          f"{'log-Eucl.':>11}{'cosine':>8}")
+    for r in rows:
+        print(f"{r['label'][:55]:56}{r['N']:5}{r['n']:6}" + "".join(f"{m:8.1f} +-{s:4.1f}" for m, s in r["dims"])
+              + f"{r['ch_log'][0]:9.3f} +-{r['ch_log'][1]:.3f}{r['ch_lin'][0]:9.3f} +-{r['ch_lin'][1]:.3f}"
+              f"{r['log_euclidean'][0]:11.2f}{r['cosine'][0]:8.3f}")
+    a, b = sweeps[0], sweeps[1]
+    if len(sweeps) != 2 or not np.array_equal(a.positions, b.positions):
+        return
     result = compare_distances((a.eigvals, a.eigvecs, a.H), (b.eigvals, b.eigvecs, b.H))
     A, B = a.settings["distance"], b.settings["distance"]
-    print(f"Distance comparison (paper Table 3) at {a.n_positions} positions: A = {A}, B = {B}; mean std")
+    print(f"\nDistance comparison (paper Table 3) at {a.n_positions} positions: A = {A}, B = {B}; mean std")
     labels = {"entry_corr": "H entries corr", "eig_corr_lin": "spectra corr lin", "eig_corr_log": "spectra corr log",
               "ch_ab_lin": "C^H A frame on B lin", "ch_ab_log": "C^H A frame on B log",
               "ch_ba_lin": "C^H B frame on A lin", "ch_ba_log": "C^H B frame on A log",

@@ -152,12 +152,24 @@ def estimate(pb: Pullback, method: str, k: int | None, chunk: int | None, found:
     return CostEstimate(method, int(memory + BASELINE_BYTES), seconds, chunk)
 
 
-def check(cost: CostEstimate, cap: int) -> None:
-    """Refuse a request whose estimated memory exceeds ``cap`` bytes, naming the alternatives."""
+def advice(pb: Pullback, found: Probe, k: int = 10) -> str:
+    """Which top-k method fits, with its estimate: ``topk`` for feature distances, else
+    ``lanczos-backward``."""
+    method = "topk" if found.feature_dim else "lanczos-backward"
+    k = min(k, pb.n - 1)
+    cost = estimate(pb, method, k, None, found)
+    return f"method {method} with k = {k} (~{cost.seconds:.0f} s, ~{cost.memory_bytes / 2**30:.2f} GiB)"
+
+
+def check(cost: CostEstimate, cap: int, seconds_cap: float | None = None, alternative: str = "") -> None:
+    """Refuse a request whose estimated memory exceeds ``cap`` bytes, or whose estimated time
+    exceeds ``seconds_cap`` (when given), naming the ``alternative`` that fits."""
     if cost.memory_bytes > cap:
         raise ResourceError(
             f"{cost.method} needs an estimated {cost.memory_bytes / 2**30:.1f} GiB, more than the "
-            f"{cap / 2**30:.1f} GiB allowed here (set GGL_MEMORY_CAP to change it). Alternatives: "
-            f"method topk (feature distances) or lanczos-backward with a small k (top eigenpairs only), "
-            f"a smaller chunk for exact, or a smaller latent space."
+            f"{cap / 2**30:.1f} GiB allowed here (set GGL_MEMORY_CAP to change it). Use "
+            f"{alternative or 'a top-k method'}, a smaller chunk for exact, or a smaller latent space."
         )
+    if seconds_cap is not None and cost.seconds > seconds_cap:
+        raise ResourceError(f"{cost.method} would take about {cost.seconds:.0f} s here, more than the "
+                            f"{seconds_cap:.0f} s allowed; use {alternative or 'a top-k method'} (top axes only)")

@@ -94,6 +94,7 @@ def metric_tensor(
     eps: float = 1e-6,
     seed: int | None = None,
     memory_cap: int | None = None,
+    seconds_cap: float | None = None,
     progress: Progress | None = None,
 ) -> MetricResult:
     """Metric tensor of ``G`` pulled back from ``D`` at the code ``z`` (latent_dim,).
@@ -102,7 +103,8 @@ def metric_tensor(
     min(20, n - 1)); the full methods take no k. ``chunk``: tangents per batch for ``exact`` (default: sized to memory).
     ``eps``: finite-difference step of ``lanczos-forward``. ``seed``: recorded in provenance.
     ``memory_cap``: bytes allowed (default ``cost.memory_cap()``); a request whose estimate
-    exceeds it raises ``ResourceError`` before anything large is allocated.
+    exceeds it raises ``ResourceError`` before anything large is allocated, naming the top-k
+    method and k that fit. ``seconds_cap``: likewise for the estimated time (the app sets one).
     """
     if method not in METHODS:
         raise GeometryError(f"unknown method '{method}'; choose one of: {', '.join(METHODS)}")
@@ -131,7 +133,8 @@ def metric_tensor(
     pb = Pullback(G, D, z0)
     found = cost.probe(pb)
     estimate = cost.estimate(pb, used, k, chunk, found)
-    cost.check(estimate, memory_cap if memory_cap is not None else cost.memory_cap(z0.device))
+    cost.check(estimate, memory_cap if memory_cap is not None else cost.memory_cap(z0.device), seconds_cap,
+               cost.advice(pb, found) if used not in ITERATIVE else "")
 
     report(progress, 0.0, f"{used}: {estimate.summary()}")
     start = time.perf_counter()

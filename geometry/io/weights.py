@@ -171,7 +171,7 @@ def _unavailable(f: PackagedFile | RemoteFile, why: str) -> WeightsUnavailableEr
     if isinstance(f, RemoteFile):
         return WeightsUnavailableError(
             f"Weights {f.name} are unavailable: {why}. Fix: "
-            + (f"download {f.url} where there is internet, then " if f.url else "")
+            + (f"this machine may be offline: download {f.url} where there is internet, then " if f.url else "")
             + f"pass weights_path=<that file> to load_generator (--option weights_path=... on the command "
             f"line), or copy it to {f.cache_path}."
         )

@@ -23,10 +23,13 @@ from geometry.errors import GeometryError
 from geometry.io.weights import RemoteFile, weight_path
 
 _URL = "https://s3.amazonaws.com/models.huggingface.co/biggan/biggan-deep-{}-pytorch_model.bin"
-# No SHA-256 of these files could be recorded where this was written (no route to the host and
-# none published); see RemoteFile: the first download's digest is pinned in the cache.
-BIGGAN_WEIGHTS = {res: RemoteFile(f"biggan-deep-{res}-pytorch_model.bin", _URL.format(res), None, "Apache-2.0")
-                  for res in (128, 256, 512)}
+# SHA-256 digests published for the 128 px file (its Hugging Face mirror) and the 256 px file (a
+# third-party catalogue, 234,411,737 bytes); none is published for 512: there the first download's
+# digest is pinned in the cache (RemoteFile). A mismatch names both digests and weights_path=.
+BIGGAN_DIGESTS = {128: "b86146a8cfcde4cda135adba4b2806f78b3abe2dac9d0fd090cc3ab318604ad9",
+                  256: "5900ef4065047e3aa0d1b66197b7f2664dceb59b27080e414ad57e203c485bc5", 512: None}
+BIGGAN_WEIGHTS = {res: RemoteFile(f"biggan-deep-{res}-pytorch_model.bin", _URL.format(res), BIGGAN_DIGESTS[res],
+                                  "Apache-2.0") for res in (128, 256, 512)}
 TINY_CONFIG = {"output_dim": 32, "channel_width": 4, "layers": [(True, 16, 8), (False, 8, 4), (True, 4, 2),
                                                                (True, 2, 1)], "attention_layer_position": 2}
 
