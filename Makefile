@@ -29,12 +29,13 @@ bench: $(STAMP) weights
 	$(PY) -m bench.app_latency
 	$(PY) -m bench.applications
 
-# A sample report from dcgan-face64: LPIPS sweep, MSE sweep at the same positions, SeFa axes.
+# A sample report from dcgan-face64: LPIPS sweep, MSE sweep at the same positions, SeFa axes, layers.
 SAMPLE := results/sample
 report: $(STAMP) system weights
 	$(PY) -m geometry sweep --distance lpips-alex --n 30 --seed 0 --out $(SAMPLE)
 	$(PY) -m geometry sweep --distance mse --n 30 --seed 0 --out $(SAMPLE)/compare/mse
 	$(PY) -m geometry axes --family sefa --k 10 --label 0=pose --out $(SAMPLE)/axes/sefa
+	$(PY) -m geometry layers --n 10 --seed 0 --out $(SAMPLE)/layers
 	$(PY) -m reports build $(SAMPLE) --html results/sample-report.html --pdf assets/sample-report.pdf
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-ray.txt
