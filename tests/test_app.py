@@ -268,7 +268,6 @@ def test_a_browser_clicks_through_every_tab(app_url, tmp_path):
             thumbnails.nth(i).click()
             expect(caption).to_contain_text(f"sample {i} of seed 0", timeout=20_000)
             expect(page.get_by_label("Sample index (click a sample)")).to_have_value(str(i))
-            page.wait_for_timeout(300)
             tile, chosen = image_at(page, f"#gallery .thumbnail-item >> nth={i} >> img"), image_at(
                 page, "#chosen-image img")
             assert np.abs(chosen - tile).mean() < 4, i

@@ -42,7 +42,7 @@ def test_help_documents_every_flag():
 def test_user_errors_exit_cleanly_without_traceback():
     done = run_cli("metric", "--generator", "linear-toy", "--distance", "mse", "--method", "bp", "--k", "99")
     assert done.returncode == 2
-    assert "error: k applies to the Lanczos methods only" in done.stderr and "Traceback" not in done.stderr
+    assert "error: k applies to the top-k methods" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_generators_command_lists_the_registry():
