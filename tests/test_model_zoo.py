@@ -179,3 +179,30 @@ def test_the_fashion_dcgan_loads_its_netg(tmp_path):
     z = G.sample(2, seed=0)
     with torch.no_grad():
         assert torch.allclose(G(z), (net(z) + 1) / 2, atol=1e-6)
+
+
+def test_stylegan1_matches_the_ports_layout_and_loads_g_running(tmp_path):
+    from geometry.models import stylegan
+
+    with torch.device("meta"):
+        layout = stylegan.StyleGAN(256)
+    expected = manifest("stylegan-face256")
+    keys = {k: list(v.shape) for k, v in layout.state_dict().items() if not k.startswith("noises.")}
+    assert keys == expected["keys"] and sum(p.numel() for p in layout.parameters()) == expected["parameters"]
+    assert "generator.progression.6.conv1.0.weight" in keys  # fused upsampling from 128 px
+    assert "generator.progression.4.conv1.1.conv.weight_orig" in keys  # nearest upsampling + conv below
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(4)
+        net = stylegan.StyleGAN(256)
+    state = {k: v for k, v in net.state_dict().items() if not k.startswith("noises.")}
+    torch.save({"g_running": state, "generator": {}, "discriminator": {}}, tmp_path / "stylegan.model")
+    G_z = load_generator("stylegan-face256", space="z", weights_path=str(tmp_path / "stylegan.model"))
+    G_w = load_generator("stylegan-face256", space="w", weights_path=str(tmp_path / "stylegan.model"))
+    z = G_z.sample(1, seed=0)
+    with torch.no_grad():
+        G_z.module.net.noises.load_state_dict(net.noises.state_dict())  # same fixed noise as the reference
+        G_w.module.net.noises.load_state_dict(net.noises.state_dict())
+        w = net.mapping(z)
+        assert torch.allclose(G_w.sample(1, seed=0), w, atol=1e-6)
+        assert torch.allclose(G_z(z), (net.synthesis(w) + 1) / 2, atol=1e-4) and G_z(z).shape == (1, 3, 256, 256)
+        assert torch.allclose(G_z(z), G_w(w), atol=1e-4)

@@ -26,7 +26,7 @@ from geometry.io.weights import (
     RemoteFile,
     is_available_locally,
 )
-from geometry.models import biggan, dcgan, fc6, ganzoo, stylegan2, toy, vae
+from geometry.models import biggan, dcgan, fc6, ganzoo, stylegan, stylegan2, toy, vae
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,13 @@ for _name, (_size, _multiplier) in stylegan2.CONFIGS.items():
         options={"truncation": 1.0, "weights_path": None, "random_config": False, "full_size_random": False},
         test_options={"random_config": True},
     ))
+register(GeneratorEntry(
+    "stylegan-face256", "StyleGAN 1, FFHQ 256x256, the PyTorch port's layout (g_running)",
+    {"z": 512, "w": 512}, {"z": "standard normal", "w": "mapping(z)"}, 256, "NC (FFHQ)", stylegan.build,
+    stylegan.STYLEGAN_WEIGHTS,
+    options={"truncation": 1.0, "weights_path": None, "random_config": False, "full_size_random": False},
+    test_options={"random_config": True},
+))
 for _name, _res in (("pggan-celebahq256", 256), ("pggan-celebahq512", 512)):
     register(GeneratorEntry(
         _name, f"Progressive GAN {_res}x{_res}, CelebA-HQ (PyTorch GAN Zoo, averaged generator)",
