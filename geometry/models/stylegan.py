@@ -25,7 +25,7 @@ from torch import nn
 from geometry.core.generators import Generator, LatentDistribution
 from geometry.errors import GeometryError
 from geometry.io.weights import RemoteFile, weight_path
-from geometry.models.stylegan2 import MappedDistribution
+from geometry.models.stylegan2 import ConstantInput, MappedDistribution, PixelNorm, Space
 
 # No direct download URL is known (the port links Google Drive): place the file with weights_path=.
 STYLEGAN_WEIGHTS = RemoteFile("stylegan-256px-new.model", None, None,
@@ -109,15 +109,6 @@ class AdaptiveInstanceNorm(nn.Module):
         return gamma * (x - mean) / torch.sqrt(var + 1e-5) + beta
 
 
-class ConstantInput(nn.Module):
-    def __init__(self, channels, size=4):
-        super().__init__()
-        self.input = nn.Parameter(torch.randn(1, channels, size, size))
-
-    def forward(self, x):
-        return self.input.expand(x.shape[0], -1, -1, -1)
-
-
 class StyledConvBlock(nn.Module):
     def __init__(self, in_ch, out_ch, style_dim=512, initial=False, upsample=False, fused=False):
         super().__init__()
@@ -145,7 +136,7 @@ class StyleGAN(nn.Module):
 
     def __init__(self, size: int = 256, style_dim: int = 512, n_mlp: int = 8, channels=CHANNELS):
         super().__init__()
-        layers: list[nn.Module] = [PixelNormLayer()]
+        layers: list[nn.Module] = [PixelNorm()]
         for _ in range(n_mlp):
             layers += [EqualLinear(style_dim, style_dim), nn.LeakyReLU(0.2)]
         self.style = nn.Sequential(*layers)
@@ -168,24 +159,6 @@ class StyleGAN(nn.Module):
         for i in range(self.steps + 1):
             x = self.generator.progression[i](x, w, getattr(self.noises, f"noise_{i}"))
         return self.generator.to_rgb[self.steps](x)
-
-
-class PixelNormLayer(nn.Module):
-    def forward(self, x):
-        return x / torch.sqrt(torch.mean(x**2, dim=1, keepdim=True) + 1e-8)
-
-
-class Space(nn.Module):
-    """``z`` or ``w`` (N, 512) -> images, with truncation psi towards ``w_avg``."""
-
-    def __init__(self, net: StyleGAN, space: str, w_avg: torch.Tensor, truncation: float):
-        super().__init__()
-        self.net, self.space, self.truncation = net, space, truncation
-        self.register_buffer("w_avg", w_avg)
-
-    def forward(self, code):
-        w = self.net.mapping(code) if self.space == "z" else code
-        return self.net.synthesis(self.w_avg + self.truncation * (w - self.w_avg))
 
 
 def build(space: str = "z", truncation: float = 1.0, weights_path: str | Path | None = None,

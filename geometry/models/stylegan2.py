@@ -224,8 +224,9 @@ class ConstantInput(nn.Module):
 
 
 class Space(nn.Module):
-    """One latent space of a StyleGAN2: ``z`` (N, 512), ``w`` (N, 512) or ``w+`` (N, n_latent, 512)
-    -> images, with truncation psi towards ``w_avg``."""
+    """One latent space of a style-based generator ``net`` (``mapping``, ``synthesis``): ``z``
+    (N, 512), ``w`` (N, 512) or ``w+`` (N, n_latent, 512) -> images, with truncation psi towards
+    ``w_avg``. A w is repeated per layer where ``net`` takes one per layer (``n_latent``)."""
 
     def __init__(self, net: StyleGAN2, space: str, w_avg: torch.Tensor, truncation: float):
         super().__init__()
@@ -235,7 +236,7 @@ class Space(nn.Module):
     def forward(self, code: torch.Tensor) -> torch.Tensor:
         w = self.net.mapping(code) if self.space == "z" else code
         w = self.w_avg + self.truncation * (w - self.w_avg)
-        if w.dim() == 2:
+        if w.dim() == 2 and getattr(self.net, "n_latent", None):
             w = w[:, None, :].expand(-1, self.net.n_latent, -1)
         return self.net.synthesis(w)
 
