@@ -245,10 +245,20 @@ def test_pca_axes_and_metrics_run_concurrently_on_the_shared_generator(app_url):
             assert "Grassmann distance" in future.result()[2]
 
 
-def image_at(page, selector: str) -> np.ndarray:
-    """The pixels of the image an <img> element shows, fetched as the browser fetched them."""
-    src = page.locator(selector).first.get_attribute("src")
-    return read_image(page.request.get(src).body())
+def image_at(page, selector: str, tries: int = 30) -> np.ndarray:
+    """The pixels of the image an <img> element shows, fetched as the browser fetched them (retried
+    while the element is between two images, e.g. just after an update)."""
+    from PIL import UnidentifiedImageError
+
+    for _ in range(tries - 1):
+        src = page.locator(selector).first.get_attribute("src")
+        if src:
+            try:
+                return read_image(page.request.get(src).body())
+            except UnidentifiedImageError:
+                pass
+        page.wait_for_timeout(100)
+    return read_image(page.request.get(page.locator(selector).first.get_attribute("src")).body())
 
 
 def test_a_browser_clicks_through_every_tab(app_url, tmp_path):
