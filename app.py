@@ -280,7 +280,7 @@ def steps_for(max_step, n_steps) -> np.ndarray:
 
 @user_errors
 def montage(gen, space, seed, index, code, dist, ranks_text, max_step, n_steps, mode, scaled):
-    G, _ = resolve_code(gen, space, seed, index, code)
+    G = generator(gen, space)  # metric_for resolves and checks the code
     m = metric_for(gen, space, seed, index, code, dist)
     ranks, steps = parse_ranks(ranks_text, m.latent_dim), steps_for(max_step, n_steps)
     grid = eigen_traversal(G, m.z, m.eigvals, m.eigvecs, ranks, steps, mode, bool(scaled)).grid()
@@ -289,7 +289,7 @@ def montage(gen, space, seed, index, code, dist, ranks_text, max_step, n_steps, 
 
 
 def exploration(gen, space, seed, index, code, dist, scaled, k, values):
-    G, _ = resolve_code(gen, space, seed, index, code)
+    G = generator(gen, space)  # metric_for resolves and checks the code
     m = metric_for(gen, space, seed, index, code, dist)
     k = check_count(k, "number of axes", 1, EXPLORE_AXES)
     coefficients = np.array([as_number(v, f"axis {i}") for i, v in enumerate(values[:k])])
@@ -327,7 +327,7 @@ def show_axes(k):
 
 @user_errors
 def references(gen, space, seed, index, code, dist, rank, n_refs, max_step, n_steps, mode):
-    G, _ = resolve_code(gen, space, seed, index, code)
+    G = generator(gen, space)  # metric_for resolves and checks the code
     n_refs = check_count(n_refs, "references", 1, LIMITS["references"])
     m = metric_for(gen, space, seed, index, code, dist)
     rank = parse_ranks(str(check_count(rank, "rank", 0)), m.latent_dim)[0]
@@ -337,7 +337,7 @@ def references(gen, space, seed, index, code, dist, rank, n_refs, max_step, n_st
 
 @user_errors
 def families(gen, space, seed, index, code, dist, family, upload, k, max_step, n_steps):
-    G, _ = resolve_code(gen, space, seed, index, code)
+    G = generator(gen, space)  # metric_for resolves and checks the code
     m = metric_for(gen, space, seed, index, code, dist)
     k = check_count(k, "k", 1, LIMITS["ranks"])
     axes = axes_for_family(G, family, k, file=upload, n_samples=500, seed=check_seed(seed))

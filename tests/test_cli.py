@@ -145,6 +145,8 @@ BAD_INPUTS = {
     "sweep.json a list": (["stats", "{root}/list-json"], "is not a sweep's settings (a JSON object)"),
     "complete sweep without eigvals": (["stats", "{root}/no-eigvals"], "lacks eigvals.npy"),
     "steps nan inf": (["traverse", "--steps", "nan", "inf", "--out", "{root}/t.png"], "--steps: must be a finite"),
+    "negative gpus per task": (["sweep", "--gpus-per-task", "-1", "--out", "{root}/g"],
+                               "--gpus-per-task: must be a number >= 0"),
     "step 1e308": (["traverse", "--distance", "mse", "--ranks", "0", "--steps", "1e308", "--out", "{root}/t.png"],
                    "use smaller steps"),
 }

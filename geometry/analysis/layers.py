@@ -42,6 +42,12 @@ from geometry.progress import Progress, report
 ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.GELU, nn.SiLU, nn.ELU)
 
 
+def descending_eigh(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (..., n) descending and eigenvectors (..., n, n) in columns of symmetric H."""
+    values, vectors = np.linalg.eigh(H)
+    return values[..., ::-1], vectors[..., ::-1]
+
+
 @dataclass
 class LayerInfo:
     """A named submodule of a generator: its type and the shape of its output for one code."""
@@ -134,10 +140,7 @@ def layer_metrics(G: Generator, z: torch.Tensor | np.ndarray, layers: Sequence[s
             sizes.append(J.shape[0])
             H[index] = (J.T @ J).numpy()
     H = (H + np.swapaxes(H, 1, 2)) / 2
-    values, vectors = np.linalg.eigh(H)
-    order = np.argsort(values, axis=1)[:, ::-1]
-    values = np.take_along_axis(values, order, 1)
-    vectors = np.take_along_axis(vectors, order[:, None, :], 2)
+    values, vectors = descending_eigh(H)
     return LayerMetrics(z0.detach().cpu().double().numpy(), layers, sizes, H, values, vectors)
 
 
@@ -215,10 +218,7 @@ class LayerSweep:
         found = []
         for i in range(self.positions.shape[0]):
             H = self.arrays["H_layers" + suffix][i]
-            values, vectors = np.linalg.eigh(H)
-            order = np.argsort(values, axis=1)[:, ::-1]
-            metrics = LayerMetrics(self.positions[i], self.layers, [], H, np.take_along_axis(values, order, 1),
-                                   np.take_along_axis(vectors, order[:, None, :], 2))
+            metrics = LayerMetrics(self.positions[i], self.layers, [], H, *descending_eigh(H))
             found.append(amplification(metrics, self.arrays["H_image" + suffix][i], self.settings["distance"], source))
         return found
 
@@ -326,8 +326,7 @@ def summarise_layers(sweep: LayerSweep) -> LayerSummary:
     image_statistics = {}
     for label, key in (("original", "H_image"), ("shuffled", "H_image_shuffled")):
         H = sweep.arrays[key]
-        values, vectors = np.linalg.eigh(H)
-        lam, U = values[:, ::-1], vectors[:, :, ::-1]
+        lam, U = descending_eigh(H)
         C, h = consistency(lam, U, H), homogeneity(lam, U)
         image_statistics[label] = {"C^H log": C.log_mean, "C^H lin": C.lin_mean,
                                    "log-Euclidean distance": h.log_euclidean[0], "metric cosine": h.cosine[0],

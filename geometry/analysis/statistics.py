@@ -383,13 +383,16 @@ def homogeneity(eigvals: np.ndarray, eigvecs: np.ndarray, k: int | None = None, 
     U = np.asarray(eigvecs, dtype=np.float64)
     N, n = lam.shape
     normalised = lam / lam.sum(1, keepdims=True)
-    logs = np.concatenate([((U[s:s + BLOCK] * np.log(normalised[s:s + BLOCK] + ridge)[:, None, :])
-                            @ np.swapaxes(U[s:s + BLOCK], 1, 2)).reshape(-1, n * n) for s in range(0, N, BLOCK)])
+
+    def flat(values: np.ndarray) -> np.ndarray:  # U diag(values) U^T per position, flattened: (N, n^2)
+        return np.concatenate([metric_at(values, U, None, slice(s, s + BLOCK)).reshape(-1, n * n)
+                               for s in range(0, N, BLOCK)])
+
+    logs = flat(np.log(normalised + ridge))
     gram = logs @ logs.T
     squared = np.diag(gram)[:, None] + np.diag(gram)[None, :] - 2 * gram
     distance = np.sqrt(np.clip(squared, 0, None))
-    mats = np.concatenate([((U[s:s + BLOCK] * normalised[s:s + BLOCK][:, None, :])
-                            @ np.swapaxes(U[s:s + BLOCK], 1, 2)).reshape(-1, n * n) for s in range(0, N, BLOCK)])
+    mats = flat(normalised)
     norms = np.linalg.norm(mats, axis=1)
     cosine = (mats @ mats.T) / np.outer(norms, norms)
     k = int(np.median(anisotropy_dims(lam, (0.99,))[:, 0])) if k is None else int(k)

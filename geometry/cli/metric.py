@@ -35,7 +35,8 @@ def register(commands) -> None:
     sweep.add_argument("--address", default=None, help="Ray cluster to join (default: start a local Ray)")
     sweep.add_argument("--cpus-per-task", type=number(positive=True), default=None,
                        help="Ray CPUs per position (default: --threads)")
-    sweep.add_argument("--gpus-per-task", type=number(), default=0, help="Ray GPUs per position (with --device cuda)")
+    sweep.add_argument("--gpus-per-task", type=number(minimum=0), default=0,
+                       help="Ray GPUs per position (with --device cuda)")
     sweep.set_defaults(run=run_sweep)
 
     stats = commands.add_parser("stats", help="anisotropy, homogeneity and the other statistics of a sweep")

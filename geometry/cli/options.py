@@ -31,8 +31,8 @@ def whole(minimum: int = 0, maximum: int = 2**63 - 1):
     return parse
 
 
-def number(positive: bool = False):
-    """argparse type: a finite number (and > 0 when ``positive``)."""
+def number(positive: bool = False, minimum: float | None = None):
+    """argparse type: a finite number (and > 0 when ``positive``, >= ``minimum`` when given)."""
 
     def parse(text: str) -> float:
         try:
@@ -41,6 +41,8 @@ def number(positive: bool = False):
             value = float("nan")
         if not np.isfinite(value) or (positive and value <= 0):
             raise argparse.ArgumentTypeError(f"must be a finite{' positive' if positive else ''} number; got '{text}'")
+        if minimum is not None and value < minimum:
+            raise argparse.ArgumentTypeError(f"must be a number >= {minimum:g}; got '{text}'")
         return value
 
     return parse
