@@ -17,8 +17,8 @@ weights cannot be downloaded here): the largest latent space available, for ``to
 ``lanczos-backward`` at the same k. Targets: exact <= 1.15x the floor; topk >= 5x faster than
 lanczos-backward; SSIM exact >= 5x faster than bp.
 
-``--families``: instead, one row per model family at full size with random weights (the real
-ones cannot be downloaded here) and real weights where they ship: the cost guard's estimate for
+``--families [NAME ...]``: instead, one row per model family (all, or the ones named) at full
+size with random weights (the real ones cannot be downloaded here) and real weights where they ship: the cost guard's estimate for
 ``exact`` and the measured ``topk`` (k = 10, one call), seconds and peak memory; ``exact`` is
 run where its estimate is under ``--exact-budget`` seconds.
 """
@@ -99,16 +99,19 @@ FAMILIES = {  # name -> (space, options)
     "pggan-celebahq256": ("noise", {"full_size_random": True}),
     "stylegan2-ffhq-256": ("z", {"full_size_random": True}),
     "stylegan2-ffhq-256:w+": ("w+", {"full_size_random": True}),
+    "stylegan-face256": ("z", {"full_size_random": True}),
     "fc6": ("fc6", {"full_size_random": True}),
+    "bigbigan": ("noise", {"full_size_random": True}),
 }
 
 
-def family_rows(k: int, exact_budget: float) -> None:
+def family_rows(names: list[str], k: int, exact_budget: float) -> None:
     print(f"\nFamilies at full size (random weights unless real ones ship), lpips-alex, topk k = {k}")
     print(f"{'generator':26}{'n':>7}{'exact est. s':>14}{'est. MiB':>10}{'exact s':>9}{'topk s':>9}{'topk MiB':>10}"
           f"{'max residual':>14}")
     D = load_distance("lpips-alex")
-    for label, (space, options) in FAMILIES.items():
+    for label in names:
+        space, options = FAMILIES[label]
         G = load_generator(label.split(":")[0], space=space, **options)
         z = G.sample(1, seed=0)[0]
         pb = Pullback(G, D, z)
@@ -124,7 +127,7 @@ def family_rows(k: int, exact_budget: float) -> None:
         result = metric_tensor(G, D, z, method="topk", k=k)
         seconds, peak = time.perf_counter() - start, peak_added(before)
         print(f"{label:26}{G.latent_dim:7}{guess.seconds:14.0f}{mib(guess.memory_bytes):>10}{exact_s:>9}"
-              f"{seconds:9.1f}{mib(peak):>10}{max(result.provenance['residuals']):14.1e}")
+              f"{seconds:9.1f}{mib(peak):>10}{max(result.provenance['residuals']):14.1e}", flush=True)
 
 
 def mib(value: int | None) -> str:
@@ -137,12 +140,13 @@ def main() -> None:
     parser.add_argument("--codes", type=int, default=3)
     parser.add_argument("--k", type=int, default=10, help="eigenpairs for the top-k methods")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--families", action="store_true", help="one row per model family at full size")
+    parser.add_argument("--families", nargs="*", choices=list(FAMILIES), metavar="FAMILY",
+                        help=f"one row per model family at full size (all, or some of: {', '.join(FAMILIES)})")
     parser.add_argument("--exact-budget", type=float, default=120, help="run exact when estimated under this (s)")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
-    if args.families:
-        family_rows(args.k, args.exact_budget)
+    if args.families is not None:
+        family_rows(args.families or list(FAMILIES), args.k, args.exact_budget)
         return
     for name in args.cases:
         space, options, per_distance = CASES[name]

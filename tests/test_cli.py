@@ -48,9 +48,14 @@ def test_user_errors_exit_cleanly_without_traceback():
 def test_generators_command_lists_the_registry():
     done = run("generators")
     assert done.returncode == 0
-    for name in ("dcgan-face64", "omniart-eyes128", "biggan-deep-256", "linear-toy"):
-        assert name in done.stdout
-    assert "omniart-eyes128   class      8  128" in done.stdout and "on first use" in done.stdout
+    from geometry.core.registry import REGISTRY
+
+    rows = {tuple(line.split()[:4]) for line in done.stdout.splitlines()[1:]}
+    expected = {(e.name, space, str(dim), str(e.resolution)) for e in REGISTRY.values() for space, dim in e.spaces.items()}
+    assert rows == expected  # one row per generator and space, with its dimension and resolution
+    assert ("bigbigan", "noise", "120", "128") in rows and ("stylegan2-ffhq-1024", "w+", "9216", "1024") in rows
+    columns = {line.index(" on first use ") for line in done.stdout.splitlines() if " on first use " in line}
+    assert len(columns) == 1  # the weights column lines up however long a name or licence
 
 
 def test_traverse_command_writes_a_montage_and_prints_distance_curves(tmp_path):

@@ -82,3 +82,18 @@ def test_exact_equals_bp_with_mse(generator):
     exact, bp = metric_tensor(G, D, z, method="exact"), metric_tensor(G, D, z, method="bp")
     assert np.linalg.norm(exact.H - bp.H) <= 1e-5 * np.linalg.norm(bp.H)
     assert exact.eigvals[0] > 0
+
+
+def test_layer_analysis_has_default_layers_whose_metrics_build_up_to_the_images(generator):
+    """Every generator offers default layers for the layer-wise analysis (its activations or its
+    declared blocks); their metrics J_l^T J_l are symmetric, positive semi-definite and non-zero."""
+    from geometry.analysis.layers import layer_metrics, list_layers, major_layers
+
+    _, G = generator
+    names = major_layers(G)
+    listed = [info.name for info in list_layers(G)]
+    assert names and all(name in listed for name in names)
+    assert [listed.index(name) for name in names] == sorted(listed.index(name) for name in names)  # forward order
+    m = layer_metrics(G, G.sample(1, seed=0)[0], names[-1:])
+    assert m.H.shape == (len(m.layers), G.latent_dim, G.latent_dim) and np.allclose(m.H, m.H.transpose(0, 2, 1))
+    assert (m.eigvals[:, -1] > -1e-8 * m.eigvals[:, 0]).all() and (m.eigvals[:, 0] > 0).all()

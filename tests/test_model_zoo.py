@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from geometry import GeometryError, WeightsUnavailableError, load_distance, load_generator, metric_tensor
 from geometry.models import fc6, stylegan2
@@ -206,3 +207,103 @@ def test_stylegan1_matches_the_ports_layout_and_loads_g_running(tmp_path):
         assert torch.allclose(G_w.sample(1, seed=0), w, atol=1e-6)
         assert torch.allclose(G_z(z), (net.synthesis(w) + 1) / 2, atol=1e-4) and G_z(z).shape == (1, 3, 256, 256)
         assert torch.allclose(G_z(z), G_w(w), atol=1e-4)
+
+
+def test_bigbigan_matches_the_translations_layout_and_biggans_published_size():
+    from geometry.models import bigbigan
+
+    with torch.device("meta"):
+        net = bigbigan.BigBiGAN()
+    expected = manifest("bigbigan")
+    assert {k: list(v.shape) for k, v in net.state_dict().items()} == expected["keys"]
+    # compare_gan's test of the 128 px BigGAN generator (the architecture BigBiGAN's G shares) counts 70,433,988
+    assert sum(p.numel() for p in net.parameters()) == expected["parameters"] == 70_433_988
+    assert net.latent_dim == 120 and "blocks.3.1.gamma" in expected["keys"]  # attention after the 64 px block
+
+
+def trained_like_bigbigan(seed: int):
+    """The small BigBiGAN with random weights, converged power-iteration vectors and non-trivial
+    batch-norm statistics, as a trained checkpoint would have."""
+    from geometry.models import bigbigan
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = bigbigan.BigBiGAN(ch=4, chunk=4, shared_dim=8).eval()
+        with torch.no_grad():
+            for name, buffer in net.named_buffers():
+                if name.endswith("stored_mean"):
+                    buffer.normal_(0, 0.1)
+                elif name.endswith("stored_var"):
+                    buffer.uniform_(0.5, 2.0)
+    bigbigan.converge_power_iterations(net, steps=500)
+    return net
+
+
+def test_bigbigan_layers_are_spectrally_normalised_and_batch_norm_uses_the_stored_statistics():
+    from geometry.models import bigbigan
+
+    net = trained_like_bigbigan(5)
+    for module in (net.linear, net.blocks[1][0].conv1, net.blocks[3][1].o, net.output_layer[2]):
+        with torch.no_grad():
+            W = bigbigan.spectrally_normalised(module.weight, module.u0)
+            raw = torch.linalg.matrix_norm(module.weight.reshape(W.shape[0], -1), ord=2)
+        assert raw != pytest.approx(1.0, abs=0.05)  # the stored weight is not normalised; W / sigma is
+        assert torch.linalg.matrix_norm(W.reshape(W.shape[0], -1), ord=2) == pytest.approx(1.0, abs=1e-3)
+    bn = net.blocks[2][0].bn1
+    x, c = torch.randn(3, bn.stored_mean.numel(), 8, 8), torch.randn(3, 12)
+    reference = F.batch_norm(x, bn.stored_mean, bn.stored_var, None, None, False, 0.1, 1e-4)
+    expected = reference * (1 + bn.gain(c))[:, :, None, None] + bn.bias(c)[:, :, None, None]
+    assert torch.allclose(bn(x, c), expected, atol=1e-5)
+
+
+def test_bigbigan_noise_chunks_enter_block_by_block_and_only_class_zero_is_used():
+    """z = six chunks: chunk 0 feeds the linear layer, chunk k the k-th block's batch norms, so a
+    change of chunk k leaves every earlier activation as it was; the embedding's other rows are unused."""
+    net = trained_like_bigbigan(6)
+    outputs: list[torch.Tensor] = []
+    hooks = [blocklist.register_forward_hook(lambda m, i, o: outputs.append(o)) for blocklist in
+             [net.linear, *(b[0] for b in net.blocks)]]
+    z = torch.randn(1, 24)
+    with torch.no_grad():
+        for k in range(1, 6):
+            outputs.clear()
+            base = net(z)
+            moved = z.clone()
+            moved[:, 4 * k:4 * (k + 1)] += 1.0
+            net(moved)
+            before, after = outputs[:6], outputs[6:]
+            assert all(torch.equal(a, b) for a, b in zip(before[:k], after[:k], strict=True))
+            assert not torch.allclose(before[k], after[k])
+        net.shared.weight[1:].normal_()
+        assert torch.equal(net(z), base)
+    for hook in hooks:
+        hook.remove()
+
+
+def test_bigbigan_loads_the_translations_state_dict(tmp_path, monkeypatch):
+    """A plain state dict as the translation saves it (weights_only=True); sv0 (a log of sigma) may be
+    missing and extra keys are skipped, as the reference loader does; a missing weight is an error."""
+    net = load_generator("bigbigan", full_size_random=True).module
+    with torch.no_grad():
+        net.output_layer[0].stored_var.uniform_(0.5, 2.0)
+    state = {k: v for k, v in net.state_dict().items() if not k.endswith(".sv0")}
+    torch.save({**state, "blocks.0.0.bn1.num_batches_tracked": torch.tensor(0)}, tmp_path / "BigBiGAN_x1.pth")
+    G = load_generator("bigbigan", weights_path=str(tmp_path / "BigBiGAN_x1.pth"))
+    z = G.sample(2, seed=0)
+    with torch.no_grad():
+        assert torch.allclose(G(z), (net(z) + 1) / 2, atol=1e-6) and G(z).shape == (2, 3, 128, 128)
+    del state["blocks.2.0.conv1.weight"]
+    torch.save(state, tmp_path / "partial.pth")
+    with pytest.raises(GeometryError, match="1 keys missing, e.g. blocks.2.0.conv1.weight"):
+        load_generator("bigbigan", weights_path=str(tmp_path / "partial.pth"))
+    monkeypatch.setenv("GGL_CACHE", str(tmp_path / "empty"))
+    import urllib.error
+    import urllib.request
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("offline")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    with pytest.raises(WeightsUnavailableError, match=r"BigBiGAN_x1.pth are unavailable: downloading https://www"
+                                                      r"\.dropbox\.com/.*failed \(offline\).*weights_path="):
+        load_generator("bigbigan")

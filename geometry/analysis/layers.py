@@ -83,8 +83,10 @@ def list_layers(G: Generator) -> list[LayerInfo]:
 
 
 def major_layers(G: Generator) -> list[str]:
-    """The default layers: the output of every activation (the blocks' outputs in a DCGAN), in
-    forward order."""
+    """The default layers: the generator's declared ``block_layers`` where it has them, else the
+    output of every activation module (the blocks' outputs in a DCGAN), in forward order."""
+    if G.block_layers is not None:
+        return list(G.block_layers)
     types = {name: type(module) for name, module in G.named_modules()}
     names = [info.name for info in list_layers(G) if issubclass(types[info.name], ACTIVATIONS)]
     if not names:

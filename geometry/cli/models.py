@@ -36,12 +36,13 @@ def run_samples(args: argparse.Namespace) -> None:
 def run_generators(_: argparse.Namespace) -> None:
     from geometry.core.registry import REGISTRY
 
-    header = f"{'generator':18}{'space':7}{'dim':>5}{'res':>5}  {'latent distribution':38}{'weights':14}{'licence':11}"
-    print(header + "source")
-    for entry in REGISTRY.values():
-        for space, dim in entry.spaces.items():
-            print(f"{entry.name:18}{space:7}{dim:5}{entry.resolution:5}  {entry.distributions[space]:38}"
-                  f"{entry.weights_status():14}{entry.licence:11}{entry.source()}")
+    rows = [(entry.name, space, str(dim), str(entry.resolution), entry.distributions[space], entry.weights_status(),
+             entry.licence, entry.source()) for entry in REGISTRY.values() for space, dim in entry.spaces.items()]
+    header = ("generator", "space", "dim", "res", "latent distribution", "weights", "licence", "source")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
+    for row in [header, *rows]:  # columns as wide as their longest entry; numbers right-aligned
+        cells = [cell.rjust(w) if i in (2, 3) else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
+        print("  ".join([*cells, row[-1]]))
 
 
 def run_fetch_weights(_: argparse.Namespace) -> None:

@@ -90,7 +90,9 @@ class Generator(nn.Module):
 
     ``first_layer`` (out, latent_dim): the weight of the first layer acting on z, restricted to
     this space (for SeFa axes); None where a generator has none. ``pca_layer``: the name of the
-    submodule whose output GANSpace-style PCA uses by default.
+    submodule whose output GANSpace-style PCA uses by default. ``block_layers``: the submodules
+    whose outputs the layer-wise analysis takes by default (one per block, forward order) where the
+    model has no activation modules to take (StyleGAN2's fused activation, functional ReLUs).
     """
 
     def __init__(
@@ -108,6 +110,7 @@ class Generator(nn.Module):
         licence: str = "",
         first_layer: torch.Tensor | None = None,
         pca_layer: str | None = None,
+        block_layers: Sequence[str] | None = None,
     ):
         super().__init__()
         self.module = module
@@ -122,6 +125,7 @@ class Generator(nn.Module):
         self.licence = licence
         self.first_layer = first_layer
         self.pca_layer = pca_layer
+        self.block_layers = tuple(block_layers) if block_layers is not None else None
         self.eval()
         self.requires_grad_(False)
 

@@ -26,7 +26,7 @@ from geometry.io.weights import (
     RemoteFile,
     is_available_locally,
 )
-from geometry.models import biggan, dcgan, fc6, ganzoo, stylegan, stylegan2, toy, vae
+from geometry.models import bigbigan, biggan, dcgan, fc6, ganzoo, stylegan, stylegan2, toy, vae
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,13 @@ register(GeneratorEntry(
 register(GeneratorEntry(
     "fc6", "DeePSim fc6 generator (Dosovitskiy & Brox 2016), 256x256, the PyTorch translation's layout",
     {"fc6": 4096}, {"fc6": "standard normal"}, 256, "MIT", fc6.build_fc6, fc6.FC6_WEIGHTS,
+    options={"weights_path": None, "random_config": False, "full_size_random": False},
+    test_options={"random_config": True},
+))
+register(GeneratorEntry(
+    "bigbigan", "BigBiGAN-resnet50 generator, 128x128 ImageNet, unconditional (BigGAN-PyTorch layout; six 20-d "
+                "noise chunks)",
+    {"noise": 120}, {"noise": "standard normal"}, 128, "Apache-2.0", bigbigan.build, bigbigan.BIGBIGAN_WEIGHTS,
     options={"weights_path": None, "random_config": False, "full_size_random": False},
     test_options={"random_config": True},
 ))

@@ -193,4 +193,5 @@ def build(space: str = "z", truncation: float = 1.0, weights_path: str | Path | 
     distribution = LatentDistribution() if space == "z" else MappedDistribution(net)
     return Generator(Space(net, space, w_avg, truncation), name="stylegan-face256", space=space,
                      latent_dim=net.style_dim, image_shape=(3, net.size, net.size), distribution=distribution,
-                     source=source, licence=licence, pca_layer="module.net.style")
+                     source=source, licence=licence, pca_layer="module.net.style",
+                     block_layers=[f"module.net.generator.progression.{i}" for i in range(net.steps + 1)])

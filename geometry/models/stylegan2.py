@@ -332,4 +332,5 @@ def build(name: str, space: str = "z", truncation: float = 1.0, weights_path: st
     side = net.size
     return Generator(Space(net, space, latent_avg.detach().float().reshape(net.style_dim), truncation), name=name,
                      space=space, latent_dim=dims[space], image_shape=(3, side, side), input_shape=input_shape,
-                     distribution=distribution, source=source, licence=licence, pca_layer="module.net.style")
+                     distribution=distribution, source=source, licence=licence, pca_layer="module.net.style",
+                     block_layers=["module.net.conv1", *(f"module.net.convs.{i}" for i in range(len(net.convs)))])

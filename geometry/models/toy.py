@@ -46,4 +46,4 @@ def build_linear_toy(
     return Generator(net, name="linear-toy", space=space, latent_dim=latent_dim,
                      image_shape=(channels, image_size, image_size), output_range=(0.0, 1.0),
                      source=f"built in (seeded random A, seed={seed})", licence="MIT",
-                     first_layer=net.A, pca_layer="module")
+                     first_layer=net.A, pca_layer="module", block_layers=["module"])
