@@ -58,6 +58,21 @@ def test_generators_command_lists_the_registry():
     assert len(columns) == 1  # the weights column lines up however long a name or licence
 
 
+def test_generators_command_says_whether_each_weights_file_is_here(tmp_path, monkeypatch):
+    def status(stdout: str, name: str) -> str:
+        line = next(line for line in stdout.splitlines() if line.startswith(name + " "))
+        return "offline" if " offline " in line else "on first use" if " on first use " in line else line
+
+    monkeypatch.setenv("GGL_CACHE", str(tmp_path))
+    before = run("generators").stdout
+    assert status(before, "bigbigan") == status(before, "pggan-celebahq256") == "on first use"
+    assert status(before, "dcgan-face64") == "offline"  # shipped in an installed wheel
+    (tmp_path / "remote").mkdir()
+    (tmp_path / "remote" / "BigBiGAN_x1.pth").write_bytes(b"placed by hand")
+    after = run("generators").stdout
+    assert status(after, "bigbigan") == "offline" and status(after, "pggan-celebahq256") == "on first use"
+
+
 def test_traverse_command_writes_a_montage_and_prints_distance_curves(tmp_path):
     out = tmp_path / "montage.png"
     done = run("traverse", "--distance", "mse", "--ranks", "0", "5", "--steps", "-2", "0", "2",
