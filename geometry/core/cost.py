@@ -32,9 +32,9 @@ from geometry.core.pullback import Pullback
 from geometry.errors import ResourceError
 
 # seconds per latent, relative to one single-latent forward; measured on dcgan-face64 (CPU)
-# Measured (bench/metric_methods.py --families): a forward-mode product costs about 2.5 single-latent
-# forwards on the full-size PGGAN and StyleGAN2 (271 s and 369 s for 512 of them); small models
-# batch better and are overestimated up to 10x, which only matters for refusing (they are fast).
+# Measured (bench/metric_methods.py --families): a forward-mode product costs about 2.5 warm single-latent
+# forwards on the full-size PGGAN, StyleGAN and StyleGAN2 (265-388 s for 512 of them); small models
+# batch better and are overestimated 5-10x, which only matters for refusing (they are fast).
 _TIME_PER_LATENT = {"exact": 2.5, "topk": 2.5, "bp": 4.0, "lanczos-backward": 4.0, "lanczos-forward": 6.0}
 TANGENT_BUDGET = 256 * 2**20  # bytes of batched tangent activations per chunk of exact
 BASELINE_BYTES = 16 * 2**20  # allocator and workspace overhead of any call
