@@ -18,9 +18,10 @@ weights cannot be downloaded here): the largest latent space available, for ``to
 lanczos-backward; SSIM exact >= 5x faster than bp.
 
 ``--families [NAME ...]``: instead, one row per model family (all, or the ones named) at full
-size with random weights (the real ones cannot be downloaded here) and real weights where they ship: the cost guard's estimate for
-``exact`` and the measured ``topk`` (k = 10, one call), seconds and peak memory; ``exact`` is
-run where its estimate is under ``--exact-budget`` seconds and fits the memory cap.
+size with random weights (the real ones cannot be downloaded here) and real weights where they
+ship: the cost guard's estimate for ``exact``, and the measured ``exact`` and ``topk`` (k = 10,
+one call each), seconds and peak memory; ``exact`` is run where its estimate is under
+``--exact-budget`` seconds and fits the memory cap.
 """
 
 from __future__ import annotations

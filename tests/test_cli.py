@@ -51,7 +51,8 @@ def test_generators_command_lists_the_registry():
     from geometry.core.registry import REGISTRY
 
     rows = {tuple(line.split()[:4]) for line in done.stdout.splitlines()[1:]}
-    expected = {(e.name, space, str(dim), str(e.resolution)) for e in REGISTRY.values() for space, dim in e.spaces.items()}
+    expected = {(e.name, space, str(dim), str(e.resolution))
+                for e in REGISTRY.values() for space, dim in e.spaces.items()}
     assert rows == expected  # one row per generator and space, with its dimension and resolution
     assert ("bigbigan", "noise", "120", "128") in rows and ("stylegan2-ffhq-1024", "w+", "9216", "1024") in rows
     columns = {line.index(" on first use ") for line in done.stdout.splitlines() if " on first use " in line}

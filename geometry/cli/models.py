@@ -41,7 +41,8 @@ def run_generators(_: argparse.Namespace) -> None:
     header = ("generator", "space", "dim", "res", "latent distribution", "weights", "licence", "source")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:  # columns as wide as their longest entry; numbers right-aligned
-        cells = [cell.rjust(w) if i in (2, 3) else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
+        cells = [cell.rjust(w) if i in (2, 3) else cell.ljust(w)
+                 for i, (cell, w) in enumerate(zip(row, widths, strict=False))]
         print("  ".join([*cells, row[-1]]))
 
 

@@ -103,7 +103,8 @@ class BatchNorm(nn.Module):
         self.register_buffer("stored_var", torch.ones(channels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return normalise(x, self.stored_mean, self.stored_var) * self.gain.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
+        scale, shift = self.gain.view(1, -1, 1, 1), self.bias.view(1, -1, 1, 1)
+        return normalise(x, self.stored_mean, self.stored_var) * scale + shift
 
 
 class Attention(nn.Module):

@@ -174,8 +174,8 @@ def build_pggan(name: str, space: str = "noise", weights_path: str | Path | None
     side = 4 * 2 ** (len(depths) - 1)
     return Generator(net, name=name, space=space, latent_dim=dim_latent, image_shape=(3, side, side), source=source,
                      licence="BSD-3-Clause", first_layer=None, pca_layer="module.groupScale0.0",
-                     block_layers=["module.groupScale0.0", *(f"module.scaleLayers.{i}.{j}" for i in range(len(depths) - 1)
-                                                              for j in (0, 1))])
+                     block_layers=["module.groupScale0.0", *(f"module.scaleLayers.{i}.{j}"
+                                                              for i in range(len(depths) - 1) for j in (0, 1))])
 
 
 def build_dcgan_fashion(space: str = "noise", weights_path: str | Path | None = None, random_config: bool = False,
