@@ -173,24 +173,26 @@ class Consistency:
     log: np.ndarray
 
     @staticmethod
-    def _off(C: np.ndarray) -> np.ndarray:
-        return C[~np.eye(C.shape[0], dtype=bool)]
+    def _off(C: np.ndarray, stat) -> float:
+        """``stat`` (nanmean / nanstd) of the off-diagonal entries; NaN for a single position."""
+        off = C[~np.eye(C.shape[0], dtype=bool)]
+        return float(stat(off)) if off.size else float("nan")
 
     @property
     def lin_mean(self) -> float:
-        return float(np.nanmean(self._off(self.lin)))
+        return self._off(self.lin, np.nanmean)
 
     @property
     def lin_std(self) -> float:
-        return float(np.nanstd(self._off(self.lin)))
+        return self._off(self.lin, np.nanstd)
 
     @property
     def log_mean(self) -> float:
-        return float(np.nanmean(self._off(self.log)))
+        return self._off(self.log, np.nanmean)
 
     @property
     def log_std(self) -> float:
-        return float(np.nanstd(self._off(self.log)))
+        return self._off(self.log, np.nanstd)
 
 
 def consistency(eigvals: np.ndarray, eigvecs: np.ndarray, H: np.ndarray | None = None,
