@@ -43,12 +43,17 @@ ATTENTION_BLOCK = 3  # the block that ends at 64 px
 BN_EPS = SN_EPS = 1e-4
 
 
+def power_step(W: torch.Tensor, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """One power-iteration step on W (out, in) from u (1, out): v = unit(u W), u' = unit(v W^T)."""
+    v = F.normalize(u @ W, eps=SN_EPS)
+    return v, F.normalize(v @ W.T, eps=SN_EPS)
+
+
 def spectrally_normalised(weight: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    """``weight / sigma``, sigma from one power-iteration step from ``u`` (1, out) (not updated)."""
+    """``weight / sigma``, sigma = v W^T u'^T from one power-iteration step from ``u`` (not updated)."""
     W = weight.reshape(weight.shape[0], -1)
     with torch.no_grad():
-        v = F.normalize(u @ W, eps=SN_EPS)
-        u_next = F.normalize(v @ W.T, eps=SN_EPS)
+        v, u_next = power_step(W, u)
     return weight / (v @ W.T @ u_next.T).squeeze()
 
 
@@ -188,7 +193,7 @@ def converge_power_iterations(net: nn.Module, steps: int = 30) -> None:
                 W = module.weight.reshape(module.weight.shape[0], -1)
                 u = module.u0
                 for _ in range(steps):
-                    u = F.normalize(F.normalize(u @ W, eps=SN_EPS) @ W.T, eps=SN_EPS)
+                    u = power_step(W, u)[1]
                 module.u0.copy_(u)
 
 
