@@ -26,16 +26,11 @@ def run_layers(args: argparse.Namespace) -> None:
 
     if args.list:
         G = generator_of(args)
-        try:
-            default = set(major_layers(G))
-        except GeometryError:  # no default: the listing is how the user picks layers
-            default = set()
+        default = set(major_layers(G))  # every registered generator has some (contract test)
         print(f"{'layer':40}{'type':22}{'output shape':20}{'size':>10}  default")
         for info in list_layers(G):
             mark = "*" if info.name in default else ""
             print(f"{info.name:40}{info.kind:22}{str(info.shape):20}{info.size:10}  {mark}")
-        if not default:
-            print(f"{G.name} has no default layers: name some with --layers")
         return
     if not args.out:
         raise GeometryError("give --out DIR for the layer sweep (or --list to see the layers)")
