@@ -176,8 +176,12 @@ def amplification(metrics: LayerMetrics, image_H: np.ndarray | None = None, imag
 def shuffle_weights(G: Generator, seed: int = 0) -> Generator:
     """A copy of ``G`` whose convolution and linear kernels (parameters named ``*weight`` or
     ``*weight_orig`` with >= 2 dimensions) have their elements permuted, each with its own seeded
-    permutation; everything else is copied unchanged. ``G`` itself is not modified."""
+    permutation; everything else is copied unchanged, except that spectrally normalised layers
+    re-converge their singular-vector estimates on the permuted weight (so each divides by the
+    shuffled weight's own sigma, as a trained layer divides by its own). ``G`` is not modified."""
     import copy
+
+    from geometry.core.spectral_norm import converge_spectral_norms
 
     shuffled = copy.deepcopy(G)
     rng = torch.Generator().manual_seed(int(seed))
@@ -186,6 +190,7 @@ def shuffle_weights(G: Generator, seed: int = 0) -> Generator:
             if name.endswith(("weight", "weight_orig")) and parameter.dim() >= 2:
                 flat = parameter.reshape(-1)
                 parameter.copy_(flat[torch.randperm(flat.numel(), generator=rng)].reshape(parameter.shape))
+    converge_spectral_norms(shuffled)
     shuffled.source = f"{G.source}, weights shuffled (seed {seed})"
     return shuffled
 

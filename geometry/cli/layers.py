@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from geometry.cli.options import add_generator, generator_of, models, whole
+from geometry.cli.options import add_generator, generator_of, generator_options, models, whole
 
 
 def register(commands) -> None:
@@ -37,7 +37,8 @@ def run_layers(args: argparse.Namespace) -> None:
     G, D = models(args)
     with tqdm_progress(f"layers {G.name}") as progress:
         sweep = run_layer_sweep(args.out, G, D, args.n, seed=args.seed, layers=args.layers,
-                                shuffle_seed=args.shuffle_seed, generator_options=dict(args.option), progress=progress)
+                                shuffle_seed=args.shuffle_seed, generator_options=generator_options(args),
+                                progress=progress)
     s = summarise_layers(sweep)
     print(f"{G.name} ({G.space}, n = {G.latent_dim}), {sweep.positions.shape[0]} positions, weights shuffled with "
           f"seed {args.shuffle_seed}; saved in {args.out}\n")

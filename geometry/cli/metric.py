@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from geometry.cli.options import add_generator, add_method, models, number, whole
+from geometry.cli.options import add_generator, add_method, generator_options, models, number, whole
 from geometry.core.metric import metric_tensor
 from geometry.errors import GeometryError
 from geometry.progress import tqdm_progress
@@ -80,7 +80,7 @@ def run_sweep(args: argparse.Namespace) -> None:
     G, D = models(args)
     with tqdm_progress(f"sweep {G.name} / {D.name}") as progress:
         sweep = sweep_positions(args.out, G, D, n=args.n, seed=args.seed, method=args.method, k=args.k,
-                                generator_options=dict(args.option), progress=progress, threads=args.threads,
+                                generator_options=generator_options(args), progress=progress, threads=args.threads,
                                 backend=args.backend, address=args.address, cpus_per_task=args.cpus_per_task,
                                 gpus_per_task=args.gpus_per_task)
     print(f"{sweep.n_positions} positions of {G.name} ({G.space}, n = {G.latent_dim}) with {D.name} in {args.out}")

@@ -7,6 +7,7 @@ import argparse
 import torch
 
 from geometry.cli.options import add_generator, generator_of, image_file, whole
+from geometry.core.registry import REGISTRY
 
 
 def register(commands) -> None:
@@ -21,6 +22,16 @@ def register(commands) -> None:
     listing.set_defaults(run=run_generators)
     fetch = commands.add_parser("fetch-weights", help="download, verify and convert every known weights file")
     fetch.set_defaults(run=run_fetch_weights)
+    for verb, text in (("check-weights", "load a weights file as a registered generator and report what it holds"),
+                       ("install-weights", "check a weights file, then install it into the cache (used offline "
+                                           "from then on, by the command line and the app)")):
+        command = commands.add_parser(verb, help=text)
+        command.add_argument("generator", choices=list(REGISTRY), metavar="GENERATOR",
+                             help="registered generator the file is for (python -m geometry generators)")
+        command.add_argument("file", help="the weights file (.pt / .pth / .pkl-free checkpoint or .safetensors)")
+        if verb == "install-weights":
+            command.add_argument("--replace", action="store_true", help="replace a different file installed there")
+        command.set_defaults(run=run_check_weights if verb == "check-weights" else run_install_weights)
 
 
 def run_samples(args: argparse.Namespace) -> None:
@@ -44,6 +55,22 @@ def run_generators(_: argparse.Namespace) -> None:
         cells = [cell.rjust(w) if i in (2, 3) else cell.ljust(w)
                  for i, (cell, w) in enumerate(zip(row, widths, strict=False))]
         print("  ".join([*cells, row[-1]]))
+
+
+def run_check_weights(args: argparse.Namespace) -> None:
+    from geometry.core.user_weights import check_weights
+
+    print("\n".join(check_weights(args.generator, args.file).lines()))
+    print(f"ok: loads as {args.generator}; install it with: python -m geometry install-weights {args.generator} "
+          f"{args.file}")
+
+
+def run_install_weights(args: argparse.Namespace) -> None:
+    from geometry.core.user_weights import install_weights
+
+    report, target = install_weights(args.generator, args.file, replace=args.replace)
+    print("\n".join(report.lines()))
+    print(f"installed as {target}; '{args.generator}' now loads offline (python -m geometry generators lists it)")
 
 
 def run_fetch_weights(_: argparse.Namespace) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 
 from geometry.core.distances import DISTANCE_NAMES, load_distance
 from geometry.core.methods import METHODS
-from geometry.core.registry import REGISTRY, load_generator
+from geometry.core.registry import PROTOCOLS, REGISTRY, load_generator
 from geometry.errors import GeometryError
 
 
@@ -72,7 +72,8 @@ def image_file(text: str) -> Path:
 
 
 def option(text: str) -> tuple[str, object]:
-    """``KEY=VALUE`` with VALUE read as JSON when it parses (numbers, true/false), else a string."""
+    """``KEY=VALUE`` with VALUE read as JSON when it parses (numbers, true/false), else a string;
+    ``load_generator`` checks each against the type of the option's default."""
     key, sep, value = text.partition("=")
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got '{text}'")
@@ -89,6 +90,9 @@ def add_generator(parser: argparse.ArgumentParser, distance: bool = True, seed_h
     parser.add_argument("--option", type=option, action="append", default=[], metavar="KEY=VALUE",
                         help="generator option, repeatable (e.g. eye_class=blue, truncation=0.5)")
     parser.add_argument("--device", type=device, default="cpu", help="torch device, e.g. cpu or cuda")
+    parser.add_argument("--protocol", default="plain", choices=PROTOCOLS,
+                        help="plain: the generator's images; paper: as the paper's code measured them (clamped, "
+                             "resized to 256 px for BigGAN / BigBiGAN / StyleGAN2, its truncations)")
     if distance:
         parser.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES, help="image distance")
     if seed_help:
@@ -101,9 +105,18 @@ def add_method(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--k", type=whole(1), default=None, help="eigenpairs for lanczos-* (default min(20, n-1))")
 
 
+def generator_options(args: argparse.Namespace) -> dict:
+    """The options the generator is built with (``--option`` pairs, and ``--protocol`` where it is
+    not plain), as sweeps record them and ``load_generator`` takes them."""
+    options = dict(args.option)
+    if getattr(args, "protocol", "plain") != "plain":
+        options["protocol"] = args.protocol
+    return options
+
+
 def generator_of(args: argparse.Namespace):
     """The generator the arguments name, on ``--device``."""
-    return load_generator(args.generator, space=args.space, device=args.device, **dict(args.option))
+    return load_generator(args.generator, space=args.space, device=args.device, **generator_options(args))
 
 
 def models(args: argparse.Namespace):

@@ -21,6 +21,7 @@ from typing import Literal
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from geometry.errors import GeometryError
@@ -93,6 +94,8 @@ class Generator(nn.Module):
     submodule whose output GANSpace-style PCA uses by default. ``block_layers``: the submodules
     whose outputs the layer-wise analysis takes by default (one per block, forward order) where the
     model has no activation modules to take (StyleGAN2's fused activation, functional ReLUs).
+    ``weights_info``: what was read from a weights file (family, configuration found, keys
+    skipped), for ``python -m geometry check-weights``; None for built-in or random weights.
     """
 
     def __init__(
@@ -111,6 +114,7 @@ class Generator(nn.Module):
         first_layer: torch.Tensor | None = None,
         pca_layer: str | None = None,
         block_layers: Sequence[str] | None = None,
+        weights_info: dict | None = None,
     ):
         super().__init__()
         self.module = module
@@ -126,6 +130,8 @@ class Generator(nn.Module):
         self.first_layer = first_layer
         self.pca_layer = pca_layer
         self.block_layers = tuple(block_layers) if block_layers is not None else None
+        self.weights_info = weights_info
+        self.protocol, self.clamp, self.resize, self.native_shape = "plain", False, None, self.image_shape
         self.eval()
         self.requires_grad_(False)
 
@@ -150,10 +156,23 @@ class Generator(nn.Module):
         z = torch.cat([self.distribution.draw(1, self.latent_dim, row_stream(seed, i)) for i in range(n)])
         return z.to(self.device, self.dtype)
 
+    def use_protocol(self, name: str, clamp: bool, resize: int | None) -> None:
+        """Measure as protocol ``name`` does: images clamped to [0, 1] (``clamp``) and resized to
+        ``resize`` x ``resize`` (bilinear, ``align_corners=True``) where set."""
+        self.protocol, self.clamp, self.resize = name, clamp, resize
+        self.native_shape = self.image_shape
+        if resize is not None:
+            self.image_shape = (self.image_shape[0], resize, resize)
+
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """(N, latent_dim) -> (N, C, H, W): x = (module(z) - lo) / (hi - lo), then resized and
+        clamped where the protocol says so."""
         lo, hi = self.output_range
         x = self.module(z.reshape(z.shape[0], *self.input_shape))
-        return ((x - lo) / (hi - lo)).reshape(z.shape[0], *self.image_shape)
+        x = ((x - lo) / (hi - lo)).reshape(z.shape[0], *self.native_shape)
+        if self.resize is not None:
+            x = F.interpolate(x, size=(self.resize, self.resize), mode="bilinear", align_corners=True)
+        return x.clamp(0.0, 1.0) if self.clamp else x
 
     def check_latent(self, z: torch.Tensor | Sequence[float]) -> torch.Tensor:
         """``z`` as a (latent_dim,) tensor on this generator's device; clear errors otherwise."""
@@ -178,6 +197,7 @@ class Generator(nn.Module):
             "distribution": self.distribution.describe(),
             "source": self.source,
             "licence": self.licence,
+            "protocol": self.protocol,
         }
 
 

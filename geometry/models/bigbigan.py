@@ -10,9 +10,10 @@ single learned vector in every row. Width ``ch`` = 96; a plain state dict, read 
     h = linear(z_0)                          SNLinear 20 -> 16 ch * 4 * 4, reshaped (16 ch, 4, 4)
     block i = 1..5 (widths 16ch->16ch->8ch->4ch->2ch->ch), conditioned on c_i = [y, z_i] (148):
         h' = conv1(up(relu(bn1(h, c_i)))),  out = conv2(relu(bn2(h', c_i))) + conv_sc(up(h))
-        bn(x, c) = (x - stored_mean) / sqrt(stored_var + 1e-4) * (1 + gain(c)) + bias(c)
+        bn(x, c) = (x - stored_mean) / sqrt(stored_var + 1e-4) * (1 + gain(c)) + bias(c)  (ccbn, BN_eps 1e-4)
         up: nearest 2x; conv 3x3 (conv_sc 1x1); self-attention after the 64 px block
-    x = tanh(conv(relu(bn(h))))              (3, 128, 128) in [-1, 1]
+    x = tanh(conv(relu(bn(h))))              (3, 128, 128) in [-1, 1]; this bn is BigGAN-PyTorch's
+                                             layers.bn with its own default eps 1e-5
 
 Every conv and linear layer is spectrally normalised as in BigGAN-PyTorch: the stored
 ``weight`` is divided by sigma = v W^T u'^T from one power-iteration step from the stored
@@ -30,8 +31,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from geometry.core.generators import Generator
-from geometry.errors import GeometryError
-from geometry.io.weights import RemoteFile, weight_path
+from geometry.core.spectral_norm import converge_spectral_norms
+from geometry.io.checkpoints import expect_family, load_into
+from geometry.io.weights import RemoteFile, read_weights
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,8 @@ BIGBIGAN_WEIGHTS = RemoteFile(
 )
 WIDTHS = (16, 16, 8, 4, 2, 1)  # channels / ch from the 4 px input to the 128 px output
 ATTENTION_BLOCK = 3  # the block that ends at 64 px
-BN_EPS = SN_EPS = 1e-4
+CCBN_EPS = SN_EPS = 1e-4  # the translation's BN_eps (conditional batch norms) and SN_eps
+OUTPUT_BN_EPS = 1e-5  # layers.bn's default: the output layer's batch norm is built without BN_eps
 
 
 def power_step(W: torch.Tensor, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -51,13 +54,33 @@ def power_step(W: torch.Tensor, u: torch.Tensor) -> tuple[torch.Tensor, torch.Te
 
 def spectrally_normalised(weight: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     """``weight / sigma``, sigma = v W^T u'^T from one power-iteration step from ``u`` (not updated)."""
+    return weight / sigma_from(weight, u)
+
+
+def sigma_from(weight: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """The reference's estimate of the largest singular value: one power step from ``u``."""
     W = weight.reshape(weight.shape[0], -1)
     with torch.no_grad():
         v, u_next = power_step(W, u)
-    return weight / (v @ W.T @ u_next.T).squeeze()
+    return (v @ W.T @ u_next.T).squeeze()
 
 
-class SNConv2d(nn.Conv2d):
+class SpectralNormalised:
+    """What BigBiGAN's SN layers share: the stored vector ``u0`` and its convergence."""
+
+    def sigma_estimate(self) -> torch.Tensor:
+        return sigma_from(self.weight, self.u0)
+
+    def converge_power_iteration(self, steps: int) -> None:
+        """Run ``u0`` to the top left singular vector of the current weight (geometry.core.spectral_norm)."""
+        with torch.no_grad():
+            W, u = self.weight.reshape(self.weight.shape[0], -1), self.u0
+            for _ in range(steps):
+                u = power_step(W, u)[1]
+            self.u0.copy_(u)
+
+
+class SNConv2d(SpectralNormalised, nn.Conv2d):
     def __init__(self, c_in: int, c_out: int, kernel: int = 3, bias: bool = True):
         super().__init__(c_in, c_out, kernel, padding=kernel // 2, bias=bias)
         self.register_buffer("u0", torch.randn(1, c_out))
@@ -67,7 +90,7 @@ class SNConv2d(nn.Conv2d):
         return self._conv_forward(x, spectrally_normalised(self.weight, self.u0), self.bias)
 
 
-class SNLinear(nn.Linear):
+class SNLinear(SpectralNormalised, nn.Linear):
     def __init__(self, size_in: int, size_out: int, bias: bool = True):
         super().__init__(size_in, size_out, bias=bias)
         self.register_buffer("u0", torch.randn(1, size_out))
@@ -77,9 +100,9 @@ class SNLinear(nn.Linear):
         return F.linear(x, spectrally_normalised(self.weight, self.u0), self.bias)
 
 
-def normalise(x: torch.Tensor, mean: torch.Tensor, var: torch.Tensor) -> torch.Tensor:
-    """Eval-mode batch norm with the stored statistics, as plain ops."""
-    return (x - mean.view(1, -1, 1, 1)) * torch.rsqrt(var.view(1, -1, 1, 1) + BN_EPS)
+def normalise(x: torch.Tensor, mean: torch.Tensor, var: torch.Tensor, eps: float) -> torch.Tensor:
+    """Eval-mode batch norm with the stored statistics, as plain ops: (x - mean) / sqrt(var + eps)."""
+    return (x - mean.view(1, -1, 1, 1)) * torch.rsqrt(var.view(1, -1, 1, 1) + eps)
 
 
 class ConditionalBatchNorm(nn.Module):
@@ -94,7 +117,7 @@ class ConditionalBatchNorm(nn.Module):
 
     def forward(self, x: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         scale = (1 + self.gain(c))[:, :, None, None]
-        return normalise(x, self.stored_mean, self.stored_var) * scale + self.bias(c)[:, :, None, None]
+        return normalise(x, self.stored_mean, self.stored_var, CCBN_EPS) * scale + self.bias(c)[:, :, None, None]
 
 
 class BatchNorm(nn.Module):
@@ -109,7 +132,7 @@ class BatchNorm(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         scale, shift = self.gain.view(1, -1, 1, 1), self.bias.view(1, -1, 1, 1)
-        return normalise(x, self.stored_mean, self.stored_var) * scale + shift
+        return normalise(x, self.stored_mean, self.stored_var, OUTPUT_BN_EPS) * scale + shift
 
 
 class Attention(nn.Module):
@@ -184,55 +207,39 @@ class BigBiGAN(nn.Module):
         return torch.tanh(self.output_layer(h))
 
 
-def converge_power_iterations(net: nn.Module, steps: int = 30) -> None:
-    """Run the stored vectors ``u0`` of randomly initialised layers to the top singular vector
-    (a trained checkpoint stores converged ones; a random u0 underestimates sigma)."""
-    with torch.no_grad():
-        for module in net.modules():
-            if isinstance(module, SNConv2d | SNLinear):
-                W = module.weight.reshape(module.weight.shape[0], -1)
-                u = module.u0
-                for _ in range(steps):
-                    u = power_step(W, u)[1]
-                module.u0.copy_(u)
-
-
-def load_state(net: BigBiGAN, path: Path) -> None:
-    """Load the translation's state dict: every parameter and statistic must be there (``sv0``,
-    a log of sigma, may be missing); keys the architecture does not have are reported and skipped,
-    as the reference loader (``strict=False``) skips them."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(state, dict):
-        raise GeometryError(f"{path} is not a BigBiGAN state dict (found {type(state).__name__})")
-    result = net.load_state_dict(state, strict=False)
-    missing = [k for k in result.missing_keys if not k.endswith(".sv0")]
-    if missing:
-        raise GeometryError(f"{path} is not a BigBiGAN_x1.pth state dict: {len(missing)} keys missing, e.g. "
-                            f"{', '.join(missing[:3])}")
-    if result.unexpected_keys:
-        log.info("%s: skipped %d keys the generator does not use (e.g. %s)", path, len(result.unexpected_keys),
-                 result.unexpected_keys[0])
-
-
 def build(space: str = "noise", weights_path: str | Path | None = None, random_config: bool = False,
           full_size_random: bool = False) -> Generator:
     """BigBiGAN's generator; ``random_config``: width 4, 4-d chunks (24-d noise), random weights
-    (tests); ``full_size_random``: the published architecture with random weights (benchmarks)."""
+    (tests); ``full_size_random``: the published architecture with random weights (benchmarks).
+
+    A file is the translation's plain state dict: every parameter and statistic must be there
+    (``sv0``, a log of sigma, may be missing); keys the architecture does not have are skipped, as
+    the reference loader (``strict=False``) skips them, and reported by ``check-weights``."""
     ch, chunk, shared_dim = (4, 4, 8) if random_config else (96, 20, 128)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        net = BigBiGAN(ch, chunk, shared_dim)
-    source, licence = "random weights", ""
+    source, licence, info = "random weights", "", None
     if random_config or full_size_random:
-        converge_power_iterations(net)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            net = BigBiGAN(ch, chunk, shared_dim)
+        converge_spectral_norms(net, steps=30)
     else:
-        path = Path(weights_path) if weights_path is not None else weight_path(BIGBIGAN_WEIGHTS)
-        if not path.is_file():
-            raise GeometryError(f"weights_path {path} does not exist")
-        load_state(net, path)
-        source = str(path) if weights_path is not None else BIGBIGAN_WEIGHTS.source
-        licence = BIGBIGAN_WEIGHTS.licence
+        family = "BigBiGAN (BigGAN-PyTorch layout)"
+        state, path, source = read_weights(BIGBIGAN_WEIGHTS, weights_path)
+        expect_family(state, path, family)
+        with torch.device("meta"):
+            net = BigBiGAN(ch, chunk, shared_dim)
+        net = net.to_empty(device="cpu")
+        with torch.no_grad():
+            for name, buffer in net.named_buffers():
+                if name.endswith(".sv0"):
+                    buffer.fill_(1.0)
+        skipped = load_into(net, state, path, family, optional=(".sv0",), skip_unexpected=True)
+        if skipped:
+            log.info("%s: skipped %d keys the generator does not use (e.g. %s)", path, len(skipped), skipped[0])
+        licence, info = BIGBIGAN_WEIGHTS.licence, {"family": family, "config": {"ch": ch, "chunk": chunk},
+                                                   "skipped_keys": skipped}
     return Generator(net, name="bigbigan", space=space, latent_dim=net.latent_dim, image_shape=(3, 128, 128),
                      source=source, licence=licence, first_layer=None, pca_layer="module.blocks.0.0",
+                     weights_info=info,
                      block_layers=["module.linear", *(f"module.blocks.{i}.{j}" for i, blocklist in enumerate(net.blocks)
                                                       for j in range(len(blocklist))), "module.output_layer"])

@@ -19,8 +19,10 @@ import torch
 from torch import nn
 
 from geometry.core.generators import Generator, LatentDistribution, conditional_space
+from geometry.core.spectral_norm import converge_spectral_norms
 from geometry.errors import GeometryError
-from geometry.io.weights import RemoteFile, weight_path
+from geometry.io.checkpoints import expect_family, load_into
+from geometry.io.weights import RemoteFile, read_weights
 
 _URL = "https://s3.amazonaws.com/models.huggingface.co/biggan/biggan-deep-{}-pytorch_model.bin"
 # SHA-256 digests published for the 128 px file (its Hugging Face mirror) and the 256 px file (a
@@ -46,30 +48,18 @@ class Synthesis(nn.Module):
         return self.generator(cond, self.truncation)
 
 
-def _make_usable(model: nn.Module, steps: int = 50) -> None:
-    """Make a freshly built (random) BigGAN compute something: power-iterate every spectral-norm
+def _make_usable(model: nn.Module) -> None:
+    """Make a freshly built (random) BigGAN compute something: converge every spectral-norm
     vector pair (random u, v give a tiny sigma estimate and NaN outputs), and set the final
     unconditional BatchNorm to identity (the package leaves its weight and bias uninitialised)."""
     from pytorch_pretrained_biggan.model import BigGANBatchNorm
-    from torch.nn.utils.spectral_norm import SpectralNorm
 
+    converge_spectral_norms(model, steps=50)
     with torch.no_grad():
         for module in model.modules():
-            for hook in module._forward_pre_hooks.values():
-                if isinstance(hook, SpectralNorm):
-                    for _ in range(steps):
-                        hook.compute_weight(module, do_power_iteration=True)
             if isinstance(module, BigGANBatchNorm) and not module.conditional:
                 module.weight.fill_(1.0)
                 module.bias.zero_()
-
-
-def _load_state(path: Path) -> dict:
-    if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
-
-        return load_file(path)
-    return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def build_biggan(
@@ -91,14 +81,14 @@ def build_biggan(
         _make_usable(model)
         source, licence = "random weights (small test configuration)", ""
     else:
-        f = BIGGAN_WEIGHTS[resolution]
-        path = Path(weights_path) if weights_path is not None else weight_path(f)  # before allocating
-        if not path.is_file():
-            raise GeometryError(f"weights_path {path} does not exist")
+        f, family = BIGGAN_WEIGHTS[resolution], "BigGAN-deep (pytorch-pretrained-biggan)"
+        state, path, source = read_weights(f, weights_path)  # before allocating
+        expect_family(state, path, family)
         config = {128: BigGAN128, 256: BigGAN256, 512: BigGAN512}[resolution]
-        model = BigGAN(config)
-        model.load_state_dict(_load_state(path))
-        source, licence = (str(path), "") if weights_path is not None else (f.source, f.licence)
+        with torch.random.fork_rng(devices=[]):  # the file replaces every initial weight
+            model = BigGAN(config)
+        load_into(model, state, path, f"{family} {resolution} px")
+        licence = "" if weights_path is not None else f.licence
     model.eval()
     embeddings = model.embeddings.weight.detach().T  # (1000, 128): row c embeds class c
     noise = LatentDistribution(scale=truncation, bound=2.0)

@@ -24,8 +24,8 @@ import torch
 from torch import nn
 
 from geometry.core.generators import Generator
-from geometry.errors import GeometryError
-from geometry.io.weights import RemoteFile, weight_path
+from geometry.io.checkpoints import expect_family, load_into
+from geometry.io.weights import RemoteFile, read_weights
 
 FC6_WEIGHTS = RemoteFile(
     "upconvGAN_fc6.pt", "https://huggingface.co/binxu/DeePSim_DosovitskiyBrox2016/resolve/main/upconvGAN_fc6.pt",
@@ -79,11 +79,10 @@ def build_fc6(space: str = "fc6", weights_path: str | Path | None = None, random
         with torch.no_grad():  # random layers would saturate the clamp: keep the output near the mean
             net.deconv0.weight.mul_(10.0 if random_config else 1.0)
     else:
-        path = Path(weights_path) if weights_path is not None else weight_path(FC6_WEIGHTS)
-        if not path.is_file():
-            raise GeometryError(f"weights_path {path} does not exist")
-        net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-        source, licence = (str(path) if weights_path else FC6_WEIGHTS.source), FC6_WEIGHTS.licence
+        state, path, source = read_weights(FC6_WEIGHTS, weights_path)
+        expect_family(state, path, "fc6 (DeePSim)")
+        load_into(net, state, path, "fc6 (DeePSim)")
+        licence = FC6_WEIGHTS.licence
     return Generator(CaffeToImage(net), name="fc6", space=space, latent_dim=code, image_shape=(3, 256, 256),
                      output_range=(0.0, 1.0), source=source, licence=licence,
                      first_layer=net.defc7.weight.detach(), pca_layer="module.net.relu_defc5")

@@ -24,12 +24,14 @@ from torch import nn
 
 from geometry.core.generators import Generator, LatentDistribution
 from geometry.errors import GeometryError
-from geometry.io.weights import RemoteFile, weight_path
+from geometry.io.checkpoints import expect_family, load_into
+from geometry.io.weights import RemoteFile, read_weights
 from geometry.models.stylegan2 import ConstantInput, MappedDistribution, PixelNorm, Space
 
 # No direct download URL is known (the port links Google Drive): place the file with weights_path=.
 STYLEGAN_WEIGHTS = RemoteFile("stylegan-256px-new.model", None, None,
                               "FFHQ-trained: non-commercial (CC BY-NC-SA 4.0 data); never redistributed")
+FAMILY = "StyleGAN 1 (rosinality port)"
 CHANNELS = (512, 512, 512, 512, 256, 128, 64, 32, 16)  # out channels at 4, 8, ..., 1024 px
 FUSED_FROM = 5  # blocks 5.. (128 px and up) upsample with a fused transposed convolution
 
@@ -168,24 +170,25 @@ def build(space: str = "z", truncation: float = 1.0, weights_path: str | Path | 
         raise GeometryError(f"StyleGAN truncation must be in (0, 1]; got {truncation}")
     if space not in ("z", "w"):
         raise GeometryError(f"StyleGAN latent spaces are z and w; got '{space}'")
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        net = StyleGAN(16, 16, 2, (8, 8, 8)) if random_config else StyleGAN(256)
-    source, licence = "random weights", ""
+    source, licence, info = "random weights", "", None
     if random_config or full_size_random:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            net = StyleGAN(16, 16, 2, (8, 8, 8)) if random_config else StyleGAN(256)
         with torch.no_grad():  # keep random RGB outputs inside [-1, 1]
             for to_rgb in net.generator.to_rgb:
                 to_rgb.conv.weight_orig.mul_(0.05)
     else:
-        path = Path(weights_path) if weights_path is not None else weight_path(STYLEGAN_WEIGHTS)
-        if not path.is_file():
-            raise GeometryError(f"weights_path {path} does not exist")
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        checkpoint, path, source = read_weights(STYLEGAN_WEIGHTS, weights_path)
+        expect_family(checkpoint, path, FAMILY)
         state = checkpoint.get("g_running", checkpoint)
-        missing, _ = net.load_state_dict(state, strict=False)  # the checkpoint holds no noise buffers
-        if [key for key in missing if not key.startswith("noises.")]:
-            raise GeometryError(f"{path} lacks {missing[:3]}...; expected the port's g_running state dict")
-        source, licence = (str(path) if weights_path else STYLEGAN_WEIGHTS.source), STYLEGAN_WEIGHTS.licence
+        with torch.random.fork_rng(devices=[]):  # seeded fixed noise; the file replaces every weight
+            torch.manual_seed(0)
+            net = StyleGAN(256)
+        # the port's checkpoints hold no noise buffers (the port draws noise per call): fixed seeded noise here
+        skipped = load_into(net, state, path, FAMILY, optional=tuple(f"noise_{i}" for i in range(net.steps + 1)))
+        licence = STYLEGAN_WEIGHTS.licence
+        info = {"family": FAMILY, "config": {"size": 256}, "skipped_keys": skipped}
     net.eval().requires_grad_(False)
     z = torch.randn(4096, net.style_dim, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
@@ -193,5 +196,5 @@ def build(space: str = "z", truncation: float = 1.0, weights_path: str | Path | 
     distribution = LatentDistribution() if space == "z" else MappedDistribution(net)
     return Generator(Space(net, space, w_avg, truncation), name="stylegan-face256", space=space,
                      latent_dim=net.style_dim, image_shape=(3, net.size, net.size), distribution=distribution,
-                     source=source, licence=licence, pca_layer="module.net.style",
+                     source=source, licence=licence, pca_layer="module.net.style", weights_info=info,
                      block_layers=[f"module.net.generator.progression.{i}" for i in range(net.steps + 1)])

