@@ -152,3 +152,190 @@ class ZooDCGANReference(nn.Module):
     def forward(self, x):
         x = self.main(self.formatLayer(x.view(-1, x.size(1), 1, 1)))
         return torch.tanh(x) if self.tanh else x
+
+
+# ---- rosinality/stylegan2-pytorch ``Generator`` (model.py), from a g_ema state dict -------------------
+def _upfirdn(x: torch.Tensor, kernel: torch.Tensor, up: int, pad: tuple[int, int]) -> torch.Tensor:
+    """upfirdn2d_native: insert up - 1 zeros after each pixel, pad, convolve (true convolution)."""
+    n, c, h, w = x.shape
+    y = x.new_zeros(n, c, h * up, w * up)
+    y[:, :, ::up, ::up] = x
+    y = F.pad(y, [pad[0], pad[1], pad[0], pad[1]])
+    return F.conv2d(y, kernel.flip(0, 1)[None, None].expand(c, 1, *kernel.shape), groups=c)
+
+
+def _stylegan2_mapping(state: dict, z: torch.Tensor, lr_mlp: float = 0.01) -> torch.Tensor:
+    x = z * torch.rsqrt(torch.mean(z**2, dim=1, keepdim=True) + 1e-8)
+    i = 1
+    while f"style.{i}.weight" in state:  # EqualLinear(lr_mul=lr_mlp, activation="fused_lrelu")
+        W, b = state[f"style.{i}.weight"], state[f"style.{i}.bias"]
+        x = F.leaky_relu(F.linear(x, W * (lr_mlp / math.sqrt(W.shape[1]))) + b * lr_mlp, 0.2) * math.sqrt(2)
+        i += 1
+    return x
+
+
+def _modulated(state: dict, prefix: str, x, style, demodulate=True, upsample=False):
+    """ModulatedConv2d in the port's non-fused form: scale the input by the style, convolve,
+    multiply by the demodulation coefficients."""
+    W = state[f"{prefix}.weight"][0]  # (out, in, k, k)
+    k = W.shape[-1]
+    mod_W, mod_b = state[f"{prefix}.modulation.weight"], state[f"{prefix}.modulation.bias"]
+    s = F.linear(style, mod_W / math.sqrt(mod_W.shape[1]), mod_b)  # (N, in)
+    weight = W / math.sqrt(W.shape[1] * k * k)
+    x = x * s[:, :, None, None]
+    if upsample:
+        out = F.conv_transpose2d(x, weight.transpose(0, 1), stride=2)
+        out = _upfirdn(out, state[f"{prefix}.blur.kernel"], 1, (1, 1))
+    else:
+        out = F.conv2d(x, weight, padding=k // 2)
+    if demodulate:
+        coef = ((weight[None] * s[:, None, :, None, None]) ** 2).sum((2, 3, 4)).add(1e-8).rsqrt()
+        out = out * coef[:, :, None, None]
+    return out
+
+
+def rosinality_stylegan2(state: dict, code: torch.Tensor, space: str = "w+", truncation: float = 1.0,
+                         mean: torch.Tensor | None = None) -> torch.Tensor:
+    """``g_ema([code], input_is_latent=space != "z", randomize_noise=False, truncation=psi,
+    truncation_latent=mean)`` for one style per layer (w+) or one for all (z, w)."""
+    n_convs = sum(1 for k in state if k.startswith("convs.") and k.endswith(".conv.weight"))
+    n_latent = n_convs + 2
+    if space == "z":
+        code = _stylegan2_mapping(state, code)
+    if truncation < 1:
+        code = mean + truncation * (code - mean)
+    latent = code if code.dim() == 3 else code[:, None].repeat(1, n_latent, 1)
+
+    def styled(prefix, x, style, noise, upsample=False):
+        x = _modulated(state, f"{prefix}.conv", x, style, upsample=upsample)
+        x = x + state[f"{prefix}.noise.weight"] * noise
+        return F.leaky_relu(x + state[f"{prefix}.activate.bias"].view(1, -1, 1, 1), 0.2) * math.sqrt(2)
+
+    def to_rgb(prefix, x, style, skip=None):
+        out = _modulated(state, f"{prefix}.conv", x, style, demodulate=False) + state[f"{prefix}.bias"]
+        return out if skip is None else out + _upfirdn(skip, state[f"{prefix}.upsample.kernel"], 2, (2, 1))
+
+    out = state["input.input"].repeat(code.shape[0], 1, 1, 1)
+    out = styled("conv1", out, latent[:, 0], state["noises.noise_0"])
+    skip = to_rgb("to_rgb1", out, latent[:, 1])
+    for j in range(n_convs // 2):
+        out = styled(f"convs.{2 * j}", out, latent[:, 2 * j + 1], state[f"noises.noise_{2 * j + 1}"], upsample=True)
+        out = styled(f"convs.{2 * j + 1}", out, latent[:, 2 * j + 2], state[f"noises.noise_{2 * j + 2}"])
+        skip = to_rgb(f"to_rgbs.{j}", out, latent[:, 2 * j + 3], skip)
+    return skip
+
+
+# ---- rosinality/style-based-gan-pytorch ``StyledGenerator`` (model.py), from g_running -------------------
+def _equal(weight: torch.Tensor) -> torch.Tensor:
+    """EqualLR: weight_orig * sqrt(2 / fan_in), fan_in = size(1) * weight[0][0].numel()."""
+    return weight * math.sqrt(2 / (weight.size(1) * weight[0][0].numel()))
+
+
+def rosinality_stylegan(state: dict, code: torch.Tensor, noise: list[torch.Tensor], step: int, space: str = "z",
+                        mean_style: torch.Tensor | None = None, style_weight: float = 0.0) -> torch.Tensor:
+    """``StyledGenerator(code, noise, step, alpha=-1, mean_style, style_weight)`` (z) or
+    ``.generator([w], noise, step)`` (w)."""
+    style = code
+    if space == "z":
+        style = code / torch.sqrt(torch.mean(code**2, dim=1, keepdim=True) + 1e-8)
+        i = 1
+        while f"style.{i}.linear.weight_orig" in state:
+            style = F.leaky_relu(F.linear(style, _equal(state[f"style.{i}.linear.weight_orig"]),
+                                          state[f"style.{i}.linear.bias"]), 0.2)
+            i += 2
+        if mean_style is not None:
+            style = mean_style + style_weight * (style - mean_style)
+
+    def conv(prefix, x):
+        return F.conv2d(x, _equal(state[f"{prefix}.conv.weight_orig"]), state[f"{prefix}.conv.bias"], padding=1)
+
+    def blur(prefix, x):
+        return F.conv2d(x, state[f"{prefix}.weight"], padding=1, groups=x.shape[1])
+
+    def adain(prefix, x):
+        gamma, beta = F.linear(style, _equal(state[f"{prefix}.style.linear.weight_orig"]),
+                               state[f"{prefix}.style.linear.bias"]).unsqueeze(2).unsqueeze(3).chunk(2, 1)
+        return gamma * F.instance_norm(x) + beta
+
+    out = None
+    for i in range(step + 1):
+        p = f"generator.progression.{i}"
+        if i == 0:
+            out = state[f"{p}.conv1.input"].repeat(code.shape[0], 1, 1, 1)
+        elif f"{p}.conv1.0.weight" in state:  # FusedUpsample, then Blur
+            W = state[f"{p}.conv1.0.weight"]  # (in, out, k, k): fan_in = in * k * k
+            w = F.pad(W * math.sqrt(2 / (W.shape[0] * W.shape[2] * W.shape[3])), [1, 1, 1, 1])
+            w = (w[:, :, 1:, 1:] + w[:, :, :-1, 1:] + w[:, :, 1:, :-1] + w[:, :, :-1, :-1]) / 4
+            out = blur(f"{p}.conv1.1", F.conv_transpose2d(out, w, state[f"{p}.conv1.0.bias"], stride=2, padding=1))
+        else:  # nn.Upsample(nearest), EqualConv2d, Blur
+            out = blur(f"{p}.conv1.2", conv(f"{p}.conv1.1", F.interpolate(out, scale_factor=2, mode="nearest")))
+        out = adain(f"{p}.adain1", F.leaky_relu(out + _equal(state[f"{p}.noise1.weight_orig"]) * noise[i], 0.2))
+        out = conv(f"{p}.conv2", out)
+        out = adain(f"{p}.adain2", F.leaky_relu(out + _equal(state[f"{p}.noise2.weight_orig"]) * noise[i], 0.2))
+    return F.conv2d(out, _equal(state[f"generator.to_rgb.{step}.conv.weight_orig"]),
+                    state[f"generator.to_rgb.{step}.conv.bias"])
+
+
+# ---- BigGAN-PyTorch ``Generator`` with the BigBiGAN translation's config, class 0 -------------------------
+def biggan_pytorch_bigbigan(state: dict, z: torch.Tensor, chunk: int = 20, bn_eps: float = 1e-4,
+                            sn_eps: float = 1e-4) -> torch.Tensor:
+    """``G(z, G.shared(zeros))`` in eval mode: hier=True, shared embedding, SN with one power
+    iteration from the stored u0 (not updated), ccbn with BN_eps, the output ``layers.bn`` with
+    its own default eps 1e-5, attention where the file has it."""
+    def sn_weight(prefix):
+        W = state[f"{prefix}.weight"]
+        W_mat, u = W.view(W.size(0), -1), state[f"{prefix}.u0"]
+        v = F.normalize(torch.matmul(u, W_mat), eps=sn_eps)
+        u = F.normalize(torch.matmul(v, W_mat.t()), eps=sn_eps)
+        return W / torch.squeeze(torch.matmul(torch.matmul(v, W_mat.t()), u.t()))
+
+    def sn_conv(prefix, x):
+        W = sn_weight(prefix)
+        return F.conv2d(x, W, state.get(f"{prefix}.bias"), padding=W.shape[-1] // 2)
+
+    def ccbn(prefix, x, y):
+        gain = (1 + F.linear(y, sn_weight(f"{prefix}.gain"))).view(y.size(0), -1, 1, 1)
+        bias = F.linear(y, sn_weight(f"{prefix}.bias")).view(y.size(0), -1, 1, 1)
+        return F.batch_norm(x, state[f"{prefix}.stored_mean"], state[f"{prefix}.stored_var"], None, None, False, 0.1,
+                            bn_eps) * gain + bias
+
+    def attention(prefix, x):
+        ch, hw = x.shape[1], x.shape[2] * x.shape[3]
+        theta = sn_conv(f"{prefix}.theta", x).view(-1, ch // 8, hw)
+        phi = F.max_pool2d(sn_conv(f"{prefix}.phi", x), [2, 2]).view(-1, ch // 8, hw // 4)
+        g = F.max_pool2d(sn_conv(f"{prefix}.g", x), [2, 2]).view(-1, ch // 2, hw // 4)
+        beta = F.softmax(torch.bmm(theta.transpose(1, 2), phi), -1)
+        o = sn_conv(f"{prefix}.o", torch.bmm(g, beta.transpose(1, 2)).view(-1, ch // 2, x.shape[2], x.shape[3]))
+        return state[f"{prefix}.gamma"] * o + x
+
+    zs = torch.split(z, chunk, 1)
+    y = state["shared.weight"][torch.zeros(z.shape[0], dtype=torch.long)]
+    h = F.linear(zs[0], sn_weight("linear"), state["linear.bias"]).view(z.shape[0], -1, 4, 4)
+    for i, z_i in enumerate(zs[1:]):
+        c, p = torch.cat([y, z_i], 1), f"blocks.{i}.0"
+        x = h
+        h = F.relu(ccbn(f"{p}.bn1", h, c))
+        h, x = F.interpolate(h, scale_factor=2), F.interpolate(x, scale_factor=2)
+        h = sn_conv(f"{p}.conv2", F.relu(ccbn(f"{p}.bn2", sn_conv(f"{p}.conv1", h), c)))
+        h = h + sn_conv(f"{p}.conv_sc", x)
+        if f"blocks.{i}.1.gamma" in state:
+            h = attention(f"blocks.{i}.1", h)
+    h = F.batch_norm(h, state["output_layer.0.stored_mean"], state["output_layer.0.stored_var"],
+                     state["output_layer.0.gain"], state["output_layer.0.bias"], False, 0.1, 1e-5)
+    return torch.tanh(sn_conv("output_layer.2", F.relu(h)))
+
+
+# ---- the DeePSim fc6 generator (the paper's upconvGAN ``Sequential``) -------------------------------------
+def upconvgan_fc6(state: dict, code: torch.Tensor) -> torch.Tensor:
+    """``upconvGAN("fc6").visualize(code)``: BGR Caffe output to RGB, + mean, clamp, / 255."""
+    x = code
+    for name in ("defc7", "defc6", "defc5"):
+        x = F.leaky_relu(F.linear(x, state[f"{name}.weight"], state[f"{name}.bias"]), 0.3)
+    x = x.view(-1, 256, 4, 4)
+    for name, stride in (("deconv5", 2), ("conv5_1", 1), ("deconv4", 2), ("conv4_1", 1), ("deconv3", 2),
+                         ("conv3_1", 1), ("deconv2", 2), ("deconv1", 2), ("deconv0", 2)):
+        x = F.conv_transpose2d(x, state[f"{name}.weight"], state[f"{name}.bias"], stride=stride, padding=1)
+        if name != "deconv0":
+            x = F.leaky_relu(x, 0.3)
+    mean = torch.tensor([123.0, 117.0, 104.0]).view(1, 3, 1, 1)
+    return torch.clamp(x[:, [2, 1, 0]] + mean, 0, 255.0) / 255.0

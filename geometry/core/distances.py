@@ -135,7 +135,8 @@ def convert_flax_backbone(net: str, ckpt: Path) -> dict[str, torch.Tensor]:
 
 def backbone_state(net: str) -> dict[str, torch.Tensor]:
     """The ImageNet backbone for LPIPS ``net`` in torchvision layout, converted once and cached
-    as safetensors (loaded without unpickling from then on)."""
+    as safetensors (loaded without unpickling from then on); a cached conversion that cannot be
+    read or whose checksum differs is converted again."""
     from safetensors.torch import load_file, save_file
 
     if net not in _BACKBONE_FILES:
@@ -143,10 +144,15 @@ def backbone_state(net: str) -> dict[str, torch.Tensor]:
             f"no offline ImageNet weights are known for the LPIPS '{net}' backbone (only alex and vgg ship "
             f"offline); pass backbone_path=<torchvision {net} state dict> to load_distance, or use lpips-alex"
         )
+    from safetensors import SafetensorError
+
     cached = cache_dir() / "lpips-backbones" / f"{net}.safetensors"
     if cached.is_file():
-        state = load_file(cached)
-        if tensor_checksum(state) == BACKBONE_CHECKSUMS[net]:
+        try:  # a truncated or damaged conversion is rebuilt like one whose checksum differs
+            state = load_file(cached)
+        except (SafetensorError, OSError, ValueError):
+            state = {}
+        if state and tensor_checksum(state) == BACKBONE_CHECKSUMS[net]:
             return state
     state = convert_flax_backbone(net, weight_path(_BACKBONE_FILES[net]))
     if tensor_checksum(state) != BACKBONE_CHECKSUMS[net]:
