@@ -86,7 +86,7 @@ def check_weights(name: str, path) -> WeightsReport:
     report = WeightsReport(
         generator=name, path=path, sha256=sha256_of(path), size_bytes=path.stat().st_size,
         family=info.get("family", entry.description), config=info.get("config", {}),
-        tensors=len(G.state_dict()), skipped_keys=list(info.get("skipped_keys", [])),
+        tensors=info.get("tensors", 0), skipped_keys=list(info.get("skipped_keys", [])),
         image_shape=tuple(G.image_shape), latent_dim=G.latent_dim,
         sample_range=(float(x.min()), float(x.max())),
     )

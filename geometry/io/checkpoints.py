@@ -164,9 +164,11 @@ def shapes_text(shape: Iterable[int]) -> str:
     return "(" + ", ".join(str(s) for s in shape) + ")"
 
 
-def load_into(net: nn.Module, state: dict, path: Path, family: str, optional: tuple[str, ...] = (),
-              skip_unexpected: bool = False) -> list[str]:
-    """Load ``state`` into ``net``; return the keys skipped (unexpected, when ``skip_unexpected``).
+def load_into(net: nn.Module, state: dict, path: Path, family: str, config: dict | None = None,
+              optional: tuple[str, ...] = (), skip_unexpected: bool = False) -> dict:
+    """Load ``state`` into ``net``; return what was read (``Generator.weights_info``): the family,
+    the ``config`` the network was built with, how many tensors were loaded and which keys were
+    skipped (unexpected ones, when ``skip_unexpected``).
 
     Keys of ``net`` ending in one of ``optional`` may be missing from the file (buffers the file
     does not carry). Missing keys, keys of another shape and unexpected keys (unless skipped)
@@ -189,8 +191,9 @@ def load_into(net: nn.Module, state: dict, path: Path, family: str, optional: tu
         problems.append(f"unexpected keys: {_some(unexpected)}")
     if problems:
         raise CheckpointError(f"{path} does not fit the {family} generator: {'; '.join(problems)}")
-    net.load_state_dict({k: v for k, v in state.items() if k in own}, strict=False)
-    return unexpected
+    loaded = {k: v for k, v in state.items() if k in own}
+    net.load_state_dict(loaded, strict=False)
+    return {"family": family, "config": dict(config or {}), "tensors": len(loaded), "skipped_keys": unexpected}
 
 
 def _some(keys: list[str], shown: int = 3) -> str:

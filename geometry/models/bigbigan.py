@@ -233,11 +233,12 @@ def build(space: str = "noise", weights_path: str | Path | None = None, random_c
             for name, buffer in net.named_buffers():
                 if name.endswith(".sv0"):
                     buffer.fill_(1.0)
-        skipped = load_into(net, state, path, family, optional=(".sv0",), skip_unexpected=True)
-        if skipped:
-            log.info("%s: skipped %d keys the generator does not use (e.g. %s)", path, len(skipped), skipped[0])
-        licence, info = BIGBIGAN_WEIGHTS.licence, {"family": family, "config": {"ch": ch, "chunk": chunk},
-                                                   "skipped_keys": skipped}
+        info = load_into(net, state, path, family, {"ch": ch, "chunk": chunk}, optional=(".sv0",),
+                         skip_unexpected=True)
+        if info["skipped_keys"]:
+            log.info("%s: skipped %d keys the generator does not use (e.g. %s)", path, len(info["skipped_keys"]),
+                     info["skipped_keys"][0])
+        licence = BIGBIGAN_WEIGHTS.licence
     return Generator(net, name="bigbigan", space=space, latent_dim=net.latent_dim, image_shape=(3, 128, 128),
                      source=source, licence=licence, first_layer=None, pca_layer="module.blocks.0.0",
                      weights_info=info,

@@ -79,7 +79,7 @@ def build_biggan(
             torch.manual_seed(0)
             model = BigGAN(config)
         _make_usable(model)
-        source, licence = "random weights (small test configuration)", ""
+        source, licence, info = "random weights (small test configuration)", "", None
     else:
         f, family = BIGGAN_WEIGHTS[resolution], "BigGAN-deep (pytorch-pretrained-biggan)"
         state, path, source = read_weights(f, weights_path)  # before allocating
@@ -87,7 +87,7 @@ def build_biggan(
         config = {128: BigGAN128, 256: BigGAN256, 512: BigGAN512}[resolution]
         with torch.random.fork_rng(devices=[]):  # the file replaces every initial weight
             model = BigGAN(config)
-        load_into(model, state, path, f"{family} {resolution} px")
+        info = load_into(model, state, path, f"{family} {resolution} px", {"resolution": resolution})
         licence = "" if weights_path is not None else f.licence
     model.eval()
     embeddings = model.embeddings.weight.detach().T  # (1000, 128): row c embeds class c
@@ -101,4 +101,4 @@ def build_biggan(
     first = getattr(gen_z, "weight_orig", gen_z.weight).detach()[:, module.start:module.stop]
     return Generator(module, name=f"biggan-deep-{resolution}", space=space, latent_dim=dim,
                      image_shape=(3, side, side), distribution=distribution, source=source, licence=licence,
-                     first_layer=first, pca_layer="module.module.generator.layers.0")
+                     first_layer=first, pca_layer="module.module.generator.layers.0", weights_info=info)

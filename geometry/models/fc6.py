@@ -74,15 +74,15 @@ def build_fc6(space: str = "fc6", weights_path: str | Path | None = None, random
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         net = deepsim(code, scale)
-    source, licence = "random weights", ""
+    source, licence, info = "random weights", "", None
     if random_config or full_size_random:
         with torch.no_grad():  # random layers would saturate the clamp: keep the output near the mean
             net.deconv0.weight.mul_(10.0 if random_config else 1.0)
     else:
         state, path, source = read_weights(FC6_WEIGHTS, weights_path)
         expect_family(state, path, "fc6 (DeePSim)")
-        load_into(net, state, path, "fc6 (DeePSim)")
+        info = load_into(net, state, path, "fc6 (DeePSim)", {"code": code})
         licence = FC6_WEIGHTS.licence
     return Generator(CaffeToImage(net), name="fc6", space=space, latent_dim=code, image_shape=(3, 256, 256),
                      output_range=(0.0, 1.0), source=source, licence=licence,
-                     first_layer=net.defc7.weight.detach(), pca_layer="module.net.relu_defc5")
+                     first_layer=net.defc7.weight.detach(), pca_layer="module.net.relu_defc5", weights_info=info)

@@ -290,8 +290,7 @@ def build_pggan(name: str, space: str = "noise", weights_path: str | Path | None
         with torch.device("meta"):
             net = ProgressiveGenerator(config)
         net = net.to_empty(device="cpu")
-        skipped = load_into(net, state, path, "PGGAN (GAN Zoo)")
-        info = {"family": "PGGAN (GAN Zoo)", "config": asdict(config), "skipped_keys": skipped}
+        info = load_into(net, state, path, "PGGAN (GAN Zoo)", asdict(config))
     else:
         net = _seeded(lambda: ProgressiveGenerator(config))
     side = 4 * 2 ** (len(config.depths) - 1)
@@ -318,9 +317,8 @@ def build_dcgan_fashion(space: str = "noise", weights_path: str | Path | None = 
         with torch.device("meta"):
             net = ZooDCGAN(config, per_image)
         net = net.to_empty(device="cpu")
-        skipped = load_into(net, state, path, "DCGAN (GAN Zoo)", optional=("num_batches_tracked",))
-        info = {"family": "DCGAN (GAN Zoo)", "config": asdict(config), "skipped_keys": skipped,
-                "batch_norm": batch_norm}
+        info = load_into(net, state, path, "DCGAN (GAN Zoo)", {**asdict(config), "batch_norm": batch_norm},
+                         optional=("num_batches_tracked",))
     else:
         net = _seeded(lambda: ZooDCGAN(config, per_image))
     first = net.formatLayer.weight.detach()

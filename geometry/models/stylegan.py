@@ -186,9 +186,9 @@ def build(space: str = "z", truncation: float = 1.0, weights_path: str | Path | 
             torch.manual_seed(0)
             net = StyleGAN(256)
         # the port's checkpoints hold no noise buffers (the port draws noise per call): fixed seeded noise here
-        skipped = load_into(net, state, path, FAMILY, optional=tuple(f"noise_{i}" for i in range(net.steps + 1)))
+        info = load_into(net, state, path, FAMILY, {"size": 256},
+                         optional=tuple(f"noise_{i}" for i in range(net.steps + 1)))
         licence = STYLEGAN_WEIGHTS.licence
-        info = {"family": FAMILY, "config": {"size": 256}, "skipped_keys": skipped}
     net.eval().requires_grad_(False)
     z = torch.randn(4096, net.style_dim, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():

@@ -341,10 +341,9 @@ def build(name: str, space: str = "z", truncation: float = 1.0, weights_path: st
         with torch.device("meta"):
             net = StyleGAN2(**config)
         net = net.to_empty(device="cpu")
-        load_into(net, state, path, FAMILY)
+        info = load_into(net, state, path, FAMILY, config)
+        info["train_args"] = {k: v for k, v in args.items() if isinstance(v, int | float | str | bool)}
         licence = f.licence
-        info = {"family": FAMILY, "config": config, "skipped_keys": [],
-                "train_args": {k: v for k, v in args.items() if isinstance(v, int | float | str | bool)}}
     net.eval().requires_grad_(False)
     if latent_avg is None:
         z = torch.randn(4096, net.style_dim, generator=torch.Generator().manual_seed(0))

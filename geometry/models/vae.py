@@ -46,11 +46,12 @@ def build_olivetti64(space: str = "z", weights_path: str | None = None, random_w
     with torch.random.fork_rng(devices=[]):  # seeded; a file replaces every weight
         torch.manual_seed(0)
         net = Decoder()
-    source = "random weights"
+    source, info = "random weights", None
     if not random_weights:
         state, path, source = read_weights(VAE_OLIVETTI64, weights_path)
         expect_family(state, path, FAMILY)
-        load_into(net, {key: value for key, value in state.items() if key.startswith("decoder.")}, path, FAMILY)
+        info = load_into(net, {key: value for key, value in state.items() if key.startswith("decoder.")}, path,
+                         FAMILY)
     return Generator(net, name="vae-olivetti64", space=space, latent_dim=64, image_shape=(1, 64, 64),
                      output_range=(0.0, 1.0), source=source, licence=VAE_OLIVETTI64.licence,
-                     first_layer=net.decoder[0].weight.detach(), pca_layer="module.decoder.3")
+                     first_layer=net.decoder[0].weight.detach(), pca_layer="module.decoder.3", weights_info=info)
