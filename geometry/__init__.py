@@ -10,8 +10,8 @@ from geometry.core.distances import DISTANCE_NAMES, load_distance
 from geometry.core.generators import Generator, from_module
 from geometry.core.methods import ITERATIVE, METHODS
 from geometry.core.metric import MetricResult, metric_tensor
-from geometry.core.registry import REGISTRY, load_generator
 from geometry.errors import GeometryError, ResourceError, WeightsUnavailableError
+from geometry.registry import REGISTRY, load_generator
 from geometry.version import __version__
 
 __all__ = [

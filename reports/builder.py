@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import datetime
 import io
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -396,17 +395,10 @@ def render_html(data: ReportData) -> str:
 
 def render_pdf_html(data: ReportData) -> str:
     """The same document with SVG figures, for WeasyPrint."""
-    import kaleido
-    import plotly.io as pio
-
-    pio.defaults.mathjax = None
-    kaleido.start_sync_server(silence_warnings=True)
+    from reports.exporter import figure_svg as export
 
     def figure_svg(fig: go.Figure) -> str:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="The kopts argument is ignored")  # expected with a server
-            svg = pio.to_image(fig, format="svg", width=figures.EXPORT_WIDTH)
-        return f'<img class="figure" src="{_data_uri("image/svg+xml", svg)}">'
+        return f'<img class="figure" src="{_data_uri("image/svg+xml", export(fig, figures.EXPORT_WIDTH))}">'
 
     return _environment().get_template("report.html.j2").render(
         data=data, static=True, plotlyjs="", figure=figure_svg, data_uri=_data_uri)

@@ -34,23 +34,15 @@ def face_images(face):
 
 @pytest.fixture(scope="session")
 def ray_session(tmp_path_factory):
-    """One local Ray for the whole test run (2 CPUs). Its workers see GGL_SWEEP_FAIL_ONCE, so the
-    first attempt of every sweep position fails once and Ray's retry is exercised each time.
-    Yields the folder of failure markers."""
-    import os
-
+    """One local Ray for the whole test run (2 CPUs). Its workers run ``tests.ray_failures``'s
+    setup hook, so the first attempt of every sweep position fails once and Ray's retry is
+    exercised each time. Yields the folder of failure markers."""
     ray = pytest.importorskip("ray")
-    from geometry.analysis.ray_backend import PROJECT_ROOT
+    from geometry.analysis.ray_backend import worker_pythonpath
 
     markers = tmp_path_factory.mktemp("ray-failures")
-    saved = {key: os.environ.get(key) for key in ("GGL_SWEEP_FAIL_ONCE", "PYTHONPATH")}
-    os.environ["GGL_SWEEP_FAIL_ONCE"] = str(markers)
-    os.environ["PYTHONPATH"] = str(PROJECT_ROOT)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    for key, value in saved.items():  # the workers keep what they were started with
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": worker_pythonpath(), "GGL_TEST_FAILURE_MARKERS": str(markers)},
+                          "worker_process_setup_hook": "tests.ray_failures.fail_first_attempts"})
     yield markers
     ray.shutdown()

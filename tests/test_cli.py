@@ -48,7 +48,7 @@ def test_user_errors_exit_cleanly_without_traceback():
 def test_generators_command_lists_the_registry():
     done = run("generators")
     assert done.returncode == 0
-    from geometry.core.registry import REGISTRY
+    from geometry.registry import REGISTRY
 
     rows = {tuple(line.split()[:4]) for line in done.stdout.splitlines()[1:]}
     expected = {(e.name, space, str(dim), str(e.resolution))
@@ -194,7 +194,8 @@ def test_chunk_beyond_the_latent_dimension_is_capped(tmp_path):
 
 def test_a_shard_without_H_is_recomputed_on_resume(sweep_dirs):
     from geometry import load_distance, load_generator
-    from geometry.analysis.sweep import run_sweep, shard_path
+    from geometry.analysis.shards import shard_path
+    from geometry.analysis.sweep import run_sweep
     from geometry.io.storage import load_arrays, save_arrays
 
     folder = sweep_dirs / "shard-no-H"

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from geometry import from_module, load_distance, metric_tensor
-from geometry.core.registry import REGISTRY, load_generator
+from geometry.registry import REGISTRY, load_generator
 
 
 def contract_cases() -> list[tuple[str, str]]:

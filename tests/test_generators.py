@@ -81,3 +81,17 @@ def test_bad_space_and_option_are_named():
 def test_check_latent_rejects_bad_codes(face, z, message):
     with pytest.raises(GeometryError, match=message):
         face.check_latent(z)
+
+
+def test_building_models_and_distances_leaves_the_callers_rng_alone():
+    """A user seeding torch for their experiment gets the same numbers after loading models."""
+    from geometry import load_distance, load_generator
+
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    for name in ("dcgan-face64", "omniart-eyes128", "vae-olivetti64"):
+        load_generator(name)
+    load_generator("bigbigan", random_config=True)
+    load_distance("lpips-alex")
+    assert torch.equal(torch.rand(3), expected)

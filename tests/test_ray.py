@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from geometry import GeometryError
-from geometry.analysis.sweep import run_sweep, shard_path
+from geometry.analysis.shards import shard_path
+from geometry.analysis.sweep import run_sweep
 
 N = 6
 pytestmark = pytest.mark.slow  # starts Ray (once per test run)

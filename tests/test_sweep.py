@@ -6,7 +6,8 @@ import pytest
 
 from geometry import GeometryError, load_distance
 from geometry.analysis import statistics as st
-from geometry.analysis.sweep import load_sweep, run_sweep, shard_path
+from geometry.analysis.shards import shard_path
+from geometry.analysis.sweep import load_sweep, run_sweep
 
 
 class Killed(Exception):
@@ -40,15 +41,15 @@ def test_a_killed_sweep_resumes_to_the_same_result_bit_for_bit(tmp_path, face, m
     with pytest.raises(GeometryError, match="incomplete"):
         load_sweep(tmp_path)
     computed = []
-    import geometry.analysis.sweep
+    import geometry.analysis.sweep_task
 
-    original = geometry.analysis.sweep.metric_tensor
+    original = geometry.analysis.sweep_task.metric_tensor
 
     def counting(G, D, z, **kw):
         computed.append(1)
         return original(G, D, z, **kw)
 
-    monkeypatch.setattr(geometry.analysis.sweep, "metric_tensor", counting)
+    monkeypatch.setattr(geometry.analysis.sweep_task, "metric_tensor", counting)
     resumed = run_sweep(tmp_path, face, mse, n=4, seed=5)
     assert len(computed) == 2  # only the two missing positions
     assert_same(resumed, uninterrupted)

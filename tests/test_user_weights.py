@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from geometry import WeightsUnavailableError, load_generator
-from geometry.core.registry import REGISTRY
 from geometry.io.weights import sha256_of
+from geometry.registry import REGISTRY
 from tests.commands import run
 from tests.reference_files import save_zoo_checkpoint, zoo_pggan_config, zoo_pggan_state
 from tests.test_reference_checkpoints import dcgan_reference

@@ -33,19 +33,14 @@ from torch import nn
 from torch.func import jvp, vmap
 
 from geometry.core.distances import Distance
+from geometry.core.forward_mode import FORWARD_MODE_LOCK, quiet_transforms
 from geometry.core.generators import Generator, captured, shared_weight_copy
-from geometry.core.methods.exact import _TRANSFORMS, quiet_transforms
+from geometry.core.linalg import descending_eigh
 from geometry.core.metric import metric_tensor
 from geometry.errors import GeometryError
 from geometry.progress import Progress, report
 
 ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.GELU, nn.SiLU, nn.ELU)
-
-
-def descending_eigh(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues (..., n) descending and eigenvectors (..., n, n) in columns of symmetric H."""
-    values, vectors = np.linalg.eigh(H)
-    return values[..., ::-1], vectors[..., ::-1]
 
 
 @dataclass
@@ -132,7 +127,7 @@ def layer_metrics(G: Generator, z: torch.Tensor | np.ndarray, layers: Sequence[s
         push = vmap(lambda v: jvp(features, (z0,), (v,))[1])
         H = np.zeros((len(layers), n, n))
         sizes: list[int] = []
-        with _TRANSFORMS, quiet_transforms():
+        with FORWARD_MODE_LOCK, quiet_transforms():
             blocks = []
             for start in range(0, n, chunk):
                 blocks.append([t.detach().double().cpu() for t in push(basis[start:start + chunk])])  # (c, F_l)
@@ -254,9 +249,8 @@ def run_layer_sweep(directory: str | Path, G: Generator, D: Distance, n: int, se
                     progress: Progress | None = None) -> LayerSweep:
     """``position_arrays`` at ``n`` positions sampled with ``seed``, one atomic shard per position
     in ``directory``; rerunning the same command resumes (other settings are refused)."""
-    from geometry.analysis.sweep import record
+    from geometry.analysis.shards import pending, record, write_shard
     from geometry.core.generators import check_count
-    from geometry.io.storage import load_arrays, save_arrays
 
     directory = Path(directory)
     n = check_count(n, "the number of positions n", 1, 100_000)
@@ -267,31 +261,34 @@ def run_layer_sweep(directory: str | Path, G: Generator, D: Distance, n: int, se
                 "latent_dim": G.latent_dim}
     record(directory / "layers.json", settings, positions)
     control = shuffle_weights(G, shuffle_seed)
-    for i, z in enumerate(positions):
-        shard = directory / "shards" / f"pos-{i:05d}.npz"
-        try:
-            if np.array_equal(load_arrays(shard)["z"], z):
-                continue
-        except (GeometryError, KeyError):
-            pass
-        save_arrays(shard, {"z": z, **position_arrays(G, control, D, z, layers)})
-        report(progress, (i + 1) / n, f"position {i + 1}/{n}")
+    todo = pending(directory, positions, layer_shard_shapes(len(layers), G.latent_dim))
+    for done, i in enumerate(todo, start=n - len(todo) + 1):
+        write_shard(directory, i, positions[i], position_arrays(G, control, D, positions[i], layers))
+        report(progress, done / n, f"position {done}/{n}")
     return load_layer_sweep(directory)
+
+
+def layer_shard_shapes(L: int, n: int) -> dict[str, tuple[int, ...]]:
+    """The arrays every layer-sweep shard holds, with their shapes (L layers, dimension n)."""
+    return {"H_layers": (L, n, n), "H_layers_shuffled": (L, n, n), "H_image": (n, n), "H_image_shuffled": (n, n)}
 
 
 def load_layer_sweep(directory: str | Path) -> LayerSweep:
     """A completed layer sweep: settings, positions and stacked arrays (every shard must exist)."""
-    from geometry.io.storage import load_arrays, load_json
+    from geometry.analysis.shards import read_shard
+    from geometry.io.storage import load_json
 
     directory = Path(directory)
     settings = load_json(directory / "layers.json")
     if not isinstance(settings, dict) or "layers" not in settings:
         raise GeometryError(f"{directory / 'layers.json'} is not a layer sweep's settings")
     positions = np.load(directory / "positions.npy", allow_pickle=False)
-    shards = [load_arrays(directory / "shards" / f"pos-{i:05d}.npz") for i in range(positions.shape[0])]
-    missing = [i for i, shard in enumerate(shards) if set(LAYER_ARRAYS) - set(shard)]
+    shapes = layer_shard_shapes(len(settings["layers"]), positions.shape[1])
+    shards = [read_shard(directory, i, z, shapes) for i, z in enumerate(positions)]
+    missing = [i for i, shard in enumerate(shards) if shard is None]
     if missing:
-        raise GeometryError(f"the layer sweep in {directory} lacks arrays at positions {missing[:5]}; rerun it")
+        raise GeometryError(f"the layer sweep in {directory} lacks complete shards at positions {missing[:5]}; run "
+                            f"the same layers command again to compute them")
     return LayerSweep(directory, settings, positions, {key: np.stack([s[key] for s in shards]) for key in LAYER_ARRAYS})
 
 

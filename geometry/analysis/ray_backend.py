@@ -1,7 +1,7 @@
 """Sweep positions as Ray tasks (``run_sweep(..., backend="ray")``; Ray is an optional extra).
 
 The driver has already recorded the settings and positions; each missing position becomes one
-task that writes the same atomic shard as the local backend (``sweep.write_position``) into the
+task that writes the same atomic shard as the local backend (``sweep_task.write_position``) into the
 same directory: on a cluster that directory must be on a filesystem every node sees. Tasks rebuild
 the registered generator and the distance by name, once per worker process (``_models`` is a
 per-process cache), and check the rebuilt generator's weights against the driver's by checksum,
@@ -10,9 +10,8 @@ exception, or its worker killed) is retried by Ray; the driver streams progress 
 and cancels what is left if it is interrupted (rerun the same sweep to resume).
 
 Without ``address`` a local Ray is started with this machine's cores (the project root on the
-workers' ``PYTHONPATH``); with one, the driver joins that cluster. Test hook:
-``GGL_SWEEP_FAIL_ONCE=<folder>`` in the workers' environment makes each position's first attempt
-raise once (a marker file per position in that folder), to exercise the retries.
+workers' ``PYTHONPATH`` through Ray's runtime environment; this process's environment is not
+changed); with one, the driver joins that cluster.
 """
 
 from __future__ import annotations
@@ -24,11 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
+from geometry.analysis.sweep_task import write_position
 from geometry.core.distances import Distance, load_distance, tensor_checksum
 from geometry.core.generators import Generator
-from geometry.core.registry import REGISTRY, load_generator
 from geometry.errors import GeometryError
 from geometry.progress import Progress, report
+from geometry.registry import REGISTRY, load_generator
 
 RETRIES = 3
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -52,9 +52,14 @@ def connect(address: str | None) -> None:
     if address:
         ray.init(address=address, log_to_driver=False)
         return
+    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": worker_pythonpath()}})
+
+
+def worker_pythonpath() -> str:
+    """The project root first, then this process's PYTHONPATH: what local workers import from."""
     paths = [str(PROJECT_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))  # local workers inherit it
-    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
+    return os.pathsep.join(dict.fromkeys(paths))
 
 
 @functools.lru_cache(maxsize=4)
@@ -69,15 +74,6 @@ def _models(recipe: str) -> tuple[Generator, Distance]:
 
 
 def _position(directory: str, i: int, z: np.ndarray, recipe: str, method: str, k: int | None, threads: int) -> int:
-    from geometry.analysis.sweep import write_position
-
-    fail_once = os.environ.get("GGL_SWEEP_FAIL_ONCE")
-    if fail_once:
-        marker = Path(fail_once) / f"failed-{Path(directory).name}-{i}"
-        if not marker.exists():
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.touch()
-            raise RuntimeError(f"injected failure of position {i} (GGL_SWEEP_FAIL_ONCE)")
     G, D = _models(recipe)
     write_position(Path(directory), i, z, G, D, method, k, threads)
     return i
@@ -88,7 +84,7 @@ def run_positions(directory: Path, positions: np.ndarray, todo: list[int], G: Ge
     """Compute the positions ``todo`` as Ray tasks writing their shards into ``directory``."""
     if G.name not in REGISTRY:
         raise GeometryError(f"the Ray backend rebuilds generators by name on each worker; '{G.name}' is not "
-                            f"registered (geometry.core.registry.register it) — or use the local backend")
+                            f"registered (geometry.registry.register it) — or use the local backend")
     connect(address)
     ray = _ray()
     recipe = json.dumps({"generator": G.name, "space": G.space, "options": settings["generator_options"],

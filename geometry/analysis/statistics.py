@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from geometry.core.linalg import descending_eigh
+
 ANISOTROPY_FRACTIONS = (0.99, 0.999, 0.9999, 0.99999)
 BLOCK = 64  # positions per batch when metrics are rebuilt or packed, to bound memory
 
@@ -245,9 +247,7 @@ def average_metric(eigvals: np.ndarray, eigvecs: np.ndarray, H: np.ndarray | Non
         packed.append(_packed(block))
     packed = np.concatenate(packed)
     H_avg = total / N
-    values, vectors = np.linalg.eigh((H_avg + H_avg.T) / 2)
-    order = np.argsort(values)[::-1]
-    values, vectors = values[order], vectors[:, order]
+    values, vectors = descending_eigh(H_avg)
     k = int(anisotropy_dims(values, (0.99,))[0])
     actions = frame_actions(vectors[None], packed)[:, 0, :]  # (N, n): u_avg_k^T H_j u_avg_k
     traces = lam.sum(1)

@@ -17,7 +17,6 @@ resumed sweep equals an uninterrupted one bit for bit.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import re
@@ -28,12 +27,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from geometry.analysis.shards import pending, record, shard_path
 from geometry.analysis.statistics import SweepSummary, summarise
+from geometry.analysis.sweep_task import write_position
 from geometry.core.distances import Distance
 from geometry.core.generators import Generator, check_count
-from geometry.core.metric import metric_tensor
 from geometry.errors import GeometryError
-from geometry.io.storage import atomic_path, load_arrays, load_json, save_arrays, save_json
+from geometry.io.storage import atomic_path, load_arrays, load_json, save_json
 from geometry.progress import Progress, report
 
 STACKS = ("eigvals", "eigvecs", "H")
@@ -100,22 +100,9 @@ def sweep_settings(G: Generator, D: Distance, method: str, k: int | None, positi
     }
 
 
-def shard_path(directory: Path, i: int) -> Path:
-    return directory / "shards" / f"pos-{i:05d}.npz"
-
-
-def _valid_shard(path: Path, z: np.ndarray, has_H: bool) -> bool:
-    """True when the shard reads back completely, belongs to code ``z`` and holds H when the
-    sweep's method forms it."""
-    try:
-        arrays = load_arrays(path)
-    except GeometryError:
-        return False
-    n = z.shape[0]
-    expected = {"z": (n,), "eigvals": (n,), "eigvecs": (n, n), "n_computed": ()} | ({"H": (n, n)} if has_H else {})
-    return (all(key in arrays and arrays[key].shape == shape for key, shape in expected.items())
-            and np.array_equal(arrays["z"], z)
-            and all(np.isfinite(a).all() for a in arrays.values()))
+def shard_shapes(n: int, has_H: bool) -> dict[str, tuple[int, ...]]:
+    """The arrays every sweep shard holds, with their shapes, for latent dimension n."""
+    return {"eigvals": (n,), "eigvecs": (n, n), "n_computed": ()} | ({"H": (n, n)} if has_H else {})
 
 
 def run_sweep(
@@ -170,7 +157,7 @@ def run_sweep(
     record(directory / "sweep.json", settings, positions)
 
     N = positions.shape[0]
-    todo = [i for i in range(N) if not _valid_shard(shard_path(directory, i), positions[i], method in FULL_METHODS)]
+    todo = pending(directory, positions, shard_shapes(G.latent_dim, method in FULL_METHODS))
     report(progress, (N - len(todo)) / N, f"{N - len(todo)}/{N} positions already done")
     if backend == "ray":
         from geometry.analysis.ray_backend import run_positions
@@ -186,53 +173,6 @@ def run_sweep(
 
 
 BACKENDS = ("local", "ray")
-
-
-def record(settings_file: Path, settings: dict, positions: np.ndarray) -> None:
-    """Write ``settings`` and ``positions.npy`` beside it, or check that a run already recorded
-    there had the same settings (a resumed run must compute the same thing)."""
-    directory = settings_file.parent
-    if settings_file.exists():
-        previous = load_json(settings_file)
-        previous = {key: value for key, value in previous.items() if key in settings} if isinstance(previous, dict) \
-            else {}
-        if previous != settings:
-            different = sorted(key for key in settings if previous.get(key) != settings[key])
-            raise GeometryError(
-                f"{directory} holds a run with other settings ({', '.join(different)} differ: "
-                + "; ".join(f"{key} was {previous.get(key)!r}, now {settings[key]!r}" for key in different)
-                + "). Use another output directory, or the same settings to resume."
-            )
-    else:
-        save_json(settings_file, settings)
-    if not (directory / "positions.npy").exists():
-        with atomic_path(directory / "positions.npy") as tmp, open(tmp, "wb") as handle:
-            np.save(handle, positions)
-
-
-@contextlib.contextmanager
-def torch_threads(threads: int):
-    """Run the body with ``threads`` torch threads, restoring the previous setting after."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
-def write_position(directory: Path, i: int, z: np.ndarray, G: Generator, D: Distance, method: str, k: int | None,
-                   threads: int) -> None:
-    """The metric at position ``i`` (code ``z`` (n,)), computed with ``threads`` torch threads,
-    written atomically as its shard. Every backend calls this, so a shard's bits depend only on
-    the code and the settings, never on which process or worker computed it."""
-    with torch_threads(threads):
-        result = metric_tensor(G, D, torch.from_numpy(z).to(G.dtype), method=method, k=k)
-    arrays = {"z": z, "eigvals": result.eigvals, "eigvecs": result.eigvecs,
-              "seconds": np.array(result.provenance["seconds"]), "n_computed": np.array(result.n_computed)}
-    if result.H is not None:
-        arrays["H"] = result.H
-    save_arrays(shard_path(directory, i), arrays)
 
 
 def _consolidate(directory: Path, settings: dict, positions: np.ndarray) -> Sweep:

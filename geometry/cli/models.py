@@ -7,7 +7,7 @@ import argparse
 import torch
 
 from geometry.cli.options import add_generator, generator_of, image_file, whole
-from geometry.core.registry import REGISTRY
+from geometry.registry import REGISTRY
 
 
 def register(commands) -> None:
@@ -45,7 +45,7 @@ def run_samples(args: argparse.Namespace) -> None:
 
 
 def run_generators(_: argparse.Namespace) -> None:
-    from geometry.core.registry import REGISTRY
+    from geometry.registry import REGISTRY
 
     rows = [(entry.name, space, str(dim), str(entry.resolution), entry.distributions[space], entry.weights_status(),
              entry.licence, entry.source()) for entry in REGISTRY.values() for space, dim in entry.spaces.items()]
@@ -58,7 +58,7 @@ def run_generators(_: argparse.Namespace) -> None:
 
 
 def run_check_weights(args: argparse.Namespace) -> None:
-    from geometry.core.user_weights import check_weights
+    from geometry.user_weights import check_weights
 
     print("\n".join(check_weights(args.generator, args.file).lines()))
     print(f"ok: loads as {args.generator}; install it with: python -m geometry install-weights {args.generator} "
@@ -66,7 +66,7 @@ def run_check_weights(args: argparse.Namespace) -> None:
 
 
 def run_install_weights(args: argparse.Namespace) -> None:
-    from geometry.core.user_weights import install_weights
+    from geometry.user_weights import install_weights
 
     report, target = install_weights(args.generator, args.file, replace=args.replace)
     print("\n".join(report.lines()))

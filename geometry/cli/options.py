@@ -11,8 +11,8 @@ import numpy as np
 
 from geometry.core.distances import DISTANCE_NAMES, load_distance
 from geometry.core.methods import METHODS
-from geometry.core.registry import PROTOCOLS, REGISTRY, load_generator
 from geometry.errors import GeometryError
+from geometry.registry import PROTOCOLS, REGISTRY, load_generator
 
 
 def whole(minimum: int = 0, maximum: int = 2**63 - 1):

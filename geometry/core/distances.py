@@ -224,12 +224,14 @@ def load_distance(name: str, device: str | torch.device = "cpu", **options) -> D
     """Build distance ``name`` (one of ``DISTANCE_NAMES``) on ``device``.
 
     LPIPS variants accept ``backbone_path``: a torchvision backbone state dict (loaded with
-    ``weights_only=True``) to use instead of the offline ImageNet weights.
+    ``weights_only=True``) to use instead of the offline ImageNet weights. Building never changes
+    the caller's global torch RNG.
     """
     if name not in _DISTANCES:
         raise GeometryError(f"unknown distance '{name}'; choose one of: {', '.join(DISTANCE_NAMES)}")
     try:
-        distance = _DISTANCES[name](**options)
+        with torch.random.fork_rng(devices=[]):  # the backbones' initial weights never touch the caller's RNG
+            distance = _DISTANCES[name](**options)
     except TypeError as err:
         raise GeometryError(f"distance '{name}' does not take options {sorted(options)}") from err
     return distance.to(device).frozen()

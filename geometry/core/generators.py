@@ -6,7 +6,7 @@ name, which latent space of the model ``z`` lives in (a class-conditional model 
 ``noise``, ``class`` and ``both`` as separate spaces: see ``PartialInput``), how to sample ``z``,
 and where its weights come from. It is always in eval mode with frozen parameters.
 
-    G = load_generator("dcgan-face64")   # geometry.core.registry
+    G = load_generator("dcgan-face64")   # geometry.registry
     z = G.sample(4, seed=0)              # (4, 100)
     x = G(z)                             # (4, 3, 64, 64) in [0, 1]
 """

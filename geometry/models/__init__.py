@@ -1,1 +1,1 @@
-"""Builders of the registered generators, one module per model family (see geometry.core.registry)."""
+"""Builders of the registered generators, one module per model family (see geometry.registry)."""

@@ -59,8 +59,10 @@ def first_layer_matrix(net: Main) -> torch.Tensor:
 
 
 def build_face64(space: str = "noise") -> Generator:
-    net = Main(dcgan_sequential(100, (512, 256, 128, 64)))
     state = torch.load(weight_path(DCGAN_FACE64), map_location="cpu", weights_only=True)["netG_state_dict"]
+    with torch.device("meta"):  # no initial weights: the file replaces them all (and the caller's RNG is untouched)
+        net = Main(dcgan_sequential(100, (512, 256, 128, 64)))
+    net = net.to_empty(device="cpu")
     net.load_state_dict(state)
     return Generator(net, name="dcgan-face64", space=space, latent_dim=100, image_shape=(3, 64, 64),
                      input_shape=(100, 1, 1), source=DCGAN_FACE64.source, licence=DCGAN_FACE64.licence,
@@ -73,7 +75,9 @@ def build_eyes128(space: str = "noise", eye_class: str = "brown", noise_seed: in
     one-hot classes."""
     if eye_class not in EYE_CLASSES:
         raise GeometryError(f"unknown eye class '{eye_class}'; choose one of: {', '.join(EYE_CLASSES)}")
-    net = Main(dcgan_sequential(108, (1024, 512, 256, 128, 64), dropout_after_first=0.2))
+    with torch.device("meta"):  # no initial weights: the file replaces them all
+        net = Main(dcgan_sequential(108, (1024, 512, 256, 128, 64), dropout_after_first=0.2))
+    net = net.to_empty(device="cpu")
     net.load_state_dict(torch.load(weight_path(OMNIART_EYES128), map_location="cpu", weights_only=True))
     noise = LatentDistribution()
     klass = LatentDistribution("rows", rows=torch.eye(8), label="one-hot eye class")

@@ -8,6 +8,8 @@ import numpy as np
 import scipy.linalg
 import torch
 
+from geometry.core.linalg import descending_eigh
+
 
 @dataclass
 class MethodOutput:
@@ -27,9 +29,8 @@ def full_output(H: torch.Tensor) -> MethodOutput:
     """Symmetrise H (n, n), eigendecompose in float64, sort descending."""
     H = H.detach().to("cpu", torch.float64).numpy()
     H = (H + H.T) / 2
-    eigvals, eigvecs = np.linalg.eigh(H)
-    order = np.argsort(eigvals)[::-1]
-    return MethodOutput(H, eigvals[order], eigvecs[:, order], H.shape[0])
+    eigvals, eigvecs = descending_eigh(H)
+    return MethodOutput(H, eigvals, eigvecs, H.shape[0])
 
 
 def top_k_output(eigvals: np.ndarray, eigvecs: np.ndarray) -> MethodOutput:

@@ -17,35 +17,21 @@ J is built from batched forward-mode products (``vmap`` over ``jvp``: one column
 vector) when its output dimension is at least n, else from batched reverse-mode products
 (``vmap`` over ``vjp``: one row per output), ``chunk`` at a time to bound memory.
 
-PyTorch keeps forward-mode AD levels in process-global state, so two threads running ``jvp``
-at once corrupt each other ("invalid forward AD level"); ``_TRANSFORMS`` serialises them (a
-server answering several clients stays correct; on a CPU they would share the cores anyway).
+Transforms run under ``geometry.core.forward_mode.FORWARD_MODE_LOCK`` (forward-mode AD state is
+process-global).
 """
 
 from __future__ import annotations
 
-import contextlib
-import threading
-import warnings
 from collections.abc import Callable
 
 import torch
 from torch.func import grad, jvp, vjp, vmap
 
+from geometry.core.forward_mode import FORWARD_MODE_LOCK, quiet_transforms
 from geometry.core.methods.common import MethodOutput, full_output
 from geometry.core.pullback import Pullback
 from geometry.progress import Progress, report
-
-_TRANSFORMS = threading.Lock()
-
-
-@contextlib.contextmanager
-def quiet_transforms():
-    """Silence torch's own forward-AD decompositions, which call the deprecated torch.jit.script
-    on first use."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*torch.jit.script.*is deprecated", category=FutureWarning)
-        yield
 
 
 def block_jacobian(f: Callable[[torch.Tensor], torch.Tensor], z0: torch.Tensor, out_dim: int, chunk: int,
@@ -88,7 +74,7 @@ def image_hessian_products(pb: Pullback, V: torch.Tensor, chunk: int) -> torch.T
 
 def compute(pb: Pullback, *, chunk: int, progress: Progress | None = None, feature_dim: int | None = None,
             **_) -> MethodOutput:
-    with _TRANSFORMS, quiet_transforms():
+    with FORWARD_MODE_LOCK, quiet_transforms():
         if pb.D.has_features:
             J = jacobian(pb, chunk, progress, feature_dim).to(torch.float64)
             return full_output(2 * J.T @ J)

@@ -24,8 +24,8 @@ import numpy as np
 import torch
 from torch.func import jvp, vjp, vmap
 
+from geometry.core.forward_mode import FORWARD_MODE_LOCK, quiet_transforms
 from geometry.core.methods.common import MethodOutput, top_k_output
-from geometry.core.methods.exact import _TRANSFORMS, quiet_transforms
 from geometry.core.pullback import Pullback
 from geometry.errors import GeometryError
 from geometry.progress import Progress, report
@@ -44,7 +44,7 @@ def compute(pb: Pullback, *, k: int, progress: Progress | None = None, tol: floa
     b = min(n, k + OVERSAMPLING)
     Q = np.linalg.qr(np.random.default_rng(seed).standard_normal((n, b)))[0]
     basis, products = np.zeros((n, 0)), np.zeros((n, 0))
-    with _TRANSFORMS, quiet_transforms():
+    with FORWARD_MODE_LOCK, quiet_transforms():
         _, pull_fn = vjp(pb.features, pb.z0)
         push = vmap(lambda v: jvp(pb.features, (pb.z0,), (v,))[1])  # (b, n) -> (b, F)
         pull = vmap(lambda u: pull_fn(u)[0])  # (b, F) -> (b, n)

@@ -163,7 +163,8 @@ def load_generator(name: str, space: str | None = None, device: str | torch.devi
     ``protocol``: ``plain`` (the generator's images, mapped to [0, 1]) or ``paper`` (as the
     paper's code measured: clamped to [0, 1], resized and with the family's settings; see
     ``PaperProtocol``; options given here override the protocol's). ``options`` are checked
-    against the entry's (name and type) before anything is built."""
+    against the entry's (name and type) before anything is built. Building never changes the
+    caller's global torch RNG."""
     entry = REGISTRY.get(name)
     if entry is None:
         raise GeometryError(f"unknown generator '{name}'; choose one of: {', '.join(REGISTRY)}")
@@ -175,7 +176,8 @@ def load_generator(name: str, space: str | None = None, device: str | torch.devi
     check_options(entry, options)
     if protocol == "paper":
         options = {**entry.paper.options_for(space), **options}
-    G = entry.build(space=space, **options)
+    with torch.random.fork_rng(devices=[]):  # a builder's initial weights never touch the caller's RNG
+        G = entry.build(space=space, **options)
     if protocol == "paper":
         G.use_protocol("paper", clamp=True, resize=entry.paper.resize)
     return G.to(device)

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import torch
 
-from geometry.core.registry import REGISTRY, GeneratorEntry, load_generator
 from geometry.errors import GeometryError
 from geometry.io.checkpoints import checkpoint_file
 from geometry.io.storage import atomic_path
 from geometry.io.weights import RemoteFile, pin_digest, sha256_of
+from geometry.registry import REGISTRY, GeneratorEntry, load_generator
 
 
 @dataclass
