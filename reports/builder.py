@@ -27,12 +27,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from geometry.analysis import statistics as st
 from geometry.analysis.axes import AxisComparison, AxisSet, compare_axes
-from geometry.analysis.sweep import Sweep, load_sweep
+from geometry.analysis.sweep import Sweep, load_sweep, model_row, sweep_label
 from geometry.errors import GeometryError, WeightsUnavailableError
 from geometry.io.storage import atomic_path, check_writable
 from geometry.progress import Progress, report
 from geometry.version import package_versions
 from reports import figures
+from reports import presentation as pr
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -63,10 +64,6 @@ class ReportData:
     sections: list[Section]
 
 
-def _fmt(value: float, digits: int = 3) -> str:
-    return f"{value:.{digits}f}"
-
-
 def collect(directory: str | Path, progress: Progress | None = None, models: list[str | Path] = ()) -> ReportData:
     """Compute every statistic and figure the report shows from ``directory`` (and the sweeps of
     other generators in ``models``)."""
@@ -78,35 +75,24 @@ def collect(directory: str | Path, progress: Progress | None = None, models: lis
                                                stats.average, stats.estimates)
 
     summary = [[e.name, f"{e.value:.4g}", f"[{e.low:.4g}, {e.high:.4g}]"] for e in estimates]
+    row = model_row(sweep_label(sweep), sweep, stats)
     sections = [
         Section("spectra", "Spectra", [Figure(figures.spectrum_figure(spectrum),
                 f"Mean eigenvalue per rank over {sweep.n_positions} positions with the 5-95 % band.")]),
         Section("anisotropy", "Anisotropy", [Figure(figures.anisotropy_figure(table),
                 "Dimensions needed to hold each fraction of the spectrum, mean and std over positions.")],
-                tables=[{"caption": "Anisotropy (paper Table 2 format)",
-                         "header": ["fraction"] + [f"{f:g}" for f in table.fractions],
-                         "rows": [[f"dimensions (of {table.n})"] + [f"{m:.1f} ± {d:.1f}" for m, d in
-                                                                     zip(table.mean, table.std, strict=True)]]}]),
+                tables=[pr.anisotropy_table([row]).as_dict()]),
         Section("isotropy", "Illusion of isotropy", [Figure(figures.isotropy_figure(iso),
                 "Random directions concentrate near the mean eigenvalue although eigenvectors span orders of "
                 "magnitude.")],
-                tables=[{"caption": "alpha(v) of random unit directions, averaged over positions",
-                         "header": ["", "empirical", "theory (Eq. 13-15)"],
-                         "rows": [["mean", f"{iso.empirical_mean.mean():.4e}", f"{iso.theory_mean.mean():.4e}"],
-                                  ["variance", f"{iso.empirical_var.mean():.4e}", f"{iso.theory_var.mean():.4e}"]]}]),
+                tables=[pr.isotropy_table(iso).as_dict()]),
         Section("homogeneity", "Homogeneity",
                 [Figure(figures.consistency_heatmap(C), "C^H between every pair of positions."),
                  Figure(figures.consistency_histograms(C), "Off-diagonal C^H on both scales.")],
-                tables=[{"caption": "Metric consistency (paper Table 4 format)",
-                         "header": ["", "log mean", "log std", "linear mean", "linear std"],
-                         "rows": [[f"{s['generator']} ({s['space']})", _fmt(C.log_mean), _fmt(C.log_std),
-                                   _fmt(C.lin_mean), _fmt(C.lin_std)]]}]),
+                tables=[pr.homogeneity_table([row]).as_dict()]),
         Section("average", "Average metric", [Figure(figures.average_metric_figure(avg, spectrum),
                 "Spectrum of the element-wise mean metric against the band of local spectra.")],
-                text=(f"The average metric's top {avg.k} eigenvectors hold {avg.explained.mean():.3f} of each local "
-                      f"metric's trace on average; the consistency of its eigenframe with local metrics is "
-                      f"{np.nanmean(avg.consistency_log):.3f} (log) and {np.nanmean(avg.consistency_lin):.3f} "
-                      f"(linear).")),
+                text=pr.average_metric_sentence(avg)),
     ]
     report(progress, 0.35, "montages and distance curves")
     axes_section = _montage_section(Path(directory), sweep, avg)
@@ -206,10 +192,7 @@ def _axis_family_section(directory: Path, avg: st.AverageMetric) -> Section | No
         result: AxisComparison = compare_axes(axes, avg.eigvals, avg.eigvecs, k=k)
         section.figures.append(Figure(figures.axis_projection_figure(result, path.name),
                                       f"{path.name}: projection power on the average metric's eigenvectors."))
-        labelled = ", ".join(f"{i}: {label}" for i, label in enumerate(axes.labels) if label) or "none"
-        rows.append([path.name, axes.family, str(axes.vectors.shape[1]), f"{result.speed[:k].mean():.3g}",
-                     f"{result.random_speed:.3g}", f"{result.grassmann:.3f}",
-                     f"{result.grassmann_random[0]:.3f} ± {result.grassmann_random[1]:.3f}", labelled])
+        rows.append(pr.axis_row(path.name, axes.family, result, axes.labels))
         if (path / "montage.png").exists():
             section.images.append({"caption": f"{path.name}: axes (left) and purified top-k axes (right)",
                                    "png": (path / "montage.png").read_bytes()})
@@ -224,7 +207,6 @@ def _comparison_section(directory: Path, sweep: Sweep) -> Section | None:
     if not found:
         return None
     section = Section("comparison", "Distance comparison")
-    rows = []
     for path in found:
         other = load_sweep(path)
         if not np.array_equal(other.positions, sweep.positions):
@@ -232,15 +214,9 @@ def _comparison_section(directory: Path, sweep: Sweep) -> Section | None:
                                 f"generator, n and seed")
         result = st.compare_distances((sweep.eigvals, sweep.eigvecs, sweep.H), (other.eigvals, other.eigvecs, other.H))
         names = (sweep.settings["distance"], other.settings["distance"])
-        t = result.table()
-        rows.append([f"{names[0]} vs {names[1]}"] + [f"{t[key][0]:.3f} ± {t[key][1]:.3f}" for key in
-                                                      ("entry_corr", "eig_corr_log", "ch_ab_log", "ch_ab_lin", "slope",
-                                                       "intercept")])
+        section.tables.append(pr.distance_comparison_table(result, names).as_dict())
         section.figures.append(Figure(figures.distance_comparison_figure(sweep.eigvals, other.eigvals, result, names),
                                       f"Eigenvalues of {names[1]} against {names[0]} at the same positions."))
-    section.tables.append({"caption": "Distance comparison (paper Table 3 format; mean ± std over positions)",
-                           "header": ["pair", "H corr", "spectra corr log", "C^H log", "C^H lin", "slope",
-                                      "intercept"], "rows": rows})
     return section
 
 
@@ -249,21 +225,11 @@ def _models_section(sweep: Sweep, others: list[Sweep]) -> Section:
     from geometry.analysis.sweep import model_rows, sweep_label
 
     rows = model_rows({sweep_label(s): s for s in [sweep, *others]})
-    fractions = rows[0]["fractions"]
     return Section(
         "models", "Models compared",
         [Figure(figures.spectra_overlay_figure({r["label"]: r["summary"].spectrum for r in rows}),
                 "Mean spectrum of each model normalised by its top eigenvalue, with the 5-95 % band (paper Fig. 2).")],
-        tables=[{"caption": "Anisotropy: dimensions holding each fraction of the spectrum (paper Table 2 format)",
-                 "header": ["model", "N", "n"] + [f"{f:g}" for f in fractions],
-                 "rows": [[r["label"], str(r["N"]), str(r["n"])] + [f"{m:.1f} ± {d:.1f}" for m, d in r["dims"]]
-                          for r in rows]},
-                {"caption": "Homogeneity (paper Table 4 format) and the statistics beyond C^H",
-                 "header": ["model", "C^H log", "C^H lin", "log-Euclidean distance", "metric cosine"],
-                 "rows": [[r["label"], f"{r['ch_log'][0]:.3f} ± {r['ch_log'][1]:.3f}",
-                           f"{r['ch_lin'][0]:.3f} ± {r['ch_lin'][1]:.3f}",
-                           f"{r['log_euclidean'][0]:.2f} ± {r['log_euclidean'][1]:.2f}",
-                           f"{r['cosine'][0]:.3f} ± {r['cosine'][1]:.3f}"] for r in rows]}])
+        tables=[pr.anisotropy_table(rows).as_dict(), pr.homogeneity_table(rows).as_dict()])
 
 
 def _mechanism_section(directory: Path) -> Section | None:
@@ -280,10 +246,7 @@ def _mechanism_section(directory: Path) -> Section | None:
                 "of the image metric; dashed: the same generator with every kernel's weights shuffled."),
          Figure(figures.amplification_figure(s), "Speed uᵀH_b u of the first layer's eigenvectors under each later "
                 "metric (log10), original and weight-shuffled (paper Fig. 4B, C).")],
-        tables=[{"caption": "Layer metrics, original against weight-shuffled (means over positions)",
-                 "header": ["metric", "top eigenvalue", "shuffled", "dims for 99 %", "shuffled"],
-                 "rows": [[r["metric"], f"{r['top']:.4g}", f"{r['top_shuffled']:.4g}", f"{r['dims99']:.1f}",
-                           f"{r['dims99_shuffled']:.1f}"] for r in s.rows]},
+        tables=[pr.layer_table(s).as_dict(),
                 {"caption": "Correlation of log speeds with the first layer's own eigenvalues",
                  "header": ["target", "original", "shuffled"],
                  "rows": [[s.targets[i], f"{s.log_corr[0][i]:.3f}", f"{s.log_corr[1][i]:.3f}"] for i in range(n)]},

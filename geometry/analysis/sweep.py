@@ -285,12 +285,13 @@ def model_rows(sweeps: dict[str, Sweep], n_boot: int = 200) -> list[dict]:
     """Paper Table 2 and Table 4 with one row per sweep ({label: sweep}): N, n, the dimensions
     holding each anisotropy fraction (mean, std), C^H log and linear (mean, std), and the
     homogeneity statistics beyond C^H; plus each sweep's ``SweepSummary`` under ``summary``."""
-    rows = []
-    for label, sweep in sweeps.items():
-        summary = sweep.summary(n_boot=n_boot)
-        t, C, h = summary.anisotropy, summary.consistency, summary.homogeneity
-        rows.append({"label": label, "N": sweep.n_positions, "n": sweep.latent_dim, "fractions": t.fractions,
-                     "dims": list(zip(t.mean.tolist(), t.std.tolist(), strict=True)),
-                     "ch_log": (C.log_mean, C.log_std), "ch_lin": (C.lin_mean, C.lin_std),
-                     "log_euclidean": h.log_euclidean, "cosine": h.cosine, "summary": summary})
-    return rows
+    return [model_row(label, sweep, sweep.summary(n_boot=n_boot)) for label, sweep in sweeps.items()]
+
+
+def model_row(label: str, sweep: Sweep, summary: SweepSummary) -> dict:
+    """One row of ``model_rows`` from a sweep and its summary."""
+    t, C, h = summary.anisotropy, summary.consistency, summary.homogeneity
+    return {"label": label, "N": sweep.n_positions, "n": sweep.latent_dim, "fractions": t.fractions,
+            "dims": list(zip(t.mean.tolist(), t.std.tolist(), strict=True)),
+            "ch_log": (C.log_mean, C.log_std), "ch_lin": (C.lin_mean, C.lin_std),
+            "log_euclidean": h.log_euclidean, "cosine": h.cosine, "summary": summary}

@@ -90,7 +90,6 @@ def run_axes(args: argparse.Namespace) -> None:
     with atomic_path(out / "montage.png") as tmp:
         Image.fromarray(grid).save(tmp, format="PNG")
     print(f"{args.family} axes ({axes.vectors.shape[1]}) saved to {out}; montage.png: axes | purified top-{k}")
-    print(f"speed a^T H a of the first axes: {' '.join(f'{v:.3g}' for v in result.speed[:8])} "
-          f"(random unit vectors: {result.random_speed:.3g})")
-    print(f"Grassmann distance to the top-{k} eigenspace: {result.grassmann:.3f} "
-          f"(random {k}-subspaces: {result.grassmann_random[0]:.3f} +- {result.grassmann_random[1]:.3f})")
+    from reports.presentation import axis_summary
+
+    print(axis_summary(result, args.family, k))

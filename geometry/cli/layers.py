@@ -42,10 +42,9 @@ def run_layers(args: argparse.Namespace) -> None:
     s = summarise_layers(sweep)
     print(f"{G.name} ({G.space}, n = {G.latent_dim}), {sweep.positions.shape[0]} positions, weights shuffled with "
           f"seed {args.shuffle_seed}; saved in {args.out}\n")
-    print(f"{'metric':32}{'top eigenvalue':>16}{'shuffled':>12}{'dims 99 %':>12}{'shuffled':>10}")
-    for row in s.rows:
-        print(f"{row['metric']:32}{row['top']:16.4g}{row['top_shuffled']:12.4g}{row['dims99']:12.1f}"
-              f"{row['dims99_shuffled']:10.1f}")
+    from reports.presentation import layer_table, text_table
+
+    print(text_table(layer_table(s)))
     print(f"\nAmplification of {s.targets[0]}'s eigenvectors: correlation of log speeds with the source's, "
           f"and mean log10 speed of its top 5 eigenvectors")
     print(f"{'target':32}{'corr':>8}{'shuffled':>10}{'top-5 log10':>13}{'shuffled':>10}")

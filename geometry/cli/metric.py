@@ -51,8 +51,6 @@ def register(commands) -> None:
 
 
 def run_metric(args: argparse.Namespace) -> None:
-    from geometry.analysis.statistics import ANISOTROPY_FRACTIONS, anisotropy_dims
-
     G, D = models(args)
     z = G.sample(1, seed=args.seed)[0]
     with tqdm_progress(f"metric ({args.method})") as progress:
@@ -60,16 +58,15 @@ def run_metric(args: argparse.Namespace) -> None:
                                seed=args.seed, progress=progress)
     if args.out:
         result.save(args.out)
+    from reports.presentation import spectrum_sentence
+
     p = result.provenance
-    dims = anisotropy_dims(result.eigvals[: result.n_computed])
     print(f"generator   {p['generator']} ({p['space']} space, n = {result.latent_dim})")
     print(f"distance    {p['distance']}   method {p['method']}   seed {args.seed}")
     print(f"estimate    {p['estimate']['memory_bytes'] / 2**20:.0f} MiB, {p['estimate']['seconds']:.1f} s")
     print(f"time        {p['seconds']:.2f} s")
     print("top eigvals " + " ".join(f"{v:.4g}" for v in result.eigvals[:8]))
-    scope = "of the computed spectrum" if result.n_computed < result.latent_dim else "of the spectrum"
-    print(f"anisotropy  dims holding {', '.join(f'{f:g}' for f in ANISOTROPY_FRACTIONS)} {scope}: "
-          + " / ".join(str(d) for d in dims) + f" of {result.n_computed}")
+    print(f"spectrum    {spectrum_sentence(result.eigvals, result.n_computed, result.latent_dim)}")
     if args.out:
         print(f"saved       {args.out}")
 
@@ -87,31 +84,32 @@ def run_sweep(args: argparse.Namespace) -> None:
 
 
 def run_stats(args: argparse.Namespace) -> None:
-    from geometry.analysis.sweep import load_sweep
+    from geometry.analysis.sweep import load_sweep, model_row, sweep_label
+    from reports.presentation import (
+        anisotropy_table,
+        average_metric_sentence,
+        eig,
+        homogeneity_table,
+        isotropy_table,
+        text_table,
+    )
 
     sw = load_sweep(args.dir)
     s = sw.settings
     summary = sw.summary(n_boot=args.n_boot)
-    spectrum, table, C, iso, avg = summary.spectrum, summary.anisotropy, summary.consistency, summary.isotropy, \
-        summary.average
+    spectrum, iso, avg = summary.spectrum, summary.isotropy, summary.average
     print(f"{s['generator']} ({s['space']}, n = {sw.latent_dim}), {s['distance']}, {s['method']}, "
           f"N = {sw.n_positions}, seed {s['seed']}\n")
     ranks = [r for r in (1, 2, 5, 10, 20, 50, 100, 200) if r <= spectrum.mean.size]
     print("Spectrum: eigenvalue by rank, mean [5 %, 95 %]")
     for r in ranks:
         print(f"  {r:4d}  {spectrum.mean[r - 1]:.3e}  [{spectrum.lower[r - 1]:.3e}, {spectrum.upper[r - 1]:.3e}]")
-    print(f"\nAnisotropy (paper Table 2): dimensions holding a fraction of the spectrum, of {table.n}")
-    for f, mean, std in zip(table.fractions, table.mean, table.std, strict=True):
-        print(f"  {f:<8g} {mean:6.1f} +- {std:.1f}")
-    print(f"\nHomogeneity (paper Table 4): off-diagonal C^H over the {table.n} computed ranks, mean std")
-    print(f"  log scale  {C.log_mean:.3f}  {C.log_std:.3f}\n  linear     {C.lin_mean:.3f}  {C.lin_std:.3f}")
-    print("\nIsotropy illusion: alpha(v) = v^T H v for random unit v, averaged over positions")
-    print(f"  mean      empirical {iso.empirical_mean.mean():.4e}   theory {iso.theory_mean.mean():.4e}")
-    print(f"  variance  empirical {iso.empirical_var.mean():.4e}   theory {iso.theory_var.mean():.4e}")
-    print(f"  eigenvectors span alpha from {iso.alpha_eigen[:, -1].mean():.2e} to {iso.alpha_eigen[:, 0].mean():.2e}")
-    print(f"\nAverage metric: top eigenvalues {' '.join(f'{v:.3e}' for v in avg.eigvals[:5])}")
-    print(f"  its top {avg.k} axes hold {avg.explained.mean():.3f} of each local trace on average; "
-          f"C^H of its frame: lin {np.nanmean(avg.consistency_lin):.3f}, log {np.nanmean(avg.consistency_log):.3f}")
+    row = model_row(sweep_label(sw), sw, summary)
+    for table in (anisotropy_table([row]), homogeneity_table([row]), isotropy_table(iso)):
+        print("\n" + text_table(table))
+    print(f"  eigenvectors span alpha from {iso.alpha_eigen[:, -1].mean():.4g} to {iso.alpha_eigen[:, 0].mean():.4g}")
+    print(f"\nAverage metric: top eigenvalues {' '.join(eig(v) for v in avg.eigvals[:5])}")
+    print(average_metric_sentence(avg))
     print(f"\nSummary with 95 % bootstrap intervals over positions ({args.n_boot} resamples)")
     for e in summary.estimates:
         print(f"  {e.name:16} {e.value:10.4g}  [{e.low:.4g}, {e.high:.4g}]")
@@ -120,28 +118,15 @@ def run_stats(args: argparse.Namespace) -> None:
 def run_compare(args: argparse.Namespace) -> None:
     from geometry.analysis.statistics import compare_distances
     from geometry.analysis.sweep import load_sweep, model_rows, sweep_label
+    from reports.presentation import distance_comparison_table, model_table, text_table
 
     if len(args.dirs) < 2:
         raise GeometryError("compare needs at least two sweep directories")
     sweeps = [load_sweep(d) for d in args.dirs]
     rows = model_rows({f"{sweep_label(s)} [{d}]": s for d, s in zip(args.dirs, sweeps, strict=True)})
-    fractions = rows[0]["fractions"]
-    print("Models (paper Table 2: dimensions holding each fraction of the spectrum; Table 4: C^H), mean +- std")
-    print(f"{'sweep':56}{'N':>5}{'n':>6}" + "".join(f"{f:>14g}" for f in fractions) + f"{'C^H log':>16}{'C^H lin':>16}"
-          f"{'log-Eucl.':>11}{'cosine':>8}")
-    for r in rows:
-        print(f"{r['label'][:55]:56}{r['N']:5}{r['n']:6}" + "".join(f"{m:8.1f} +-{s:4.1f}" for m, s in r["dims"])
-              + f"{r['ch_log'][0]:9.3f} +-{r['ch_log'][1]:.3f}{r['ch_lin'][0]:9.3f} +-{r['ch_lin'][1]:.3f}"
-              f"{r['log_euclidean'][0]:11.2f}{r['cosine'][0]:8.3f}")
+    print(text_table(model_table(rows)))
     a, b = sweeps[0], sweeps[1]
     if len(sweeps) != 2 or not np.array_equal(a.positions, b.positions):
         return
     result = compare_distances((a.eigvals, a.eigvecs, a.H), (b.eigvals, b.eigvecs, b.H))
-    A, B = a.settings["distance"], b.settings["distance"]
-    print(f"\nDistance comparison (paper Table 3) at {a.n_positions} positions: A = {A}, B = {B}; mean std")
-    labels = {"entry_corr": "H entries corr", "eig_corr_lin": "spectra corr lin", "eig_corr_log": "spectra corr log",
-              "ch_ab_lin": "C^H A frame on B lin", "ch_ab_log": "C^H A frame on B log",
-              "ch_ba_lin": "C^H B frame on A lin", "ch_ba_log": "C^H B frame on A log",
-              "slope": "log spectra slope", "intercept": "log spectra intercept"}
-    for key, (mean, std) in result.table().items():
-        print(f"  {labels[key]:24} {mean:8.3f} {std:7.3f}")
+    print("\n" + text_table(distance_comparison_table(result, (a.settings["distance"], b.settings["distance"]))))
