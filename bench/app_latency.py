@@ -12,31 +12,12 @@ and max of whole client calls against the targets (2 s, 3 s, 0.2 s).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
 
 import numpy as np
 
-from tests.test_app import free_port
-
-
-def start_app() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
-    server = subprocess.Popen([sys.executable, "app.py"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(180):
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return server, url
-        except OSError:
-            time.sleep(1)
-    server.kill()
-    raise SystemExit("the app did not start")
+from webapp.local_server import local_app
 
 
 def timed(call) -> float:
@@ -50,45 +31,49 @@ def main() -> None:
     parser.add_argument("--url", default=None)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    server, url = (None, args.url) if args.url else start_app()
+    if args.url:
+        measure(args.url, args.repeats)
+    else:
+        with local_app() as url:
+            measure(url, args.repeats)
+
+
+def measure(url: str, repeats: int) -> None:
+    """Print median and max seconds of each action through the server at ``url``."""
     from gradio_client import Client
 
     client = Client(url, verbose=False)
-    try:
-        def metric(seed):
-            return client.predict("dcgan-face64", "noise", seed, 0, "", "lpips-alex", "exact", 10,
-                                  api_name="/compute_metric")
 
-        def montage(seed):
-            return client.predict("dcgan-face64", "noise", seed, 0, "", "lpips-alex", "0, 1, 2, 5, 10", 3, 7,
-                                  "linear", False, api_name="/traverse")
+    def metric(seed):
+        return client.predict("dcgan-face64", "noise", seed, 0, "", "lpips-alex", "exact", 10,
+                              api_name="/compute_metric")
 
-        def slider(seed, value):
-            return client.predict("dcgan-face64", "noise", seed, 0, "", "lpips-alex", False, 5, value, -value / 2,
-                                  0, 0, 0, 0, 0, 0, 0, 0, api_name="/explore")
+    def montage(seed):
+        return client.predict("dcgan-face64", "noise", seed, 0, "", "lpips-alex", "0, 1, 2, 5, 10", 3, 7,
+                              "linear", False, api_name="/traverse")
 
-        seeds, explored = range(1000, 1000 + args.repeats), range(2000, 2000 + args.repeats)
-        for s in explored:
-            slider(s, 0.0)  # the metric of each code, as computed when the user opens the tab
-        rows = {
-            "slider update (explore)": [timed(lambda s=s, v=v: slider(s, v)) for s in explored
-                                        for v in np.linspace(-3, 3, 8)],
-            "compute metric, new code": [timed(lambda s=s: metric(s)) for s in seeds],
-            "compute metric, cached": [timed(lambda s=s: metric(s)) for s in seeds],
-            "5 x 7 montage (metric cached)": [timed(lambda s=s: montage(s)) for s in seeds],
-            "5 x 7 montage, new code": [timed(lambda s=s: montage(s + 500)) for s in seeds],
-        }
-        targets = {"slider update (explore)": 0.2, "compute metric, new code": 2.0, "compute metric, cached": 2.0,
-                   "5 x 7 montage (metric cached)": 3.0, "5 x 7 montage, new code": 3.0}
-        print(f"{'action':32}{'calls':>6}{'median s':>10}{'max s':>8}{'target s':>10}  met")
-        for name, times in rows.items():
-            median = statistics.median(times)
-            print(f"{name:32}{len(times):6}{median:10.3f}{max(times):8.3f}{targets[name]:10.1f}  "
-                  f"{'yes' if median <= targets[name] else 'NO'}")
-    finally:
-        if server is not None:
-            server.terminate()
+    def slider(seed, value):
+        return client.predict("dcgan-face64", "noise", seed, 0, "", "lpips-alex", False, 5, value, -value / 2,
+                              0, 0, 0, 0, 0, 0, 0, 0, api_name="/explore")
 
+    seeds, explored = range(1000, 1000 + repeats), range(2000, 2000 + repeats)
+    for s in explored:
+        slider(s, 0.0)  # the metric of each code, as computed when the user opens the tab
+    rows = {
+        "slider update (explore)": [timed(lambda s=s, v=v: slider(s, v)) for s in explored
+                                    for v in np.linspace(-3, 3, 8)],
+        "compute metric, new code": [timed(lambda s=s: metric(s)) for s in seeds],
+        "compute metric, cached": [timed(lambda s=s: metric(s)) for s in seeds],
+        "5 x 7 montage (metric cached)": [timed(lambda s=s: montage(s)) for s in seeds],
+        "5 x 7 montage, new code": [timed(lambda s=s: montage(s + 500)) for s in seeds],
+    }
+    targets = {"slider update (explore)": 0.2, "compute metric, new code": 2.0, "compute metric, cached": 2.0,
+               "5 x 7 montage (metric cached)": 3.0, "5 x 7 montage, new code": 3.0}
+    print(f"{'action':32}{'calls':>6}{'median s':>10}{'max s':>8}{'target s':>10}  met")
+    for name, times in rows.items():
+        median = statistics.median(times)
+        print(f"{name:32}{len(times):6}{median:10.3f}{max(times):8.3f}{targets[name]:10.1f}  "
+              f"{'yes' if median <= targets[name] else 'NO'}")
 
 if __name__ == "__main__":
     main()

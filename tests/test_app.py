@@ -1,11 +1,6 @@
 """The app, end to end: a real browser clicks through it; gradio_client calls every API."""
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -20,35 +15,13 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GGL_RESULTS": str(tmp_path_factory.mktemp("results")),
-           "GRADIO_ANALYTICS_ENABLED": "False"}
+    from webapp.local_server import local_app
+
     log = tmp_path_factory.mktemp("log") / "app.log"
-    with open(log, "w") as out:
-        server = subprocess.Popen([sys.executable, "app.py"], env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            assert server.poll() is None, log.read_text()
-            time.sleep(1)
-    else:
-        server.kill()
-        pytest.fail(f"app did not start: {log.read_text()}")
-    yield url
-    server.terminate()
-    server.wait(timeout=30)
+    with local_app({"GGL_RESULTS": str(tmp_path_factory.mktemp("results"))}, log) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +70,7 @@ def test_compute_metric_api_returns_the_engines_numbers(client):
     values = np.array([float(row[1]) for row in table["data"]])
     assert np.allclose(values, expected.eigvals[:20], rtol=1e-3)
     dims = st.anisotropy_dims(expected.eigvals)
-    assert "All 100 eigenpairs computed" in summary and f"**{dims[0]}** of 100 dimensions hold 99 %" in summary
+    assert "All 100 eigenpairs computed" in summary and f"{dims[0]} of 100 dimensions hold 99 %;" in summary
     import zipfile
 
     from geometry import MetricResult
@@ -106,7 +79,7 @@ def test_compute_metric_api_returns_the_engines_numbers(client):
     zipfile.ZipFile(archive).extractall(os.path.join(folder, "unzipped"))
     assert np.allclose(MetricResult.load(os.path.join(folder, "unzipped")).eigvals, expected.eigvals)
     lanczos = client.predict(*CODE, "mse", "lanczos-backward", 5, api_name="/compute_metric")[1]
-    assert "5 of 100 eigenpairs computed" in lanczos
+    assert "Top 5 of 100 eigenpairs computed" in lanczos and "of 10 dimensions" not in lanczos
 
 
 def test_gallery_tiles_are_the_engines_samples(client):
@@ -152,7 +125,8 @@ def test_sweeps_are_reachable_by_name_from_a_fresh_client(app_url):
     fresh = Client(app_url, verbose=False)
     assert name in fresh.predict(api_name="/list_sweeps")
     overlay, table, heatmap, hist, iso = fresh.predict([name], api_name="/compare_spectra")
-    assert table["data"][0][0] == name and table["data"][0][1] == 4
+    assert table["data"][0][0] == name and table["data"][0][1] == "4"
+    assert table["headers"][-4:] == ["C^H log", "C^H lin", "log-Euclidean", "cosine"]  # as the CLI and report
     files = fresh.predict(name, api_name="/build_report")
     assert {os.path.splitext(f)[1] for f in files} == {".pdf", ".html"}
     for bad in ("../app", "/etc", os.path.join(os.getcwd(), "results")):
@@ -165,7 +139,7 @@ def test_sweeps_are_reachable_by_name_from_a_fresh_client(app_url):
 def test_requests_beyond_the_caps_name_the_cap(client):
     from gradio_client.exceptions import AppError
 
-    with pytest.raises(AppError, match="maximum value 100"):  # the positions slider names its cap
+    with pytest.raises(AppError, match="positions must be a whole number, 2..100; got 500"):
         client.predict("linear-toy", "default", "mse", 500, 0, api_name="/run_sweep")
     with pytest.raises(AppError, match="at most 12 ranks per request"):
         client.predict(*CODE, "mse", ", ".join(map(str, range(13))), 3, 5, "linear", False, api_name="/traverse")

@@ -1,0 +1,88 @@
+"""The app's handlers in-process, without a server: each returns what the engine computes."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from geometry import GeometryError, load_distance, metric_tensor
+from reports import presentation as pr
+from webapp import handlers as h
+from webapp.settings import Settings
+from webapp.state import AppState
+
+
+@pytest.fixture(scope="module")
+def state(tmp_path_factory):
+    s = AppState(Settings(results=tmp_path_factory.mktemp("results")))
+    yield s
+    s.close()
+    assert not s.downloads.exists()
+
+
+def test_importing_the_app_does_nothing_until_it_is_built():
+    """No environment variable, temporary folder or model at import: the builder makes them."""
+    code = ("import os, tempfile, glob; before = set(glob.glob(tempfile.gettempdir() + '/ggl-app-*')); "
+            "import app, webapp.layout, webapp.handlers; "
+            "print('GRADIO_ANALYTICS_ENABLED' in os.environ, set(glob.glob(tempfile.gettempdir() + '/ggl-app-*')) "
+            "== before)")
+    env = {k: v for k, v in os.environ.items() if k != "GRADIO_ANALYTICS_ENABLED"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.stdout.split() == ["False", "True"], done.stderr
+
+
+def test_the_gallery_and_the_current_code_are_the_engines_samples(state, face):
+    gallery, index, code = h.sample(state, "dcgan-face64", "noise", 3)
+    with torch.no_grad():
+        expected = face(face.sample(8, seed=3)).numpy()
+    assert (index, code) == (0, "") and [caption for _, caption in gallery] == [f"sample {i}" for i in range(8)]
+    for (tile, _), x in zip(gallery, expected, strict=True):
+        assert np.array_equal(tile, h.view(state, x)) and tile.shape == (192, 192, 3)
+    image, caption = h.show_code(state, "dcgan-face64", "noise", 3, 5, "", "pasted code")
+    assert np.array_equal(image, gallery[5][0]) and caption.startswith("**Current code:** sample 5 of seed 3")
+    spaces, *_ = h.choose_generator(state, "omniart-eyes128", 0)
+    assert spaces == ["noise", "class", "both"]
+
+
+def test_compute_shows_the_engines_metric_and_sentence(state, face, lpips_alex):
+    plot, summary, table, archive = h.compute(state, "dcgan-face64", "noise", 1, 2, "", "lpips-alex", "exact", 10)
+    expected = metric_tensor(face, lpips_alex, face.sample(3, seed=1)[2])
+    assert np.allclose([float(v) for _, v in table.rows], expected.eigvals[:20], rtol=1e-3)
+    assert pr.spectrum_sentence(expected.eigvals, 100, 100) in summary and archive.endswith(".zip")
+
+
+def test_explore_measures_the_distance_it_shows(state, face, mse):
+    image, readout = h.explore_axes(state, "dcgan-face64", "noise", 0, 0, "", "mse", False, 2, 1.5, -0.5)
+    m = metric_tensor(face, mse, face.sample(1, seed=0)[0])
+    z = m.z + 1.5 * m.eigvecs[:, 0] - 0.5 * m.eigvecs[:, 1]
+    with torch.no_grad():
+        x0, x = face(torch.as_tensor(m.z)[None].float()), face(torch.as_tensor(z)[None].float())
+        distance = float(load_distance("mse")(x0, x)[0])
+    assert f"D(G(z0), G(z)) = {distance:.4g}" in readout
+    with pytest.raises(GeometryError, match="axis 1 must be a finite number; got 'far'"):
+        h.explore_axes(state, "dcgan-face64", "noise", 0, 0, "", "mse", False, 2, 1.0, "far")
+
+
+def test_sweeps_tables_and_reports_by_name(state):
+    names, name = h.add_sweep(state, "linear-toy", "default", "mse", 3, 0)
+    assert names == [name] == h.sweeps_available(state)
+    overlay, table, *_ = h.compare_spectra(state, [name])
+    from geometry.analysis.sweep import load_sweep, model_rows
+
+    assert table.rows == pr.model_table(model_rows({name: load_sweep(state.settings.results / name)})).rows
+    with pytest.raises(GeometryError, match="not a sweep name"):
+        h.compare_spectra(state, ["../etc"])
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("dcgan-face64", "noise", "abc", 0, ""), "seed must be a whole number"),
+    (("dcgan-face64", "noise", 0, 8, ""), "sample index must be a whole number, 0..7"),
+    (("dcgan-face64", "noise", 0, 0, "1, x"), "the pasted latent code is not a list of numbers"),
+    (("stylegan2-ffhq-1024", "z", 0, 0, ""), "this app is capped at 256px"),
+])
+def test_bad_codes_are_refused_naming_the_field(state, args, message):
+    with pytest.raises(GeometryError, match=message):
+        h.show_code(state, *args, "pasted code")

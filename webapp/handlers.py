@@ -1,0 +1,280 @@
+"""What each control of the app does: plain functions over the engine (no gradio import).
+
+Every handler takes the server's ``AppState`` first, then the values of its inputs as the page
+sends them (numbers may arrive as text through the API: each is checked and refused with a
+message naming the field). The current latent code is identified by visible inputs (generator,
+space, seed, sample index, or a pasted / uploaded code), so each action is also an API call. A
+user error raises ``GeometryError``; ``layout`` shows it as a message. Every number shown comes
+from a ``geometry`` function and every table row or sentence from ``reports.presentation``.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from geometry import ITERATIVE, REGISTRY, GeometryError, MetricResult
+from geometry.analysis import statistics as st
+from geometry.analysis.axes import axes_and_purified_montage, axes_for_family, compare_axes
+from geometry.analysis.sweep import list_sweeps, load_sweep, model_rows, prune_sweeps, run_sweep, sweep_folder
+from geometry.analysis.traversal import apply_to_references, curve_steps, distance_curves, eigen_traversal, explore
+from geometry.analysis.traversal import upscale as upscale_image
+from geometry.core.generators import check_count, check_seed
+from reports import figures
+from reports import presentation as pr
+from reports.builder import build_report
+from webapp.state import AppState
+
+Progress = Callable[[float, str], None] | None
+
+
+def as_number(value, field: str, positive: bool = False) -> float:
+    """A number field's value (the API may send text), or an error naming the field."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number) or (positive and number <= 0):
+        raise GeometryError(f"{field} must be a finite{' positive' if positive else ''} number; got {value!r}")
+    return number
+
+
+def cap(state: AppState, name: str, count: int) -> None:
+    limit = state.settings.limits[name]
+    if count > limit:
+        raise GeometryError(f"at most {limit} {name} per request on this machine; got {count}")
+
+
+def parse_code(text: str) -> np.ndarray:
+    """Numbers separated by commas or white space -> (n,) array."""
+    try:
+        return np.array([float(v) for v in text.replace(",", " ").split()])
+    except ValueError as err:
+        raise GeometryError(f"the pasted latent code is not a list of numbers ({err})") from None
+
+
+def resolve_code(state: AppState, gen: str, space: str, seed, index, code: str) -> tuple:
+    """The generator and the current code (latent_dim,): the pasted/uploaded ``code`` if any, else
+    sample ``index`` of seed ``seed``, exactly the gallery's tile ``index``."""
+    G = state.generator(gen, space)
+    if code and str(code).strip():
+        return G, G.check_latent(parse_code(str(code)))
+    index = check_count(index, "sample index", 0, state.settings.gallery - 1)
+    return G, G.sample(index + 1, seed=check_seed(seed))[index]
+
+
+def metric_for(state: AppState, gen, space, seed, index, code, dist, method="exact", k=None) -> MetricResult:
+    """The metric at the current code, cached per (generator, space, distance, method, k, z)."""
+    _, z = resolve_code(state, gen, space, seed, index, code)
+    k = check_count(k, "k", 1) if method in ITERATIVE else None
+    return state.metric(gen, space, dist, method, k, tuple(z.double().tolist()))
+
+
+def view(state: AppState, image: np.ndarray) -> np.ndarray:
+    """(C, H, W) in [0, 1] -> (H', W', 3) uint8, upscaled to at least ``view_side`` pixels."""
+    tile = upscale_image(image, state.settings.view_side).transpose(1, 2, 0)
+    return np.repeat(tile, 3, axis=2) if tile.shape[2] == 1 else tile
+
+
+def code_caption(G, seed, index, code: str, origin: str) -> str:
+    if code and str(code).strip():
+        return f"**Current code:** {origin} ({G.name}, {G.space} space, n = {G.latent_dim})"
+    return (f"**Current code:** sample {int(index)} of seed {int(seed)} ({G.name}, {G.space} space, "
+            f"n = {G.latent_dim})")
+
+
+# ---- choosing the code ------------------------------------------------------------------------
+def sample(state: AppState, gen: str, space: str, seed) -> tuple[list, int, str]:
+    """The gallery: samples 0..gallery-1 of ``seed`` as (image, caption); choosing resets to
+    sample 0 with no pasted code."""
+    G = state.generator(gen, space)
+    with torch.no_grad():
+        images = G(G.sample(state.settings.gallery, seed=check_seed(seed))).cpu().numpy()
+    return [(view(state, x), f"sample {i}") for i, x in enumerate(images)], 0, ""
+
+
+def choose_generator(state: AppState, gen: str, seed) -> tuple[list[str], list, int, str]:
+    """A new generator: its spaces (the first is chosen) and its gallery."""
+    if gen not in REGISTRY:
+        raise GeometryError(f"unknown generator '{gen}'; choose one of: {', '.join(REGISTRY)}")
+    spaces = list(REGISTRY[gen].spaces)
+    return (spaces, *sample(state, gen, spaces[0], seed))
+
+
+def random_seed() -> int:
+    return int(np.random.default_rng().integers(0, 100_000))
+
+
+def upload_code(state: AppState, path: str, gen: str, space: str) -> tuple[str, str]:
+    """A latent code from an uploaded .npy (numbers only, at most 1 MB) as pasted text."""
+    if Path(path).stat().st_size > 1_000_000:
+        raise GeometryError("a latent code file is at most 1 MB")
+    try:
+        z = np.load(path, allow_pickle=False)
+    except ValueError as err:
+        raise GeometryError(f"the uploaded file is not a numeric .npy array ({err}); pickled files are refused") \
+            from None
+    if not np.issubdtype(z.dtype, np.number):
+        raise GeometryError(f"the uploaded .npy holds {z.dtype} values; a latent code is numbers")
+    z = state.generator(gen, space).check_latent(np.asarray(z, dtype=np.float64).ravel())
+    return ", ".join(f"{v:.9g}" for v in z.tolist()), "uploaded code"
+
+
+def show_code(state: AppState, gen, space, seed, index, code, origin) -> tuple[np.ndarray, str]:
+    """The current image and the caption saying which code it is."""
+    G, z = resolve_code(state, gen, space, seed, index, code)
+    with torch.no_grad():
+        image = view(state, G(z[None])[0].cpu().numpy())
+    return image, code_caption(G, seed, index, code, origin)
+
+
+# ---- compute metric ---------------------------------------------------------------------------
+def compute(state: AppState, gen, space, seed, index, code, dist, method, k):
+    """(spectrum figure, summary, eigenvalue table, path of the zipped result)."""
+    start = time.perf_counter()
+    m = metric_for(state, gen, space, seed, index, code, dist, method, k)
+    elapsed = time.perf_counter() - start
+    p = m.provenance
+    summary = (f"**{p['generator']}** ({p['space']}, n = {m.latent_dim}), {p['distance']}, {p['method']}: computed "
+               f"in {p['seconds']:.2f} s, answered in {elapsed:.2f} s"
+               f"{' (cached)' if elapsed < 0.5 * p['seconds'] else ''}.  \n"
+               f"{pr.spectrum_sentence(m.eigvals, m.n_computed, m.latent_dim)}")
+    folder = state.download_folder("metric-")
+    m.save(folder / "metric")
+    archive = shutil.make_archive(str(folder / "metric"), "zip", folder / "metric")
+    plot = figures.spectrum_figure(st.spectrum_summary(m.eigvals[None, : m.n_computed]), "Spectrum at this code")
+    return plot, summary, pr.eigenvalue_table(m.eigvals, m.n_computed), archive
+
+
+# ---- traverse axes ----------------------------------------------------------------------------
+def parse_ranks(state: AppState, text: str, n: int) -> list[int]:
+    try:
+        ranks = [int(r) for r in str(text).replace(",", " ").split()]
+    except ValueError:
+        raise GeometryError(f"ranks are whole numbers separated by commas, e.g. 0, 1, 2, 5; got '{text}'") from None
+    if not ranks:
+        raise GeometryError("give at least one eigen-rank")
+    cap(state, "ranks", len(ranks))
+    if min(ranks) < 0 or max(ranks) >= n:
+        raise GeometryError(f"ranks must lie in 0..{n - 1}; got {ranks}")
+    return ranks
+
+
+def steps_for(state: AppState, max_step, n_steps) -> np.ndarray:
+    n_steps = check_count(n_steps, "steps", 2, state.settings.limits["steps"])
+    return np.linspace(-1, 1, n_steps) * as_number(max_step, "largest step", positive=True)
+
+
+def montage(state: AppState, gen, space, seed, index, code, dist, ranks_text, max_step, n_steps, mode, scaled):
+    """(montage image, distance-curve figure) along the chosen eigen-ranks."""
+    G = state.generator(gen, space)
+    m = metric_for(state, gen, space, seed, index, code, dist)
+    ranks, steps = parse_ranks(state, ranks_text, m.latent_dim), steps_for(state, max_step, n_steps)
+    grid = eigen_traversal(G, m.z, m.eigvals, m.eigvecs, ranks, steps, mode, bool(scaled)).grid()
+    curves = distance_curves(G, state.distance(dist), m.z, m.eigvals, m.eigvecs, ranks, curve_steps(float(steps[-1])))
+    return grid, figures.distance_curves_figure(curves, dist)
+
+
+def exploration(state: AppState, gen, space, seed, index, code, dist, scaled, k, values):
+    G = state.generator(gen, space)
+    m = metric_for(state, gen, space, seed, index, code, dist)
+    k = check_count(k, "number of axes", 1, state.settings.explore_axes)
+    coefficients = np.array([as_number(v, f"axis {i}") for i, v in enumerate(values[:k])])
+    return explore(G, state.distance(dist), m.z, m.eigvals, m.eigvecs, coefficients, bool(scaled)), m
+
+
+def explore_axes(state: AppState, gen, space, seed, index, code, dist, scaled, k, *values):
+    """The image after moving along the top-k eigen-axes by the slider values, with the measured
+    distance and the quadratic prediction."""
+    point, m = exploration(state, gen, space, seed, index, code, dist, scaled, k, values)
+    unit = "λ^-1/2 units" if scaled else "latent units"
+    k = int(k)
+    moved = ", ".join(f"axis {i}: {float(v):+.2f}" for i, v in enumerate(values[:k]) if float(v) != 0)
+    readout = (f"**D(G(z0), G(z)) = {point.distance:.4g}** ({dist}); quadratic prediction ½ δᵀHδ = "
+               f"{point.predicted:.4g}.  \nMoved ({unit}): {moved or 'nowhere yet'}. Eigenvalues of the axes: "
+               + ", ".join(pr.eig(v) for v in m.eigvals[:k]))
+    return view(state, point.image), readout
+
+
+def download_code(state: AppState, gen, space, seed, index, code, dist, scaled, k, *values) -> str:
+    point, _ = exploration(state, gen, space, seed, index, code, dist, scaled, k, values)
+    path = state.download_folder("code-") / "edited-code.npy"
+    np.save(path, point.z)
+    return str(path)
+
+
+def references(state: AppState, gen, space, seed, index, code, dist, rank, n_refs, max_step, n_steps, mode):
+    G = state.generator(gen, space)
+    n_refs = check_count(n_refs, "references", 1, state.settings.limits["references"])
+    m = metric_for(state, gen, space, seed, index, code, dist)
+    rank = parse_ranks(state, str(check_count(rank, "rank", 0)), m.latent_dim)[0]
+    refs = G.sample(n_refs, seed=check_seed(seed) + 1).double().numpy()
+    return apply_to_references(G, refs, m.eigvecs[:, rank], steps_for(state, max_step, n_steps), mode).grid()
+
+
+def families(state: AppState, gen, space, seed, index, code, dist, family, upload, k, max_step, n_steps):
+    """(axes | purified montage, projection figure, summary) for SeFa / PCA / uploaded axes."""
+    G = state.generator(gen, space)
+    m = metric_for(state, gen, space, seed, index, code, dist)
+    k = check_count(k, "k", 1, state.settings.limits["ranks"])
+    axes = axes_for_family(G, family, k, file=upload, n_samples=500, seed=check_seed(seed))
+    k = min(k, axes.vectors.shape[1])
+    result = compare_axes(axes, m.eigvals, m.eigvecs, k=k)
+    grid = axes_and_purified_montage(G, m.z, axes, result.purified, steps_for(state, max_step, n_steps))
+    summary = pr.axis_summary(result, family, k) + f" Montage: axes (left) | purified top-{k} (right)."
+    return grid, figures.axis_projection_figure(result, family), summary
+
+
+# ---- sweeps, by name --------------------------------------------------------------------------
+def sweeps_available(state: AppState) -> list[str]:
+    """Names of the completed sweeps in the app's results folder, newest first."""
+    return list_sweeps(state.settings.results)
+
+
+def add_sweep(state: AppState, gen, space, dist, n, seed, progress: Progress = None) -> tuple[list[str], str]:
+    """Run a sweep into the results folder; returns every sweep name and the new one's."""
+    n = check_count(n, "positions", 2, state.settings.limits["positions"])
+    seed = check_seed(seed)
+    G = state.generator(gen, space)
+    name = f"{gen}-{G.space}-{dist}-n{n}-seed{seed}"
+    run_sweep(state.settings.results / name, G, state.distance(dist), n=n, seed=seed, progress=progress)
+    prune_sweeps(state.settings.results, state.settings.max_sweeps)
+    return sweeps_available(state), name
+
+
+def compare_spectra(state: AppState, selected: list[str] | str):
+    """(spectra overlay, Tables 2 and 4, and the first sweep's heatmap, histograms, isotropy)."""
+    if not selected:
+        raise GeometryError("select at least one sweep (run one with 'Run sweep')")
+    if isinstance(selected, str):
+        selected = [selected]
+    rows = model_rows({name: load_sweep(sweep_folder(state.settings.results, name)) for name in selected})
+    first = rows[0]["summary"]  # the figures below the table show the first sweep
+    return (figures.spectra_overlay_figure({r["label"]: r["summary"].spectrum for r in rows}), pr.model_table(rows),
+            figures.consistency_heatmap(first.consistency), figures.consistency_histograms(first.consistency),
+            figures.isotropy_figure(first.isotropy))
+
+
+def mechanism(state: AppState, gen, space, seed, index, code, dist):
+    """Layer metrics, amplification and the weight-shuffled control at the current code."""
+    from geometry.analysis.layers import layers_at, summarise_layers
+
+    G, z = resolve_code(state, gen, space, seed, index, code)
+    s = summarise_layers(layers_at(G, state.distance(dist), z))
+    return figures.layer_spectra_figure(s), figures.amplification_figure(s), pr.layer_table(s)
+
+
+def make_report(state: AppState, selected: str, progress: Progress = None) -> list[str]:
+    """PDF and HTML report of one sweep, in a fresh download folder."""
+    if not selected:
+        raise GeometryError("choose a sweep to report on (run one in 'Compare spectra')")
+    folder = state.download_folder("report-")
+    build_report(sweep_folder(state.settings.results, selected), html=folder / f"{selected}.html",
+                 pdf=folder / f"{selected}.pdf", progress=progress)
+    return [str(folder / f"{selected}.pdf"), str(folder / f"{selected}.html")]

@@ -1,0 +1,50 @@
+"""What one server keeps between requests: cached generators, distances and metrics (shared
+between requests, so never hooked or mutated per request) and the folder of downloads."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from geometry import REGISTRY, GeometryError, MetricResult, load_distance, load_generator, metric_tensor
+from webapp.settings import Settings
+
+
+class AppState:
+    """Caches keyed by their inputs, and a downloads folder removed by ``close``."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.downloads = Path(tempfile.mkdtemp(prefix="ggl-app-"))
+        self.generator = functools.lru_cache(maxsize=8)(self._generator)
+        self.distance = functools.lru_cache(maxsize=6)(load_distance)
+        self.metric = functools.lru_cache(maxsize=64)(self._metric)
+
+    def _generator(self, name: str, space: str):
+        if name not in REGISTRY:
+            raise GeometryError(f"unknown generator '{name}'; choose one of: {', '.join(REGISTRY)}")
+        cap = self.settings.limits["resolution"]
+        if REGISTRY[name].resolution > cap:
+            raise GeometryError(f"{name} makes {REGISTRY[name].resolution}px images; this app is capped at {cap}px on "
+                                f"this machine (use the Python API for it)")
+        return load_generator(name, space=space or None)
+
+    def _metric(self, gen: str, space: str, dist: str, method: str, k: int | None,
+                z: tuple[float, ...]) -> MetricResult:
+        return metric_tensor(self.generator(gen, space), self.distance(dist), np.array(z, dtype=np.float32),
+                             method=method, k=k, seconds_cap=self.settings.limits["seconds"])
+
+    def download_folder(self, prefix: str) -> Path:
+        """A fresh folder for files the user downloads; folders older than ``download_age`` go."""
+        for old in self.downloads.glob("*"):
+            if time.time() - old.stat().st_mtime > self.settings.download_age:
+                shutil.rmtree(old, ignore_errors=True)
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=self.downloads))
+
+    def close(self) -> None:
+        shutil.rmtree(self.downloads, ignore_errors=True)
