@@ -64,10 +64,24 @@ def test_face_inversion_lowers_the_distance_and_recovers_the_target(face, lpips_
     assert rows[0][0] == "plain" and rows[0][1] == pytest.approx(run.best.mean()) and rows[0][2] > 0
 
 
-def test_face_curve_is_not_longer_and_keeps_its_ends(face, mse):
+def test_a_face_curve_is_shorter_than_the_straight_line(face, mse):
+    """On dcgan-face64 (MSE) the optimised spline between two samples is at least 10 % shorter
+    than the straight line (23 % measured here), both lengths summed independently here as
+    sqrt(2 D(G(p_i), G(p_i+1))) over 64 segments (ds^2 = dz^T H dz = 2 D to second order); the
+    ends stay where they were."""
     z0, z1 = face.sample(2, seed=60).double().numpy()
     result = shorten(face, mse, z0, z1, steps=40, segments=16, measure_segments=64)
-    assert result.curve_length.length <= result.line_length.length
+
+    def length(points):
+        with torch.no_grad():
+            x = face(torch.as_tensor(points, dtype=torch.float32))
+            return float((2 * mse(x[:-1], x[1:])).sqrt().sum())
+
+    line = length(np.linspace(0, 1, 65)[:, None] * (z1 - z0) + z0)
+    curve = length(result.points)
+    assert curve < 0.9 * line
+    assert curve == pytest.approx(result.curve_length.length, rel=1e-4)
+    assert line == pytest.approx(result.line_length.length, rel=1e-4)
     assert np.allclose(result.points[0], z0, atol=1e-6) and np.allclose(result.points[-1], z1, atol=1e-6)
     assert np.allclose(result.control[0], z0) and np.allclose(result.control[-1], z1)
 
@@ -78,7 +92,7 @@ def test_cma_search_improves_on_its_start_and_respects_the_top_k_space(face, mse
     start = face.sample(1, seed=72)[0].double().numpy()
     coordinates = Coordinates.build("eigen-scaled", 100, m.eigvals, m.eigvecs, k=10)
     run = search(face, mse, target, start, coordinates, budget=200)
-    assert run.best_distance[-1] < run.best_distance[0] and (np.diff(run.best_distance) <= 0).all()
+    assert run.best_distance[-1] < 0.9 * run.best_distance[0]
     moved = run.best_z - start
     assert np.allclose(m.eigvecs[:, 10:].T @ moved, 0, atol=1e-8)  # only top-10 eigen-directions
 

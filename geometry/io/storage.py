@@ -36,6 +36,14 @@ def atomic_path(target: Path) -> Iterator[Path]:
             os.unlink(tmp)
 
 
+def human_bytes(count: float) -> str:
+    """A byte count as people read it: 512 B, 3.1 MiB, 2.0 GiB."""
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if abs(count) >= size:
+            return f"{count / size:.1f} {unit}"
+    return f"{int(count)} B"
+
+
 def check_writable(target: str | Path, what: str = "output") -> Path:
     """Refuse, before any work, an output ``target`` that is a directory or whose folder cannot be
     created or written; returns it as a Path."""

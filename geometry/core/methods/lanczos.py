@@ -16,10 +16,11 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
-from scipy.sparse.linalg import LinearOperator, eigsh
+from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
 from geometry.core.methods.common import MethodOutput, top_k_output
 from geometry.core.pullback import Pullback
+from geometry.errors import GeometryError
 from geometry.progress import Progress, report
 
 
@@ -37,7 +38,11 @@ def top_k(matvec: Callable[[torch.Tensor], torch.Tensor], n: int, k: int, like: 
 
     operator = LinearOperator((n, n), matvec=apply, dtype=np.float64)
     v0 = np.random.default_rng(0).standard_normal(n)
-    eigvals, eigvecs = eigsh(operator, k=k, which="LA", v0=v0, tol=tol)
+    try:
+        eigvals, eigvecs = eigsh(operator, k=k, which="LA", v0=v0, tol=tol)
+    except ArpackNoConvergence as err:
+        raise GeometryError(f"Lanczos (ARPACK) did not converge: {len(err.eigenvalues)} of {k} eigenpairs reached the "
+                            f"tolerance {tol:g}; use exact or topk, or a smaller k") from None
     return top_k_output(eigvals, eigvecs)
 
 

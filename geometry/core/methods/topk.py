@@ -35,8 +35,9 @@ OVERSAMPLING = 4
 
 def compute(pb: Pullback, *, k: int, progress: Progress | None = None, tol: float = 1e-4, max_iter: int = 50,
             seed: int = 0, **_) -> MethodOutput:
-    """Top-``k`` eigenpairs of 2 J^T J at z0, to a relative residual <= ``tol`` (or ``max_iter``
-    blocks, or the whole space)."""
+    """Top-``k`` eigenpairs of 2 J^T J at z0, to a relative residual <= ``tol``; stops early when
+    the Krylov space closes (an invariant subspace: exact) or fills the whole space. Stopping at
+    ``max_iter`` blocks above ``tol`` is an error naming the residual reached."""
     if not pb.D.has_features:
         raise GeometryError(f"topk needs a squared feature distance (LPIPS, MSE); {pb.D.name} has none: "
                             f"use lanczos-backward")
@@ -64,10 +65,14 @@ def compute(pb: Pullback, *, k: int, progress: Progress | None = None, tol: floa
             W = HQ - basis @ (basis.T @ HQ)
             W -= basis @ (basis.T @ W)
             Q, R = np.linalg.qr(W)
-            keep = np.abs(np.diag(R)) > 1e-10 * np.abs(R).max()  # the Krylov space may close early
-            if not keep.any():
+            keep = np.abs(np.diag(R)) > 1e-10 * max(np.abs(R).max(), np.abs(HQ).max())
+            if not keep.any():  # the Krylov space closed: an invariant subspace, its Ritz pairs are exact
                 break
             Q = Q[:, keep][:, : n - basis.shape[1]]
+        else:
+            raise GeometryError(f"topk did not converge: after {max_iter} blocks of {b} products the largest relative "
+                                f"residual is {residuals.max():.1e}, above the tolerance {tol:g}; use exact or "
+                                f"lanczos-backward, or a larger k")
     out = top_k_output(theta, ritz)
     out.info = {"residuals": residuals.tolist(), "iterations": iteration, "block": b, "tol": tol,
                 "products": 2 * basis.shape[1]}

@@ -1,0 +1,92 @@
+"""topk's block Krylov iteration on operators with known spectra: the answer, a Krylov space
+that closes early, and the iteration limit; a top-k sweep's statistics; the memory cap and the
+disk check."""
+
+import numpy as np
+import pytest
+import torch
+
+from geometry import GeometryError, Pullback, ResourceError, from_module, load_distance, run_sweep
+from geometry.core.methods import topk
+
+
+def linear_pullback(singular_values, n: int, seed: int = 0) -> tuple[Pullback, np.ndarray, np.ndarray]:
+    """x = A z with A = U diag(s) V^T (P = 3 x 8 x 8 pixels) and the MSE distance: H = 2 A^T A / P,
+    eigenvalues 2 s^2 / P with eigenvectors the columns of V."""
+    rng = np.random.default_rng(seed)
+    P, s = 192, np.asarray(singular_values, dtype=np.float64)
+    U = np.linalg.qr(rng.standard_normal((P, len(s))))[0]
+    V = np.linalg.qr(rng.standard_normal((n, n)))[0][:, : len(s)]
+    A = torch.as_tensor((U * s) @ V.T)
+    net = torch.nn.Linear(n, P, bias=False).double()
+    with torch.no_grad():
+        net.weight.copy_(A)
+    G = from_module(net, n, (3, 8, 8), output_range=(-1e6, 1e6))  # (x + 1e6) / 2e6: x enters scaled by 1 / 2e6
+    scale = 1 / 2e6
+    z0 = torch.zeros(n, dtype=torch.float64)
+    return Pullback(G, load_distance("mse"), z0), 2 * (scale * s) ** 2 / P, V
+
+
+def test_topk_finds_the_known_top_eigenpairs():
+    pb, lam, V = linear_pullback(np.logspace(0, -2, 30), n=30)
+    out = topk.compute(pb, k=5, tol=1e-8)
+    assert np.allclose(out.eigvals[:5], lam[:5], rtol=1e-6)
+    assert np.allclose(np.abs(np.sum(out.eigvecs[:, :5] * V[:, :5], axis=0)), 1, atol=1e-6)
+    assert out.n_computed == 5 and max(out.info["residuals"]) <= 1e-8
+
+
+def test_topk_stops_when_the_krylov_space_closes():
+    """H of rank 2 in 40 dimensions: the first block's products span the range, the space closes
+    after two blocks, and the pairs are exact (the third eigenvalue is 0)."""
+    pb, lam, V = linear_pullback([1.0, 0.3], n=40)
+    out = topk.compute(pb, k=3, tol=1e-12, max_iter=50)
+    assert np.allclose(out.eigvals[:2], lam, rtol=1e-9) and abs(out.eigvals[2]) < 1e-12 * lam[0]
+    assert out.info["iterations"] <= 2
+
+
+def test_topk_refuses_to_return_unconverged_pairs():
+    pb, _, _ = linear_pullback(np.linspace(1, 0.9, 60), n=60)  # a tiny gap: one block cannot resolve it
+    with pytest.raises(GeometryError, match=r"topk did not converge: after 1 blocks of 7 products the largest "
+                                            r"relative residual is .*, above the tolerance 1e-12"):
+        topk.compute(pb, k=3, tol=1e-12, max_iter=1)
+
+
+def test_statistics_of_a_top_k_sweep_use_the_computed_pairs_only(tmp_path, toy, mse):
+    """Eigenvalues past k are zero padding: anisotropy counts dimensions of the computed top-k."""
+    from geometry.analysis import statistics as st
+
+    sweep = run_sweep(tmp_path, toy, mse, n=4, seed=0, method="topk", k=3)
+    full = run_sweep(tmp_path / "full", toy, mse, n=4, seed=0)
+    s = sweep.summary(n_boot=20)
+    assert sweep.n_computed == 3 and s.anisotropy.n == 3
+    assert np.array_equal(s.anisotropy.mean, st.anisotropy_table(np.asarray(full.eigvals)[:, :3]).mean)
+    assert np.allclose(np.asarray(sweep.eigvals)[:, :3], np.asarray(full.eigvals)[:, :3], rtol=1e-6)
+
+
+@pytest.mark.parametrize(("setting", "expected"), [("8G", 8 * 2**30), ("512M", 512 * 2**20), ("1.5 GiB", 3 * 2**29),
+                                                   ("100", 100), ("2t", 2 * 2**40)])
+def test_the_memory_cap_setting_is_parsed(monkeypatch, setting, expected):
+    from geometry.core.cost import memory_cap
+
+    monkeypatch.setenv("GGL_MEMORY_CAP", setting)
+    assert memory_cap() == expected
+
+
+def test_a_bad_memory_cap_setting_is_named(monkeypatch):
+    from geometry.core.cost import memory_cap
+
+    monkeypatch.setenv("GGL_MEMORY_CAP", "lots")
+    with pytest.raises(ResourceError, match="GGL_MEMORY_CAP='lots' is not a size such as 8G or 512M"):
+        memory_cap()
+
+
+def test_a_sweep_that_cannot_fit_on_the_disk_is_refused_before_writing(tmp_path, monkeypatch, toy, mse):
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**6, 10**6 - 1000, 1000))
+    with pytest.raises(GeometryError, match=r"a sweep of 50 positions in 8 dimensions needs about 150\.0 KiB on disk; "
+                                            r"1000 B are free"):
+        run_sweep(tmp_path / "s", toy, mse, n=50, seed=0)
+    assert not (tmp_path / "s").exists()
