@@ -325,10 +325,10 @@ reference methods. Eigenvectors with large eigenvalues change the image most. An
 k whose top-k eigenvalues hold a fraction f of the spectrum (Table 2). Isotropy illusion: for a random unit
 v, α(v) = vᵀHv has mean mean(λ) and variance 2/(n+2)·Var(λ) (Eq. 13–15). Homogeneity: C_ij =
 corr(diag(U_iᵀ H_j U_i), λ_j) on linear and log scales (Eq. 5–6, Table 4). The average metric is the
-element-wise mean of H over positions. C^H mixes homogeneity with anisotropy (an isometry, the same
-metric everywhere, has C^H near 0), so the report adds three statistics: the log-Euclidean distance
+element-wise mean of H over positions. C^H mixes homogeneity with anisotropy (for an isometry, the same
+flat metric everywhere, it is undefined: the eigenvalues it correlates do not vary), so the report adds three statistics: the log-Euclidean distance
 ||log A_i − log A_j||_F between trace-normalised metrics A = H/tr(H) + 10⁻⁶ I (0 when the metric is the
-same everywhere), the cosine <A_i, A_j>/(||A_i|| ||A_j||) (1 when it is), and the overlap ||U_iᵀU_j||²/k
+same everywhere), the cosine <B_i, B_j>/(||B_i|| ||B_j||) of B = H/tr(H) (1 when it is), and the overlap ||U_iᵀU_j||²/k
 of top-k eigenspaces against k/n for random subspaces. Layer metrics are H_l = J_lᵀJ_l for each
 layer's output (Eq. 3); the shuffled control permutes every kernel's weights (paper A.8). Confidence
 intervals are percentile bootstraps over positions.

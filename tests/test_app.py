@@ -219,20 +219,29 @@ def test_pca_axes_and_metrics_run_concurrently_on_the_shared_generator(app_url):
             assert "Grassmann distance" in future.result()[2]
 
 
-def image_at(page, selector: str, tries: int = 30) -> np.ndarray:
-    """The pixels of the image an <img> element shows, fetched as the browser fetched them (retried
-    while the element is between two images, e.g. just after an update)."""
-    from PIL import UnidentifiedImageError
+READ_PIXELS = """async (img) => {
+    await img.decode();  // resolves once the image the element shows is fully loaded and decoded
+    const canvas = document.createElement("canvas");
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    canvas.getContext("2d").drawImage(img, 0, 0);
+    return canvas.toDataURL("image/png");
+}"""
 
-    for _ in range(tries - 1):
-        src = page.locator(selector).first.get_attribute("src")
-        if src:
-            try:
-                return read_image(page.request.get(src).body())
-            except UnidentifiedImageError:
-                pass
-        page.wait_for_timeout(100)
-    return read_image(page.request.get(page.locator(selector).first.get_attribute("src")).body())
+
+def image_at(page, selector: str) -> np.ndarray:
+    """The pixels the browser shows in an <img> element, read in the page itself (no second
+    fetch that a later update could abort): waits for the element, then for its image to decode."""
+    import base64
+
+    element = page.locator(selector).first
+    element.wait_for(state="attached", timeout=60_000)
+    for _ in range(19):  # decode() rejects when the element switches to a newer image meanwhile: read again
+        try:
+            return read_image(base64.b64decode(element.evaluate(READ_PIXELS).split(",", 1)[1]))
+        except Exception:
+            page.wait_for_timeout(200)
+    return read_image(base64.b64decode(element.evaluate(READ_PIXELS).split(",", 1)[1]))
 
 
 def test_a_browser_clicks_through_every_tab(app_url, tmp_path):

@@ -123,7 +123,7 @@ def build(state: AppState) -> gr.Blocks:
                 with gr.Column():
                     with gr.Row():
                         method_box = gr.Dropdown(list(METHODS), value="exact", label="Method")
-                        k_box = gr.Slider(1, 50, value=10, step=1, label="k (Lanczos methods)")
+                        k_box = gr.Slider(1, 50, value=10, step=1, label="k (top-k methods: topk, lanczos)")
                     compute_button = gr.Button("Compute metric", variant="primary")
                     summary_box = gr.Markdown()
             spectrum_plot = gr.Plot(label="Spectrum", elem_id="spectrum")

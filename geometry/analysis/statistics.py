@@ -349,14 +349,15 @@ def bootstrap_summaries(eigvals: np.ndarray, consistency_result: Consistency | N
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class Homogeneity:
-    """Homogeneity statistics that anisotropy cannot fool (C^H can: an isometry, the same metric
-    everywhere, has C^H = 0). Each over the N (N - 1) / 2 pairs of positions, mean and std:
+    """Homogeneity statistics that anisotropy cannot fool (C^H cannot tell: for an isometry, the same
+    flat metric everywhere, C^H is undefined, NaN, since its eigenvalues do not vary; paper A.7).
+    Each over the N (N - 1) / 2 pairs of positions, mean and std:
 
     - ``log_euclidean``: ||log A_i - log A_j||_F between trace-normalised metrics
       A = H / tr(H) + eps I (eps = ``ridge``, regularising the null space), the log-Euclidean
       Riemannian distance on SPD matrices: 0 for the same metric everywhere, whatever its spectrum.
-    - ``cosine``: <A_i, A_j>_F / (||A_i|| ||A_j||), the alignment of the metric tensors as matrices:
-      1 for the same metric everywhere.
+    - ``cosine``: <B_i, B_j>_F / (||B_i|| ||B_j||) of the trace-normalised metrics B = H / tr(H)
+      (no ridge), the alignment of the metric tensors as matrices: 1 for the same metric everywhere.
     - ``overlap``: ||U_i^T U_j||_F^2 / k, the mean squared cosine of the principal angles between
       the top-k eigenspaces (k = ``k``), beside ``overlap_random`` = k / n for random subspaces.
       Undefined (NaN) where the spectrum has no gap after rank k (lambda_k+1 = lambda_k to 1e-6 at

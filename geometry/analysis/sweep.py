@@ -79,8 +79,9 @@ MAX_POSITIONS = 1_000_000
 
 
 def check_disk(directory: Path, N: int, n: int, has_H: bool) -> None:
-    """Refuse a sweep whose shards and stacks (about 2 * N * (1 + has_H) * n^2 float64 values)
-    would not fit on the disk holding ``directory``."""
+    """Refuse a sweep that would not fit on the disk holding ``directory``: it needs about
+    2 N (2 + has_H) n^2 float64 values, the shards and the stacks each holding every position's
+    eigenvectors and H (n^2 values each), with n^2 values per position of headroom."""
     needed = 2 * N * (2 + has_H) * n * n * 8
     existing = next((p for p in (directory, *directory.parents) if p.exists()), Path("."))
     free = shutil.disk_usage(existing).free

@@ -3,7 +3,8 @@
 Images are (N, C, H, W) in [0, 1]; ``x0`` may be a single image (1, C, H, W) broadcast over
 ``x``. Distances of the squared-feature form ``D(x0, x) = ||psi(x) - psi(x0)||^2`` subclass
 ``FeatureDistance`` and expose ``features(x) -> psi (N, F)``; for them the metric tensor is
-exactly ``2 J^T J`` (DESIGN.md section 1). Others (1 - SSIM) have ``has_features = False``.
+exactly ``2 J^T J`` (the residual psi(x) - psi(x0) vanishes at x0, so only the Gauss-Newton term
+remains; see ``geometry.core.methods.exact``). Others (1 - SSIM) have ``has_features = False``.
 
     D = load_distance("lpips-alex")
     D(x0, x)            # (N,) LPIPS, identical to lpips.LPIPS(x0, x, normalize=True)

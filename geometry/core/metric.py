@@ -11,7 +11,7 @@ the largest eigenvalues change the image most. Methods (``geometry.core.methods`
 - ``bp``: the paper's double back-propagation, one row of H per backward pass.
 - ``lanczos-backward`` / ``lanczos-forward``: top-k eigenpairs by ARPACK on the autograd or the
   finite-difference Hessian-vector product; H is not formed.
-- ``topk``: top-k eigenpairs of 2 J^T J by block subspace iteration with batched J V and J^T U
+- ``topk``: top-k eigenpairs of 2 J^T J by block Lanczos (Krylov) iteration with batched J V and J^T U
   products (feature distances; falls back to ``lanczos-backward`` otherwise).
 """
 

@@ -1,7 +1,8 @@
 """The image distance pulled back to latent space around a reference code.
 
 ``d2(z) = D(G(z0), G(z))`` for a fixed reference image ``G(z0)``. Its Hessian at ``z0`` is the
-metric tensor (DESIGN.md section 1). Every metric method works on a ``Pullback``.
+metric tensor, H = d^2/dz^2 d2(z) at z = z0 (Wang & Ponce 2021, section 2). Every metric method
+works on a ``Pullback``.
 """
 
 from __future__ import annotations
