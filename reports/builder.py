@@ -321,17 +321,17 @@ The metric tensor at a latent code z0 is the Hessian H = d²/dz² D(G(z0), G(z))
 image distance D pulled back through the generator G (Wang & Ponce 2021, §2). For squared feature
 distances D = ||ψ(x) − ψ(x0)||² (LPIPS, MSE) it equals 2 JᵀJ with J the Jacobian of ψ∘G, computed here
 with batched forward-mode products; the paper's double back-propagation and Lanczos iterations are the
-reference methods. Eigenvectors with large eigenvalues change the image most. Anisotropy: the smallest
-k whose top-k eigenvalues hold a fraction f of the spectrum (Table 2). Isotropy illusion: for a random unit
+reference methods. Eigenvectors with large eigenvalues change the image most. Anisotropy: the smallest k
+whose top-k eigenvalues hold a fraction f of the spectrum (Table 2). Isotropy illusion: for a random unit
 v, α(v) = vᵀHv has mean mean(λ) and variance 2/(n+2)·Var(λ) (Eq. 13–15). Homogeneity: C_ij =
 corr(diag(U_iᵀ H_j U_i), λ_j) on linear and log scales (Eq. 5–6, Table 4). The average metric is the
 element-wise mean of H over positions. C^H mixes homogeneity with anisotropy (for an isometry, the same
-flat metric everywhere, it is undefined: the eigenvalues it correlates do not vary), so the report adds three statistics: the log-Euclidean distance
-||log A_i − log A_j||_F between trace-normalised metrics A = H/tr(H) + 10⁻⁶ I (0 when the metric is the
-same everywhere), the cosine <B_i, B_j>/(||B_i|| ||B_j||) of B = H/tr(H) (1 when it is), and the overlap ||U_iᵀU_j||²/k
-of top-k eigenspaces against k/n for random subspaces. Layer metrics are H_l = J_lᵀJ_l for each
-layer's output (Eq. 3); the shuffled control permutes every kernel's weights (paper A.8). Confidence
-intervals are percentile bootstraps over positions.
+flat metric everywhere, it is undefined: the eigenvalues it correlates do not vary), so the report adds
+three statistics: the log-Euclidean distance ||log A_i − log A_j||_F between trace-normalised metrics A =
+H/tr(H) + 10⁻⁶ I (0 when the metric is the same everywhere), the cosine <B_i, B_j>/(||B_i|| ||B_j||) of B
+= H/tr(H) (1 when it is), and the overlap ||U_iᵀU_j||²/k of top-k eigenspaces against k/n for random
+subspaces. Layer metrics are H_l = J_lᵀJ_l for each layer's output (Eq. 3); the shuffled control permutes
+every kernel's weights (paper A.8). Confidence intervals are percentile bootstraps over positions.
 References: B. Wang and C. R. Ponce, A Geometric Analysis of Deep Generative Image Models and Its
 Applications, ICLR 2021. L. Michelis et al., On Linear Interpolation in the Latent Space of Deep
 Generative Models, 2021 (curve lengths under the pull-back metric).""".split())

@@ -102,8 +102,9 @@ def add_generator(parser: argparse.ArgumentParser, distance: bool = True, seed_h
 def add_method(parser: argparse.ArgumentParser) -> None:
     """--method and --k: how a metric is computed."""
     parser.add_argument("--method", default="exact", choices=list(METHODS), help="how to compute the metric")
-    parser.add_argument("--k", type=whole(1), default=None, help="eigenpairs for the top-k methods: topk, lanczos-backward, lanczos-forward "
-                                                                 "(default min(20, n-1))")
+    parser.add_argument("--k", type=whole(1), default=None,
+                        help="eigenpairs for the top-k methods: topk, lanczos-backward, lanczos-forward "
+                             "(default min(20, n-1))")
 
 
 def generator_options(args: argparse.Namespace) -> dict:
