@@ -25,6 +25,7 @@ import numpy as np
 import plotly.graph_objects as go
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from geometry import presentation as pr
 from geometry.analysis import statistics as st
 from geometry.analysis.axes import AxisComparison, AxisSet, compare_axes
 from geometry.analysis.sweep import Sweep, load_sweep, model_row, sweep_label
@@ -33,7 +34,6 @@ from geometry.io.storage import atomic_path, check_writable
 from geometry.progress import Progress, report
 from geometry.version import package_versions
 from reports import figures
-from reports import presentation as pr
 
 TEMPLATES = Path(__file__).parent / "templates"
 

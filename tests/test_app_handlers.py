@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from geometry import GeometryError, load_distance, metric_tensor
-from reports import presentation as pr
+from geometry import presentation as pr
 from webapp import handlers as h
 from webapp.settings import Settings
 from webapp.state import AppState

@@ -5,7 +5,7 @@ sends them (numbers may arrive as text through the API: each is checked and refu
 message naming the field). The current latent code is identified by visible inputs (generator,
 space, seed, sample index, or a pasted / uploaded code), so each action is also an API call. A
 user error raises ``GeometryError``; ``layout`` shows it as a message. Every number shown comes
-from a ``geometry`` function and every table row or sentence from ``reports.presentation``.
+from a ``geometry`` function and every table row or sentence from ``geometry.presentation``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from geometry import ITERATIVE, REGISTRY, GeometryError, MetricResult
+from geometry import presentation as pr
 from geometry.analysis import statistics as st
 from geometry.analysis.axes import axes_and_purified_montage, axes_for_family, compare_axes
 from geometry.analysis.sweep import list_sweeps, load_sweep, model_rows, prune_sweeps, run_sweep, sweep_folder
@@ -27,7 +28,6 @@ from geometry.analysis.traversal import apply_to_references, curve_steps, distan
 from geometry.analysis.traversal import upscale as upscale_image
 from geometry.core.generators import check_count, check_seed
 from reports import figures
-from reports import presentation as pr
 from reports.builder import build_report
 from webapp.state import AppState
 

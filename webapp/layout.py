@@ -1,5 +1,5 @@
 """The page: components and event wiring over ``handlers``. Engine errors become messages
-(``gr.Error``) naming the problem, never tracebacks; tables from ``reports.presentation`` become
+(``gr.Error``) naming the problem, never tracebacks; tables from ``geometry.presentation`` become
 dataframes with their own headers. Events whose inputs are plain numbers skip Gradio's
 preprocessing (``preprocess=False``) so that a value sent as text through the API reaches the
 handler, which refuses it naming the field."""
@@ -13,7 +13,7 @@ import gradio as gr
 
 from geometry import DISTANCE_NAMES, METHODS, REGISTRY, GeometryError
 from geometry.analysis.axes import FAMILIES
-from reports.presentation import Table
+from geometry.presentation import Table
 from webapp import handlers as h
 from webapp.state import AppState
 

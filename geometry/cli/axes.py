@@ -90,6 +90,6 @@ def run_axes(args: argparse.Namespace) -> None:
     with atomic_path(out / "montage.png") as tmp:
         Image.fromarray(grid).save(tmp, format="PNG")
     print(f"{args.family} axes ({axes.vectors.shape[1]}) saved to {out}; montage.png: axes | purified top-{k}")
-    from reports.presentation import axis_summary
+    from geometry.presentation import axis_summary
 
     print(axis_summary(result, args.family, k))

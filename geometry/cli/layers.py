@@ -42,7 +42,7 @@ def run_layers(args: argparse.Namespace) -> None:
     s = summarise_layers(sweep)
     print(f"{G.name} ({G.space}, n = {G.latent_dim}), {sweep.positions.shape[0]} positions, weights shuffled with "
           f"seed {args.shuffle_seed}; saved in {args.out}\n")
-    from reports.presentation import layer_table, text_table
+    from geometry.presentation import layer_table, text_table
 
     print(text_table(layer_table(s)))
     print(f"\nAmplification of {s.targets[0]}'s eigenvectors: correlation of log speeds with the source's, "

@@ -58,7 +58,7 @@ def run_metric(args: argparse.Namespace) -> None:
                                seed=args.seed, progress=progress)
     if args.out:
         result.save(args.out)
-    from reports.presentation import spectrum_sentence
+    from geometry.presentation import spectrum_sentence
 
     p = result.provenance
     print(f"generator   {p['generator']} ({p['space']} space, n = {result.latent_dim})")
@@ -85,7 +85,7 @@ def run_sweep(args: argparse.Namespace) -> None:
 
 def run_stats(args: argparse.Namespace) -> None:
     from geometry.analysis.sweep import load_sweep, model_row, sweep_label
-    from reports.presentation import (
+    from geometry.presentation import (
         anisotropy_table,
         average_metric_sentence,
         eig,
@@ -118,7 +118,7 @@ def run_stats(args: argparse.Namespace) -> None:
 def run_compare(args: argparse.Namespace) -> None:
     from geometry.analysis.statistics import compare_distances
     from geometry.analysis.sweep import load_sweep, model_rows, sweep_label
-    from reports.presentation import distance_comparison_table, model_table, text_table
+    from geometry.presentation import distance_comparison_table, model_table, text_table
 
     if len(args.dirs) < 2:
         raise GeometryError("compare needs at least two sweep directories")
