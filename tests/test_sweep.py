@@ -121,12 +121,22 @@ def test_sweep_stats_and_compare_commands(tmp_path):
         assert done.returncode == 0, done.stderr
     stats = cli("stats", str(tmp_path / "mse"), "--n-boot", "100")
     assert stats.returncode == 0, stats.stderr
-    for heading in ("Anisotropy (paper Table 2)", "Homogeneity (paper Table 4)", "Isotropy illusion",
-                    "Average metric", "bootstrap intervals"):
-        assert heading in stats.stdout
+    from geometry import presentation as pr
+    from geometry.analysis.sweep import model_row, model_rows, sweep_label
+
+    mse_sweep, ssim_sweep = load_sweep(tmp_path / "mse"), load_sweep(tmp_path / "ssim")
+    summary = mse_sweep.summary(n_boot=100)
+    row = model_row(sweep_label(mse_sweep), mse_sweep, summary)
+    for table in (pr.anisotropy_table([row]), pr.homogeneity_table([row]), pr.isotropy_table(summary.isotropy)):
+        assert pr.text_table(table) in stats.stdout  # the numbers the engine computes, as shown
+    assert pr.average_metric_sentence(summary.average) in stats.stdout
     compare = cli("compare", str(tmp_path / "mse"), str(tmp_path / "ssim"))
     assert compare.returncode == 0, compare.stderr
-    assert "Distance comparison (paper Table 3)" in compare.stdout and "log spectra slope" in compare.stdout
+    labels = {f"{sweep_label(s)} [{tmp_path / d}]": s for d, s in (("mse", mse_sweep), ("ssim", ssim_sweep))}
+    assert pr.text_table(pr.model_table(model_rows(labels))) in compare.stdout
+    result = st.compare_distances((mse_sweep.eigvals, mse_sweep.eigvecs, mse_sweep.H),
+                                  (ssim_sweep.eigvals, ssim_sweep.eigvecs, ssim_sweep.H))
+    assert pr.text_table(pr.distance_comparison_table(result, ("mse", "ssim"))) in compare.stdout
     mismatch = cli("sweep", "--generator", "linear-toy", "--n", "5", "--seed", "3", "--distance", "mse",
                    "--out", str(tmp_path / "other"))
     assert mismatch.returncode == 0
