@@ -16,7 +16,7 @@ import os
 def main() -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: no version check or telemetry
     from webapp.handlers import metric_for
-    from webapp.layout import build
+    from webapp.layout import CSS, build
     from webapp.settings import Settings
     from webapp.state import AppState
 
@@ -29,7 +29,7 @@ def main() -> None:
         print(f"GAN Geometry Lab: open http://127.0.0.1:{port}", flush=True)
     demo.queue(default_concurrency_limit=4).launch(
         server_name=None if state.settings.on_spaces else "127.0.0.1", server_port=port, ssr_mode=False,
-        max_file_size="20mb",
+        max_file_size="20mb", css=CSS,
     )
 
 

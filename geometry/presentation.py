@@ -70,7 +70,7 @@ def spectrum_sentence(eigvals: np.ndarray, n_computed: int, latent_dim: int) -> 
 
 def eigenvalue_table(eigvals: np.ndarray, n_computed: int, shown: int = 20) -> Table:
     return Table("Top eigenvalues", ["rank", "eigenvalue"],
-                 [[str(i), eig(v)] for i, v in enumerate(eigvals[: min(shown, n_computed)])])
+                 [[str(i + 1), eig(v)] for i, v in enumerate(eigvals[: min(shown, n_computed)])])
 
 
 # ---- many positions: paper Tables 2 and 4 ------------------------------------------------------
@@ -137,13 +137,26 @@ def distance_comparison_table(result: st.DistanceComparison, names: tuple[str, s
 
 
 # ---- layers ------------------------------------------------------------------------------------
-def layer_table(summary) -> Table:
+def layer_table(summary, names: dict[str, str] | None = None) -> Table:
     """Each layer's metric and the image metric, original against weight-shuffled (a
-    ``layers.LayerSummary``)."""
+    ``layers.LayerSummary``); ``names``: readable names for the layers (``readable_layer_names``)."""
+    names = names or {}
     return Table("Layer metrics, original against weight-shuffled (means over positions)",
                  ["metric", "top eigenvalue", "shuffled", "dims for 99 %", "shuffled"],
-                 [[r["metric"], eig(r["top"]), eig(r["top_shuffled"]), f"{r['dims99']:.1f}",
+                 [[names.get(r["metric"], r["metric"]), eig(r["top"]), eig(r["top_shuffled"]), f"{r['dims99']:.1f}",
                    f"{r['dims99_shuffled']:.1f}"] for r in summary.rows])
+
+
+# ---- traversal ---------------------------------------------------------------------------------
+def distance_curve_table(curves, distance: str) -> Table:
+    """Measured / predicted distance per rank and step (a ``traversal.DistanceCurves``), the steps
+    labelled as the montage's columns (mode and scaling)."""
+    from geometry.analysis.traversal import step_labels
+
+    return Table(f"{distance} along each eigenvector: measured / quadratic prediction ½ δᵀHδ",
+                 ["rank", *step_labels(curves.steps, curves.mode, curves.scaled)],
+                 [[str(r), *(f"{a:.3g} / {b:.3g}" for a, b in zip(measured, predicted, strict=True))]
+                  for r, measured, predicted in zip(curves.ranks, curves.distances, curves.predicted, strict=True)])
 
 
 # ---- axis families -------------------------------------------------------------------------------
@@ -160,3 +173,57 @@ def axis_row(name: str, family: str, result, labels: list[str]) -> list[str]:
     labelled = ", ".join(f"{i}: {label}" for i, label in enumerate(labels) if label) or "none"
     return [name, family, str(result.power.shape[0]), eig(result.speed[:result.k].mean()), eig(result.random_speed),
             f"{result.grassmann:.3f}", mean_std(result.grassmann_random, 3), labelled]
+
+
+def method_sentence(provenance: dict) -> str:
+    """Which method ran, and why when it is not the one asked for."""
+    used, asked = provenance["method"], provenance.get("requested_method", provenance["method"])
+    if used == asked:
+        return f"Method: {used}."
+    return (f"Method: {used} ({asked} needs a squared feature distance such as LPIPS or MSE; "
+            f"{provenance['distance']} is not one, so {used} ran instead).")
+
+
+def readable_layer_names(infos) -> dict[str, str]:
+    """``layers.LayerInfo`` -> "block i · type → C×H×W" (i counts the listed layers from 1)."""
+    return {info.name: f"block {i} · {info.kind} → {'×'.join(map(str, info.shape))}"
+            for i, info in enumerate(infos, start=1)}
+
+
+# ---- help: one line per control and statistic ---------------------------------------------------
+GLOSSARY = {
+    "metric tensor H": "The Hessian of the image distance D(G(z0), G(z)) at z = z0: how fast the image changes as "
+                       "the code moves in each direction. n × n, symmetric, positive semi-definite.",
+    "eigenvalue λ, rank": "Rank 1 is the direction (eigenvector) that changes the image most; λ is its speed "
+                          "(squared image change per squared latent step). Ranks count from 1.",
+    "anisotropy (dims holding 99 %)": "How many top eigenvalues make up 99 % of their sum. Small = a few directions "
+                                      "do almost everything. Paper (Table 2): DCGAN-fashion 17 of 120, StyleGAN2 "
+                                      "Z 7–13 of 512.",
+    "effective rank": "exp(entropy of λ / Σλ): the number of equally strong directions that would give the same "
+                      "spread. Lower = more anisotropic.",
+    "C^H (log / lin)": "Homogeneity: how well the eigenframe at one code predicts the eigenvalues at another "
+                       "(correlation, 1 = the same geometry everywhere). Paper (Table 4): log scale 0.9+ for most "
+                       "GANs, linear lower. Undefined for an isometry.",
+    "log-Euclidean distance": "Distance between the trace-normalised metrics of two codes: 0 = the same metric "
+                              "everywhere; larger = the geometry changes more between codes.",
+    "metric cosine": "Alignment of two codes' metrics as matrices: 1 = the same everywhere, 0 = unrelated.",
+    "top-k overlap": "Mean squared cosine between two codes' top-k eigenspaces, against k/n for random subspaces.",
+    "isotropy illusion": "Random directions all change the image by about the mean eigenvalue, so the space looks "
+                         "isotropic if probed at random, although eigenvectors span orders of magnitude.",
+    "speed aᵀHa": "How fast the image changes along a unit axis a (an eigenvalue when a is an eigenvector).",
+    "Grassmann distance": "Angle between the span of k axes and the top-k eigenspace (0 = the same subspace); "
+                          "compared with random k-subspaces.",
+    "purified axes": "An axis (SeFa, PCA, yours) with only its components on the top-k eigenvectors kept: usually "
+                     "the same edit, faster and cleaner.",
+    "quadratic prediction ½ δᵀHδ": "The metric's second-order prediction of the distance after a move δ. It holds "
+                                   "for small moves; the measured distance falls below it as the image saturates "
+                                   "or rises above it where the generator curves.",
+    "shuffled control": "The same generator with every kernel's weights permuted: what the geometry looks like "
+                        "without training (paper Fig. 4).",
+    "amplification": "How each later layer stretches the first layer's eigenvectors: correlation near 1 means the "
+                     "layers keep the first layer's ranking.",
+}
+
+
+def glossary_markdown() -> str:
+    return "\n".join(f"- **{term}**: {text}" for term, text in GLOSSARY.items())

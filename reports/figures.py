@@ -50,13 +50,12 @@ def _band(x, low, high, mean_values, name: str, row=None, col=None, fig=None, co
 def spectrum_figure(summary: SpectrumSummary, title: str = "Spectrum of the metric") -> go.Figure:
     """Mean eigenvalue per rank with the percentile band (over several positions; a single code
     has no band), raw and normalised by lambda_max, log y."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("eigenvalue", "eigenvalue / top eigenvalue"),
-                        horizontal_spacing=0.12)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("λ", "λ / λ₁"), horizontal_spacing=0.14)
     ranks = np.arange(1, summary.mean.size + 1)
     several = summary.count > 1
     band = f"{summary.percentiles[0]:g}-{summary.percentiles[1]:g} %" if several else None
-    _band(ranks, summary.lower, summary.upper, summary.mean, "lambda", 1, 1, fig, band=band, mean=several)
-    _band(ranks, summary.norm_lower, summary.norm_upper, summary.norm_mean, "lambda/lambda_max", 1, 2, fig,
+    _band(ranks, summary.lower, summary.upper, summary.mean, "λ", 1, 1, fig, band=band, mean=several)
+    _band(ranks, summary.norm_lower, summary.norm_upper, summary.norm_mean, "λ / λ₁", 1, 2, fig,
           color="rgb(214, 39, 40)", fill="rgba(214, 39, 40, 0.2)", band=band, mean=several)
     fig.update_yaxes(type="log", exponentformat="power")
     fig.update_xaxes(title_text="rank")
@@ -67,7 +66,8 @@ def anisotropy_figure(table: AnisotropyTable) -> go.Figure:
     """Bars: dimensions holding each fraction of the spectrum, mean +- std over positions."""
     labels = [f"{f:g}" for f in table.fractions]
     fig = go.Figure(go.Bar(x=labels, y=table.mean, error_y=dict(type="data", array=table.std), marker_color=LINE,
-                           text=[f"{m:.1f}" for m in table.mean], textposition="outside"))
+                           text=[f"{m:.1f}" for m in table.mean], textposition="inside", insidetextanchor="middle",
+                           textfont=dict(color="white")))  # inside the bar: clear of the error bar
     return _layout(fig, f"Dimensions holding a fraction of the spectrum (of {table.n})",
                    xaxis_title="fraction of the spectrum", yaxis_title="dimensions",
                    yaxis_range=[0, table.n * 1.1])
@@ -94,12 +94,15 @@ def consistency_heatmap(result: Consistency) -> go.Figure:
     fig = make_subplots(rows=1, cols=2, subplot_titles=("C^H log scale", "C^H linear scale"),
                         horizontal_spacing=0.15)
     fig.add_trace(go.Heatmap(z=result.log, zmin=-1, zmax=1, colorscale="RdBu", reversescale=True,
-                             colorbar=dict(x=1.02, len=0.9)), 1, 1)
+                             colorbar=dict(title=dict(text="C^H"), x=1.0, xanchor="left", len=0.9, thickness=14,
+                                           tickvals=[-1, -0.5, 0, 0.5, 1])), 1, 1)
     fig.add_trace(go.Heatmap(z=result.lin, zmin=-1, zmax=1, colorscale="RdBu", reversescale=True,
                              showscale=False), 1, 2)
     fig.update_xaxes(title_text="position j (metric)")
     fig.update_yaxes(title_text="position i (eigenframe)", autorange="reversed")
-    return _layout(fig, "Consistency of the metric between positions")
+    fig = _layout(fig, "Consistency of the metric between positions")
+    fig.update_layout(margin=dict(r=80))  # room for the colour bar, also in a static export
+    return fig
 
 
 def consistency_histograms(result: Consistency) -> go.Figure:

@@ -95,9 +95,10 @@ def test_gallery_tiles_are_the_engines_samples(client):
 def test_traverse_references_axes_and_explore_apis(client):
     from PIL import Image
 
-    montage, curves = client.predict(*CODE, "mse", "0, 5, 99", 3, 7, "linear", False, api_name="/traverse")
+    montage, curves = client.predict(*CODE, "mse", "1, 6, 100", 3, 7, "linear", False, "1=pose",
+                                     api_name="/traverse")
     assert Image.open(montage).size == (120 + 7 * 130 + 2, 22 + 3 * 130 + 2)  # 64 px tiles shown at 128
-    refs = client.predict(*CODE, "mse", 0, 3, 3, 5, "linear", api_name="/apply_to_references")
+    refs = client.predict(*CODE, "mse", 1, 3, 3, 5, "linear", api_name="/apply_to_references")
     assert Image.open(refs).size == (120 + 5 * 130 + 2, 22 + 3 * 130 + 2)
     image, plot, summary = client.predict(*CODE, "mse", "sefa", None, 4, 3, 5, api_name="/compare_axes")
     assert "Grassmann distance" in summary and Image.open(image).size[0] > 2 * (120 + 5 * 130)
@@ -110,6 +111,7 @@ def test_traverse_references_axes_and_explore_apis(client):
     point = explore(load_generator("dcgan-face64"), load_distance("mse"), m.z, m.eigvals, m.eigvecs,
                     np.array(sliders[:3]))
     assert f"D(G(z0), G(z)) = {point.distance:.4g}**" in readout and f"½ δᵀHδ = {point.predicted:.4g}" in readout
+    assert "quadratic approximation" in readout
     assert np.abs(read_image(image) - engine_view(point.z)).mean() < 4
     saved = client.predict(*CODE, "mse", False, 3, *sliders, api_name="/download_code")
     assert np.allclose(np.load(saved), point.z)
@@ -120,18 +122,18 @@ def test_sweeps_are_reachable_by_name_from_a_fresh_client(app_url):
     from gradio_client.exceptions import AppError
 
     first = Client(app_url, verbose=False)
-    sweeps, report_choice = first.predict("linear-toy", "default", "mse", 4, 0, api_name="/run_sweep")
+    sweeps, report_choice = first.predict("linear-toy", "default", "mse", 4, 0, [], api_name="/run_sweep")
     name = "linear-toy-default-mse-n4-seed0"
     fresh = Client(app_url, verbose=False)
     assert name in fresh.predict(api_name="/list_sweeps")
     overlay, table, heatmap, hist, iso = fresh.predict([name], api_name="/compare_spectra")
     assert table["data"][0][0] == name and table["data"][0][1] == "4"
     assert table["headers"][-4:] == ["C^H log", "C^H lin", "log-Euclidean", "cosine"]  # as the CLI and report
-    files = fresh.predict(name, api_name="/build_report")
+    files = fresh.predict([name], api_name="/build_report")
     assert {os.path.splitext(f)[1] for f in files} == {".pdf", ".html"}
     for bad in ("../app", "/etc", os.path.join(os.getcwd(), "results")):
         with pytest.raises(AppError, match="is not a sweep name"):
-            fresh.predict(bad, api_name="/build_report")
+            fresh.predict([bad], api_name="/build_report")
     with pytest.raises(AppError, match="no sweep named 'nothing-here'"):
         fresh.predict(["nothing-here"], api_name="/compare_spectra")
 
@@ -140,11 +142,12 @@ def test_requests_beyond_the_caps_name_the_cap(client):
     from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError, match="positions must be a whole number, 2..100; got 500"):
-        client.predict("linear-toy", "default", "mse", 500, 0, api_name="/run_sweep")
+        client.predict("linear-toy", "default", "mse", 500, 0, [], api_name="/run_sweep")
     with pytest.raises(AppError, match="at most 12 ranks per request"):
-        client.predict(*CODE, "mse", ", ".join(map(str, range(13))), 3, 5, "linear", False, api_name="/traverse")
+        client.predict(*CODE, "mse", ", ".join(map(str, range(1, 14))), 3, 5, "linear", False, "",
+                       api_name="/traverse")
     with pytest.raises(AppError, match="generator 'linear-toy' has latent spaces default; got 'noise'"):
-        client.predict("linear-toy", "noise", "mse", 4, 0, api_name="/run_sweep")
+        client.predict("linear-toy", "noise", "mse", 4, 0, [], api_name="/run_sweep")
 
 
 @pytest.mark.parametrize(("inputs", "message"), [
@@ -165,8 +168,8 @@ def test_text_as_a_step_size_is_answered(client):
     from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError, match="largest step must be a finite positive number; got 'big'"):
-        client.predict(*CODE, "mse", "0, 1", "big", 5, "linear", False, api_name="/traverse")
-    with pytest.raises(AppError, match="axis 0 must be a finite number"):
+        client.predict(*CODE, "mse", "1, 2", "big", 5, "linear", False, "", api_name="/traverse")
+    with pytest.raises(AppError, match="axis 1 must be a finite number"):
         client.predict(*CODE, "mse", False, 2, "far", 0, *[0] * 8, api_name="/explore")
 
 

@@ -62,7 +62,7 @@ def test_explore_measures_the_distance_it_shows(state, face, mse):
         x0, x = face(torch.as_tensor(m.z)[None].float()), face(torch.as_tensor(z)[None].float())
         distance = float(load_distance("mse")(x0, x)[0])
     assert f"D(G(z0), G(z)) = {distance:.4g}" in readout
-    with pytest.raises(GeometryError, match="axis 1 must be a finite number; got 'far'"):
+    with pytest.raises(GeometryError, match="axis 2 must be a finite number; got 'far'"):
         h.explore_axes(state, "dcgan-face64", "noise", 0, 0, "", "mse", False, 2, 1.0, "far")
 
 

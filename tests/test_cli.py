@@ -79,13 +79,21 @@ def test_generators_command_says_whether_each_weights_file_is_here(tmp_path, mon
 
 def test_traverse_command_writes_a_montage_and_prints_distance_curves(tmp_path):
     out = tmp_path / "montage.png"
-    done = run("traverse", "--distance", "mse", "--ranks", "0", "5", "--steps", "-2", "0", "2",
-                   "--label", "0=pose", "--out", str(out))
+    done = run("traverse", "--distance", "mse", "--ranks", "1", "6", "--steps", "-2", "0", "2",
+               "--label", "1=pose", "--scale-by-eigval", "--out", str(out))
     assert done.returncode == 0, done.stderr
     from PIL import Image
 
+    from geometry import load_distance, load_generator, metric_tensor
+    from geometry.analysis.traversal import distance_curves
+    from geometry.presentation import distance_curve_table, text_table
+
     assert Image.open(out).size == (120 + 3 * 130 + 2, 22 + 2 * 130 + 2)
-    assert "measured / quadratic prediction" in done.stdout
+    G, D = load_generator("dcgan-face64"), load_distance("mse")
+    m = metric_tensor(G, D, G.sample(1, seed=0)[0])
+    curves = distance_curves(G, D, m.z, m.eigvals, m.eigvecs, [1, 6], [-2.0, 0.0, 2.0], scale_by_eigval=True)
+    assert text_table(distance_curve_table(curves, "mse")) in done.stdout  # the table follows the scaling
+    assert "-2/√λ" in done.stdout
 
 
 def test_axes_command_saves_axes_comparison_and_montage(tmp_path):
@@ -174,7 +182,7 @@ BAD_INPUTS = {
     "steps nan inf": (["traverse", "--steps", "nan", "inf", "--out", "{root}/t.png"], "--steps: must be a finite"),
     "negative gpus per task": (["sweep", "--gpus-per-task", "-1", "--out", "{root}/g"],
                                "--gpus-per-task: must be a number >= 0"),
-    "step 1e308": (["traverse", "--distance", "mse", "--ranks", "0", "--steps", "1e308", "--out", "{root}/t.png"],
+    "step 1e308": (["traverse", "--distance", "mse", "--ranks", "1", "--steps", "1e308", "--out", "{root}/t.png"],
                    "use smaller steps"),
 }
 

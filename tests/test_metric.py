@@ -199,8 +199,3 @@ def test_exact_metrics_in_concurrent_threads_are_correct(face, mse):
         results = list(pool.map(lambda z: metric_tensor(face, mse, z).eigvals, codes))
     for got, want in zip(results, expected, strict=True):
         assert np.allclose(got, want, rtol=1e-6)
-
-
-def test_a_request_over_the_time_cap_names_the_top_k_method_that_fits(face, mse):
-    with pytest.raises(ResourceError, match=r"exact would take about \d+ s.*use method topk with k = 10"):
-        metric_tensor(face, mse, face.sample(1, seed=0)[0], seconds_cap=1e-6)

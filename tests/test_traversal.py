@@ -13,19 +13,40 @@ def toy_metric(toy, mse):
 def test_linear_traversal_on_the_toy_moves_the_image_by_mu_A_u(toy, toy_metric):
     A = toy.module.A.double().numpy()
     steps = np.array([-2.0, -0.5, 0.0, 1.0, 3.0])
-    ranks = [0, 3, 7]
+    ranks = [1, 4, 8]  # 1 = the largest eigenvalue
     montage = eigen_traversal(toy, toy_metric.z, toy_metric.eigvals, toy_metric.eigvecs, ranks, steps)
     start = montage.images[:, 2:3].reshape(3, 1, -1)
     change = montage.images.reshape(3, 5, -1) - start
-    expected = steps[None, :, None] * (A @ toy_metric.eigvecs[:, ranks]).T[:, None, :]
+    expected = steps[None, :, None] * (A @ toy_metric.eigvecs[:, [0, 3, 7]]).T[:, None, :]
     assert np.allclose(change, expected, atol=1e-5)
 
 
 def test_toy_distance_curve_is_exactly_the_quadratic_prediction(toy, mse, toy_metric):
     steps = np.linspace(-4, 4, 9)
-    curves = distance_curves(toy, mse, toy_metric.z, toy_metric.eigvals, toy_metric.eigvecs, [0, 4, 7], steps)
+    curves = distance_curves(toy, mse, toy_metric.z, toy_metric.eigvals, toy_metric.eigvecs, [1, 5, 8], steps)
     assert np.allclose(curves.distances, curves.predicted, rtol=1e-4, atol=1e-9)
     assert np.allclose(curves.predicted[0], 0.5 * steps**2 * toy_metric.eigvals[0])
+
+
+def test_distance_curves_follow_the_montages_mode_and_scaling(toy, mse, toy_metric):
+    """Scaled by 1/sqrt(lambda), every rank reaches the same predicted distance s^2 / 2 (exact on the
+    linear toy); on the sphere the prediction uses the tangent direction at the angle's arc length,
+    and the columns say so."""
+    steps = np.array([-1.0, 0.0, 0.5, 1.0])
+    scaled = distance_curves(toy, mse, toy_metric.z, toy_metric.eigvals, toy_metric.eigvecs, [1, 8], steps,
+                             scale_by_eigval=True)
+    assert np.allclose(scaled.predicted, 0.5 * steps[None] ** 2) and np.allclose(scaled.distances, scaled.predicted,
+                                                                                  rtol=1e-4, atol=1e-9)
+    small = np.array([-1e-3, 0.0, 1e-3])
+    sphere = distance_curves(toy, mse, toy_metric.z, toy_metric.eigvals, toy_metric.eigvecs, [1, 8], small,
+                             mode="spherical")
+    assert np.allclose(sphere.distances, sphere.predicted, rtol=1e-2, atol=1e-12)
+    from geometry.analysis.traversal import step_labels
+
+    assert step_labels(steps, "spherical", True) == ["-1 rad/√λ", "+0 rad/√λ", "+0.5 rad/√λ", "+1 rad/√λ"]
+    montage = eigen_traversal(toy, toy_metric.z, toy_metric.eigvals, toy_metric.eigvecs, [1], steps, "spherical",
+                              scale_by_eigval=True)
+    assert montage.column_labels == step_labels(steps, "spherical", True)
 
 
 def test_spherical_paths_keep_the_norm_and_start_at_z0():
@@ -42,7 +63,7 @@ def test_spherical_paths_keep_the_norm_and_start_at_z0():
 
 
 def test_scaling_by_eigenvalue_equalises_the_predicted_distance(toy, toy_metric):
-    montage = eigen_traversal(toy, toy_metric.z, toy_metric.eigvals, toy_metric.eigvecs, [0, 7], np.array([1.0]),
+    montage = eigen_traversal(toy, toy_metric.z, toy_metric.eigvals, toy_metric.eigvecs, [1, 8], np.array([1.0]),
                               scale_by_eigval=True)
     mu = np.linalg.norm(montage.codes[:, 0] - toy_metric.z, axis=1)
     assert np.allclose(0.5 * mu**2 * toy_metric.eigvals[[0, 7]], 0.5)
@@ -54,11 +75,11 @@ def face_metric(face, lpips_alex):
 
 
 def test_face_montage_has_the_labelled_layout(face, face_metric):
-    ranks, steps = [0, 1, 2, 5, 99], np.linspace(-3, 3, 7)
+    ranks, steps = [1, 2, 3, 6, 100], np.linspace(-3, 3, 7)
     montage = eigen_traversal(face, face_metric.z, face_metric.eigvals, face_metric.eigvecs, ranks, steps,
-                              axis_labels={0: "pose"})
+                              axis_labels={1: "pose"})
     assert montage.images.shape == (5, 7, 3, 64, 64) and montage.codes.shape == (5, 7, 100)
-    assert montage.row_labels[0].startswith("0: ") and montage.row_labels[0].endswith("pose")
+    assert montage.row_labels[0] == f"rank 1 · {face_metric.eigvals[0]:.2g} pose"
     assert montage.column_labels == ["-3", "-2", "-1", "+0", "+1", "+2", "+3"]
     pixels = (np.clip(montage.images[0, 0], 0, 1) * 255).round().astype(np.uint8).transpose(1, 2, 0)
     grid = montage.grid(padding=2, label_width=96, label_height=16, min_tile=64)  # tiles at their own size
@@ -72,7 +93,7 @@ def test_face_montage_has_the_labelled_layout(face, face_metric):
 
 def test_rank0_moves_the_image_far_more_than_the_last_rank(face, lpips_alex, face_metric):
     curves = distance_curves(face, lpips_alex, face_metric.z, face_metric.eigvals, face_metric.eigvecs,
-                             [0, 99], np.array([-2.0, 2.0]))
+                             [1, 100], np.array([-2.0, 2.0]))
     assert (curves.distances[0] > 100 * curves.distances[1]).all()
 
 
@@ -85,8 +106,8 @@ def test_references_and_bad_requests(face, face_metric, tmp_path):
     from PIL import Image
 
     assert Image.open(tmp_path / "refs.png").size == (120 + 3 * 130 + 2, 22 + 3 * 130 + 2)  # 2x tiles, default
-    with pytest.raises(GeometryError, match="ranks must lie in 0..99"):
-        eigen_traversal(face, face_metric.z, face_metric.eigvals, face_metric.eigvecs, [100], np.array([1.0]))
+    with pytest.raises(GeometryError, match=r"ranks must lie in 1..100 \(1 = the largest eigenvalue\); got \[0\]"):
+        eigen_traversal(face, face_metric.z, face_metric.eigvals, face_metric.eigvecs, [0], np.array([1.0]))
     with pytest.raises(GeometryError, match="unknown traversal mode"):
         axis_codes(face_metric.z, face_metric.eigvecs[:, :1], np.array([1.0]), mode="helical")
     with pytest.raises(GeometryError, match="parallel to the reference"):

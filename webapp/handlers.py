@@ -24,7 +24,14 @@ from geometry import presentation as pr
 from geometry.analysis import statistics as st
 from geometry.analysis.axes import axes_and_purified_montage, axes_for_family, compare_axes
 from geometry.analysis.sweep import list_sweeps, load_sweep, model_rows, prune_sweeps, run_sweep, sweep_folder
-from geometry.analysis.traversal import apply_to_references, curve_steps, distance_curves, eigen_traversal, explore
+from geometry.analysis.traversal import (
+    apply_to_references,
+    check_ranks,
+    curve_steps,
+    distance_curves,
+    eigen_traversal,
+    explore,
+)
 from geometry.analysis.traversal import upscale as upscale_image
 from geometry.core.generators import check_count, check_seed
 from reports import figures
@@ -89,6 +96,29 @@ def code_caption(G, seed, index, code: str, origin: str) -> str:
             f"n = {G.latent_dim})")
 
 
+# ---- choosing the generator and the code ------------------------------------------------------
+def availability(state: AppState, name: str) -> str:
+    """Whether ``name`` runs in this app here: "ready" (weights here or built in), "downloads on
+    first use", "needs weights" (none can be downloaded: install a file), or "too large for this
+    app". Read anew each time, so weights installed while the app runs are seen."""
+    from geometry.io.weights import RemoteFile
+
+    entry = REGISTRY[name]
+    if entry.resolution > state.settings.limits["resolution"]:
+        return "too large for this app"
+    status = entry.weights_status()
+    if status != "on first use":
+        return "ready"
+    return "needs weights" if isinstance(entry.weights, RemoteFile) and entry.weights.url is None else \
+        "downloads on first use"
+
+
+def generator_choices(state: AppState) -> list[tuple[str, str]]:
+    """(label, name) for the generator menu: each name with whether it runs here."""
+    return [(name if (status := availability(state, name)) == "ready" else f"{name} ({status})", name)
+            for name in REGISTRY]
+
+
 # ---- choosing the code ------------------------------------------------------------------------
 def sample(state: AppState, gen: str, space: str, seed) -> tuple[list, int, str]:
     """The gallery: samples 0..gallery-1 of ``seed`` as (image, caption); choosing resets to
@@ -141,9 +171,9 @@ def compute(state: AppState, gen, space, seed, index, code, dist, method, k):
     m = metric_for(state, gen, space, seed, index, code, dist, method, k)
     elapsed = time.perf_counter() - start
     p = m.provenance
-    summary = (f"**{p['generator']}** ({p['space']}, n = {m.latent_dim}), {p['distance']}, {p['method']}: computed "
-               f"in {p['seconds']:.2f} s, answered in {elapsed:.2f} s"
-               f"{' (cached)' if elapsed < 0.5 * p['seconds'] else ''}.  \n"
+    cached = " (cached)" if elapsed < 0.5 * p["seconds"] else ""
+    summary = (f"**{p['generator']}** ({p['space']}, n = {m.latent_dim}), {p['distance']}: computed in "
+               f"{p['seconds']:.2f} s, answered in {elapsed:.2f} s{cached}. {pr.method_sentence(p)}  \n"
                f"{pr.spectrum_sentence(m.eigvals, m.n_computed, m.latent_dim)}")
     folder = state.download_folder("metric-")
     m.save(folder / "metric")
@@ -152,18 +182,37 @@ def compute(state: AppState, gen, space, seed, index, code, dist, method, k):
     return plot, summary, pr.eigenvalue_table(m.eigvals, m.n_computed), archive
 
 
+# ---- traverse axes ---------------------------------------------------------------------------
+def parse_labels(text: str) -> dict[int, str]:
+    """Axis labels "rank=text, rank=text" (ranks from 1) -> {rank: text}."""
+    labels = {}
+    for part in filter(None, (p.strip() for p in str(text or "").split(","))):
+        rank, sep, label = part.partition("=")
+        if not sep or not rank.strip().isdigit() or int(rank) < 1:
+            raise GeometryError(f"axis labels are rank=text pairs separated by commas, ranks from 1, e.g. "
+                                f"1=pose, 2=light; got '{part}'")
+        labels[int(rank)] = label.strip()
+    return labels
+
+
+def slider_labels(state: AppState, gen, space, seed, index, code, dist, labels_text) -> list[str]:
+    """The explorer's slider labels at the current code: "rank r · λ value · label"."""
+    m = metric_for(state, gen, space, seed, index, code, dist)
+    labels = parse_labels(labels_text)
+    return [f"rank {r} · λ {pr.eig(m.eigvals[r - 1])}" + (f" · {labels[r]}" if r in labels else "")
+            for r in range(1, min(state.settings.explore_axes, m.latent_dim) + 1)]
+
+
 # ---- traverse axes ----------------------------------------------------------------------------
 def parse_ranks(state: AppState, text: str, n: int) -> list[int]:
     try:
         ranks = [int(r) for r in str(text).replace(",", " ").split()]
     except ValueError:
-        raise GeometryError(f"ranks are whole numbers separated by commas, e.g. 0, 1, 2, 5; got '{text}'") from None
+        raise GeometryError(f"ranks are whole numbers separated by commas, e.g. 1, 2, 3, 6; got '{text}'") from None
     if not ranks:
         raise GeometryError("give at least one eigen-rank")
     cap(state, "ranks", len(ranks))
-    if min(ranks) < 0 or max(ranks) >= n:
-        raise GeometryError(f"ranks must lie in 0..{n - 1}; got {ranks}")
-    return ranks
+    return check_ranks(ranks, n)
 
 
 def steps_for(state: AppState, max_step, n_steps) -> np.ndarray:
@@ -171,34 +220,39 @@ def steps_for(state: AppState, max_step, n_steps) -> np.ndarray:
     return np.linspace(-1, 1, n_steps) * as_number(max_step, "largest step", positive=True)
 
 
-def montage(state: AppState, gen, space, seed, index, code, dist, ranks_text, max_step, n_steps, mode, scaled):
-    """(montage image, distance-curve figure) along the chosen eigen-ranks."""
+def montage(state: AppState, gen, space, seed, index, code, dist, ranks_text, max_step, n_steps, mode, scaled,
+            labels_text=""):
+    """(montage image, distance-curve figure) along the chosen eigen-ranks (1 = top)."""
     G = state.generator(gen, space)
     m = metric_for(state, gen, space, seed, index, code, dist)
     ranks, steps = parse_ranks(state, ranks_text, m.latent_dim), steps_for(state, max_step, n_steps)
-    grid = eigen_traversal(G, m.z, m.eigvals, m.eigvecs, ranks, steps, mode, bool(scaled)).grid()
-    curves = distance_curves(G, state.distance(dist), m.z, m.eigvals, m.eigvecs, ranks, curve_steps(float(steps[-1])))
+    grid = eigen_traversal(G, m.z, m.eigvals, m.eigvecs, ranks, steps, mode, bool(scaled),
+                           parse_labels(labels_text)).grid()
+    curves = distance_curves(G, state.distance(dist), m.z, m.eigvals, m.eigvecs, ranks, curve_steps(float(steps[-1])),
+                             mode, bool(scaled))
     return grid, figures.distance_curves_figure(curves, dist)
 
 
 def exploration(state: AppState, gen, space, seed, index, code, dist, scaled, k, values):
     G = state.generator(gen, space)
     m = metric_for(state, gen, space, seed, index, code, dist)
-    k = check_count(k, "number of axes", 1, state.settings.explore_axes)
-    coefficients = np.array([as_number(v, f"axis {i}") for i, v in enumerate(values[:k])])
-    return explore(G, state.distance(dist), m.z, m.eigvals, m.eigvecs, coefficients, bool(scaled)), m
+    k = check_count(k, "number of axes", 1, min(state.settings.explore_axes, m.latent_dim))
+    coefficients = np.array([as_number(v, f"axis {i + 1}") for i, v in enumerate(values[:k])])
+    x0 = state.image(gen, space, tuple(m.z.tolist()))
+    return explore(G, state.distance(dist), m.z, m.eigvals, m.eigvecs, coefficients, bool(scaled), x0), m
 
 
 def explore_axes(state: AppState, gen, space, seed, index, code, dist, scaled, k, *values):
     """The image after moving along the top-k eigen-axes by the slider values, with the measured
     distance and the quadratic prediction."""
     point, m = exploration(state, gen, space, seed, index, code, dist, scaled, k, values)
-    unit = "λ^-1/2 units" if scaled else "latent units"
+    unit = "units of λ^-1/2: each unit predicts the same change" if scaled else "latent units"
     k = int(k)
-    moved = ", ".join(f"axis {i}: {float(v):+.2f}" for i, v in enumerate(values[:k]) if float(v) != 0)
-    readout = (f"**D(G(z0), G(z)) = {point.distance:.4g}** ({dist}); quadratic prediction ½ δᵀHδ = "
-               f"{point.predicted:.4g}.  \nMoved ({unit}): {moved or 'nowhere yet'}. Eigenvalues of the axes: "
-               + ", ".join(pr.eig(v) for v in m.eigvals[:k]))
+    moved = ", ".join(f"rank {i + 1}: {float(v):+.2f}" for i, v in enumerate(values[:k]) if float(v) != 0)
+    readout = (f"**Measured D(G(z0), G(z)) = {point.distance:.4g}** ({dist}); predicted ½ δᵀHδ = "
+               f"{point.predicted:.4g}.  \nMoved ({unit}): {moved or 'nowhere yet'}.  \n"
+               f"*The prediction is the metric's quadratic approximation: it holds for small moves; the "
+               f"measured distance departs from it as the image changes nonlinearly.*")
     return view(state, point.image), readout
 
 
@@ -213,9 +267,9 @@ def references(state: AppState, gen, space, seed, index, code, dist, rank, n_ref
     G = state.generator(gen, space)
     n_refs = check_count(n_refs, "references", 1, state.settings.limits["references"])
     m = metric_for(state, gen, space, seed, index, code, dist)
-    rank = parse_ranks(state, str(check_count(rank, "rank", 0)), m.latent_dim)[0]
+    rank = parse_ranks(state, str(check_count(rank, "rank", 1)), m.latent_dim)[0]
     refs = G.sample(n_refs, seed=check_seed(seed) + 1).double().numpy()
-    return apply_to_references(G, refs, m.eigvecs[:, rank], steps_for(state, max_step, n_steps), mode).grid()
+    return apply_to_references(G, refs, m.eigvecs[:, rank - 1], steps_for(state, max_step, n_steps), mode).grid()
 
 
 def families(state: AppState, gen, space, seed, index, code, dist, family, upload, k, max_step, n_steps):
@@ -238,7 +292,8 @@ def sweeps_available(state: AppState) -> list[str]:
 
 
 def add_sweep(state: AppState, gen, space, dist, n, seed, progress: Progress = None) -> tuple[list[str], str]:
-    """Run a sweep into the results folder; returns every sweep name and the new one's."""
+    """Run a sweep into the results folder; returns every sweep name and the new one's (the page
+    adds it to the sweeps already selected)."""
     n = check_count(n, "positions", 2, state.settings.limits["positions"])
     seed = check_seed(seed)
     G = state.generator(gen, space)
@@ -262,19 +317,26 @@ def compare_spectra(state: AppState, selected: list[str] | str):
 
 
 def mechanism(state: AppState, gen, space, seed, index, code, dist):
-    """Layer metrics, amplification and the weight-shuffled control at the current code."""
-    from geometry.analysis.layers import layers_at, summarise_layers
+    """Layer metrics, amplification and the weight-shuffled control at the current code; layers
+    named by block, type and output size."""
+    from geometry.analysis.layers import layers_at, list_layers, summarise_layers
 
     G, z = resolve_code(state, gen, space, seed, index, code)
     s = summarise_layers(layers_at(G, state.distance(dist), z))
-    return figures.layer_spectra_figure(s), figures.amplification_figure(s), pr.layer_table(s)
+    return (figures.layer_spectra_figure(s), figures.amplification_figure(s),
+            pr.layer_table(s, pr.readable_layer_names(list_layers(G))))
 
 
-def make_report(state: AppState, selected: str, progress: Progress = None) -> list[str]:
-    """PDF and HTML report of one sweep, in a fresh download folder."""
+def make_report(state: AppState, selected: list[str] | str, progress: Progress = None) -> list[str]:
+    """PDF and HTML report of the selected sweeps (the first in full, the others compared with it
+    in a "Models compared" section), in a fresh download folder."""
+    if isinstance(selected, str):
+        selected = [selected] if selected else []
     if not selected:
-        raise GeometryError("choose a sweep to report on (run one in 'Compare spectra')")
+        raise GeometryError("choose the sweeps to report on (run one in 'Compare spectra')")
+    folders = [sweep_folder(state.settings.results, name) for name in selected]
     folder = state.download_folder("report-")
-    build_report(sweep_folder(state.settings.results, selected), html=folder / f"{selected}.html",
-                 pdf=folder / f"{selected}.pdf", progress=progress)
-    return [str(folder / f"{selected}.pdf"), str(folder / f"{selected}.html")]
+    stem = selected[0] + (f"-and-{len(selected) - 1}-more" if len(selected) > 1 else "")
+    build_report(folders[0], html=folder / f"{stem}.html", pdf=folder / f"{stem}.pdf", models=folders[1:],
+                 progress=progress)
+    return [str(folder / f"{stem}.pdf"), str(folder / f"{stem}.html")]

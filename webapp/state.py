@@ -24,6 +24,7 @@ class AppState:
         self.generator = functools.lru_cache(maxsize=8)(self._generator)
         self.distance = functools.lru_cache(maxsize=6)(load_distance)
         self.metric = functools.lru_cache(maxsize=64)(self._metric)
+        self.image = functools.lru_cache(maxsize=64)(self._image)
 
     def _generator(self, name: str, space: str):
         if name not in REGISTRY:
@@ -38,6 +39,14 @@ class AppState:
                 z: tuple[float, ...]) -> MetricResult:
         return metric_tensor(self.generator(gen, space), self.distance(dist), np.array(z, dtype=np.float32),
                              method=method, k=k, seconds_cap=self.settings.limits["seconds"])
+
+    def _image(self, gen: str, space: str, z: tuple[float, ...]):
+        """The generator's image (1, C, H, W) of code ``z``, kept for the live explorer's distance."""
+        import torch
+
+        G = self.generator(gen, space)
+        with torch.no_grad():
+            return G(torch.tensor([z], dtype=G.dtype, device=G.device))
 
     def download_folder(self, prefix: str) -> Path:
         """A fresh folder for files the user downloads; folders older than ``download_age`` go."""

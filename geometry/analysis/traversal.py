@@ -10,6 +10,9 @@ Codes along axis u (unit, n) from z0 at step mu:
 ``scale_by_eigval``: the step of the axis with eigenvalue lambda is mu / sqrt(lambda). Since
 d2(z0, z0 + mu u) ~= mu^2 lambda / 2, every row then reaches about the same distance
 d2 ~= s^2 / 2 at step s: the steps are in units of predicted image change, not latent length.
+
+Eigen-ranks count from 1 (rank 1 = the largest eigenvalue), on every surface and in these
+functions' ``ranks`` arguments; column labels and distance curves follow the mode and scaling.
 """
 
 from __future__ import annotations
@@ -59,9 +62,17 @@ def axis_codes(z0: np.ndarray, axes: np.ndarray, steps: np.ndarray, mode: str = 
             + np.sin(mu)[:, :, None] * radius * tangent.T[:, None, :])
 
 
+def check_ranks(ranks: list[int], n: int) -> list[int]:
+    """``ranks`` (1 = largest eigenvalue) as a list, or an error naming the range 1..n."""
+    ranks = [int(r) for r in ranks]
+    if not ranks or min(ranks) < 1 or max(ranks) > n:
+        raise GeometryError(f"ranks must lie in 1..{n} (1 = the largest eigenvalue); got {ranks}")
+    return ranks
+
+
 def eigen_scales(eigvals: np.ndarray, ranks: list[int]) -> np.ndarray:
-    """1 / sqrt(lambda_rank) for each rank; refuses non-positive eigenvalues."""
-    lam = np.asarray(eigvals)[list(ranks)]
+    """1 / sqrt(lambda_rank) for each rank (1-based); refuses non-positive eigenvalues."""
+    lam = np.asarray(eigvals)[[r - 1 for r in ranks]]
     if (lam <= 0).any():
         raise GeometryError("cannot scale steps by 1/sqrt(lambda): some chosen ranks have eigenvalue <= 0")
     return 1 / np.sqrt(lam)
@@ -134,8 +145,11 @@ def render(G: Generator, codes: np.ndarray, batch: int = 64) -> np.ndarray:
     return images.cpu().numpy().reshape(*codes.shape[:-1], *images.shape[1:])
 
 
-def _step_labels(steps: np.ndarray, mode: str) -> list[str]:
-    return [f"{s:+.2g}" + (" rad" if mode == "spherical" else "") for s in steps]
+def step_labels(steps: np.ndarray, mode: str, scaled: bool = False) -> list[str]:
+    """Column labels: the step, its unit (radians on the sphere) and, when every row's step is
+    divided by sqrt(lambda) of its axis, "/√λ"."""
+    unit = (" rad" if mode == "spherical" else "") + ("/√λ" if scaled else "")
+    return [f"{s:+.2g}{unit}" for s in steps]
 
 
 def traverse(G: Generator, z0: np.ndarray, axes: np.ndarray, steps: np.ndarray, mode: str = "linear",
@@ -143,22 +157,20 @@ def traverse(G: Generator, z0: np.ndarray, axes: np.ndarray, steps: np.ndarray, 
     """Rows of images along each axis (n, R) from ``z0``."""
     z0 = G.check_latent(z0).cpu().double().numpy()
     codes = axis_codes(z0, axes, steps, mode, scales)
-    labels = labels or [f"axis {i}" for i in range(codes.shape[0])]
-    return Montage(render(G, codes), codes, list(labels), _step_labels(np.asarray(steps), mode))
+    labels = labels or [f"axis {i + 1}" for i in range(codes.shape[0])]
+    return Montage(render(G, codes), codes, list(labels), step_labels(np.asarray(steps), mode, scales is not None))
 
 
 def eigen_traversal(G: Generator, z0: np.ndarray, eigvals: np.ndarray, eigvecs: np.ndarray, ranks: list[int],
                     steps: np.ndarray, mode: str = "linear", scale_by_eigval: bool = False,
                     axis_labels: dict[int, str] | None = None) -> Montage:
-    """Montage along the eigenvectors of the chosen ``ranks`` (0 = largest eigenvalue); rows are
-    labelled with rank, eigenvalue and any semantic label in ``axis_labels``."""
-    n = eigvecs.shape[0]
-    if not ranks or min(ranks) < 0 or max(ranks) >= n:
-        raise GeometryError(f"ranks must lie in 0..{n - 1}; got {ranks}")
+    """Montage along the eigenvectors of the chosen ``ranks`` (1 = largest eigenvalue); rows are
+    labelled "rank r · λ" and any semantic label in ``axis_labels`` (keyed by rank)."""
+    ranks = check_ranks(ranks, eigvecs.shape[0])
     scales = eigen_scales(eigvals, ranks) if scale_by_eigval else None
-    labels = [f"{r}: {eigvals[r]:.2g}" + (f" {axis_labels[r]}" if axis_labels and r in axis_labels else "")
+    labels = [f"rank {r} · {eigvals[r - 1]:.2g}" + (f" {axis_labels[r]}" if axis_labels and r in axis_labels else "")
               for r in ranks]
-    return traverse(G, z0, eigvecs[:, ranks], steps, mode, labels, scales)
+    return traverse(G, z0, eigvecs[:, [r - 1 for r in ranks]], steps, mode, labels, scales)
 
 
 def apply_to_references(G: Generator, references: np.ndarray, axis: np.ndarray, steps: np.ndarray,
@@ -167,18 +179,22 @@ def apply_to_references(G: Generator, references: np.ndarray, axis: np.ndarray, 
     references = np.asarray(references, dtype=np.float64)
     rows = [axis_codes(z, np.asarray(axis)[:, None], steps, mode)[0] for z in references]
     codes = np.stack(rows)
-    return Montage(render(G, codes), codes, [f"ref {k}" for k in range(len(rows))], _step_labels(steps, mode))
+    return Montage(render(G, codes), codes, [f"ref {k + 1}" for k in range(len(rows))], step_labels(steps, mode))
 
 
 @dataclass
 class DistanceCurves:
-    """d2(z0, z0 + mu u_r) (R, S) along eigenvectors of ``ranks`` at ``steps`` (S,), beside the
-    quadratic prediction mu^2 lambda_r / 2 (H is the Hessian of d2, so d2 ~= mu^2 u^T H u / 2)."""
+    """d2 (R, S) along the eigenvectors of ``ranks`` (1-based) at ``steps`` (S,), beside the
+    quadratic prediction delta^T H delta / 2 (H is the Hessian of d2) for the actual displacement
+    delta: mu^2 lambda_r / 2 on a line, with mu = s / sqrt(lambda_r) when ``scaled``; on the sphere
+    t^2 |z0|^2 t_hat^T H t_hat / 2 for the tangent direction t_hat at angle t."""
 
     ranks: list[int]
     steps: np.ndarray
     distances: np.ndarray
     predicted: np.ndarray
+    mode: str = "linear"
+    scaled: bool = False
 
 
 def curve_steps(max_step: float, n: int = 41, decades: int = 3) -> np.ndarray:
@@ -190,12 +206,19 @@ def curve_steps(max_step: float, n: int = 41, decades: int = 3) -> np.ndarray:
 
 
 def distance_curves(G: Generator, D: Distance, z0: np.ndarray, eigvals: np.ndarray, eigvecs: np.ndarray,
-                    ranks: list[int], steps: np.ndarray, batch: int = 64) -> DistanceCurves:
-    """d2(z0, z0 + mu u_r) for each rank r in ``ranks`` at every step mu in ``steps`` (S,), and the
-    quadratic prediction mu^2 lambda_r / 2; ``eigvals`` (n,), ``eigvecs`` (n, n) columns."""
+                    ranks: list[int], steps: np.ndarray, mode: str = "linear", scale_by_eigval: bool = False,
+                    batch: int = 64) -> DistanceCurves:
+    """d2(z0, z) along each rank's eigenvector (ranks 1-based) at every step in ``steps`` (S,),
+    moving as the montage does (``mode``, ``scale_by_eigval``), and the quadratic prediction;
+    ``eigvals`` (n,), ``eigvecs`` (n, n) columns."""
     z0_t = G.check_latent(z0)
     steps = np.asarray(steps, dtype=np.float64)
-    codes = axis_codes(z0_t.cpu().double().numpy(), eigvecs[:, ranks], steps)
+    ranks = check_ranks(ranks, eigvecs.shape[0])
+    index = [r - 1 for r in ranks]
+    lam = np.asarray(eigvals, dtype=np.float64)
+    scales = eigen_scales(lam, ranks) if scale_by_eigval else np.ones(len(ranks))
+    z0_np = z0_t.cpu().double().numpy()
+    codes = axis_codes(z0_np, eigvecs[:, index], steps, mode, scales if scale_by_eigval else None)
     flat = torch.as_tensor(codes.reshape(-1, codes.shape[-1]), dtype=G.dtype, device=G.device)
     with torch.no_grad():
         x0 = G(z0_t[None])
@@ -203,8 +226,17 @@ def distance_curves(G: Generator, D: Distance, z0: np.ndarray, eigvals: np.ndarr
     distances = d2.cpu().double().numpy().reshape(len(ranks), len(steps))
     if not np.isfinite(distances).all():
         raise GeometryError("the distance is NaN or inf along these steps; use smaller steps")
-    predicted = 0.5 * steps[None, :] ** 2 * np.asarray(eigvals)[ranks][:, None]
-    return DistanceCurves(list(ranks), steps, distances, predicted)
+    mu = steps[None, :] * scales[:, None]  # (R, S): latent length on a line, radians on the sphere
+    if mode == "linear":
+        speed = lam[index]  # u_r^T H u_r
+    else:
+        radius = np.linalg.norm(z0_np)
+        u = eigvecs[:, index]
+        tangent = u - np.outer(z0_np / radius, (z0_np / radius) @ u)
+        tangent /= np.linalg.norm(tangent, axis=0)
+        speed = radius**2 * ((eigvecs.T @ tangent) ** 2 * lam[:, None]).sum(0)  # |z0|^2 t_hat^T H t_hat
+    predicted = 0.5 * mu**2 * speed[:, None]
+    return DistanceCurves(ranks, steps, distances, predicted, mode, scale_by_eigval)
 
 
 @dataclass
@@ -219,21 +251,23 @@ class Exploration:
 
 
 def explore(G: Generator, D: Distance, z0: np.ndarray, eigvals: np.ndarray, eigvecs: np.ndarray,
-            coefficients: np.ndarray, scale_by_eigval: bool = False) -> Exploration:
+            coefficients: np.ndarray, scale_by_eigval: bool = False, x0: torch.Tensor | None = None) -> Exploration:
     """Move from ``z0`` along the top-k eigenvectors: delta = sum_i c_i s_i u_i with
     ``coefficients`` c (k,), s_i = 1 / sqrt(lambda_i) when ``scale_by_eigval`` else 1. Since
-    the u_i are orthonormal, delta^T H delta / 2 = sum_i lambda_i (c_i s_i)^2 / 2."""
+    the u_i are orthonormal, delta^T H delta / 2 = sum_i lambda_i (c_i s_i)^2 / 2. ``x0``: the
+    image of z0 (1, C, H, W) when the caller has it (one forward less per move)."""
     c = np.asarray(coefficients, dtype=np.float64)
     if c.ndim != 1 or not np.isfinite(c).all():
         raise GeometryError(f"axis coefficients must be finite numbers; got {c.tolist()}")
     k = c.shape[0]
     if k > eigvecs.shape[1]:
         raise GeometryError(f"{k} coefficients for {eigvecs.shape[1]} eigenvectors")
-    steps = c * (eigen_scales(eigvals, list(range(k))) if scale_by_eigval else 1.0)
+    steps = c * (eigen_scales(eigvals, list(range(1, k + 1))) if scale_by_eigval else 1.0)
     z0 = G.check_latent(z0).cpu().double().numpy()
     z = z0 + eigvecs[:, :k] @ steps
-    images = render(G, np.stack([z0, z]))  # one batched forward for the reference and the point
+    image = render(G, z[None])[0]
     with torch.no_grad():
-        x = torch.as_tensor(images, dtype=G.dtype, device=G.device)
-        distance = float(D(x[:1], x[1:])[0])
-    return Exploration(z, images[1], distance, float(0.5 * (np.asarray(eigvals)[:k] * steps**2).sum()))
+        x = torch.as_tensor(image[None], dtype=G.dtype, device=G.device)
+        reference = x0 if x0 is not None else torch.as_tensor(render(G, z0[None]), dtype=G.dtype, device=G.device)
+        distance = float(D(reference, x)[0])
+    return Exploration(z, image, distance, float(0.5 * (np.asarray(eigvals)[:k] * steps**2).sum()))

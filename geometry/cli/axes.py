@@ -16,7 +16,8 @@ def register(commands) -> None:
     traverse = commands.add_parser("traverse", help="montage along eigenvectors, with distance curves")
     add_generator(traverse, seed_help="seed of the reference code (sample 0 of this seed)")
     traverse.add_argument("--metric", default=None, help="saved metric directory to use instead of computing one")
-    traverse.add_argument("--ranks", type=whole(0), nargs="+", default=[0, 1, 2, 5, 10], help="eigen-ranks (0 = top)")
+    traverse.add_argument("--ranks", type=whole(1), nargs="+", default=[1, 2, 3, 6, 11],
+                          help="eigen-ranks (1 = the largest eigenvalue)")
     traverse.add_argument("--steps", type=number(), nargs="+", default=[-3, -1.5, 0, 1.5, 3], help="step sizes")
     traverse.add_argument("--mode", default="linear", choices=["linear", "spherical"])
     traverse.add_argument("--scale-by-eigval", action="store_true", help="steps of rank r scaled by 1/sqrt(lambda_r)")
@@ -60,12 +61,11 @@ def run_traverse(args: argparse.Namespace) -> None:
     montage = eigen_traversal(G, m.z, m.eigvals, m.eigvecs, args.ranks, steps, args.mode, args.scale_by_eigval,
                               labels(args.label))
     montage.save_png(args.out)
-    curves = distance_curves(G, D, m.z, m.eigvals, m.eigvecs, args.ranks, steps)
+    curves = distance_curves(G, D, m.z, m.eigvals, m.eigvecs, args.ranks, steps, args.mode, args.scale_by_eigval)
+    from geometry.presentation import distance_curve_table, text_table
+
     print(f"montage of ranks {args.ranks} x {len(steps)} steps ({args.mode}) saved to {args.out}")
-    print(f"distance {D.name} along each eigenvector (measured / quadratic prediction mu^2 lambda / 2)")
-    print("rank  " + "".join(f"{s:>18.3g}" for s in steps))
-    for r, measured, predicted in zip(curves.ranks, curves.distances, curves.predicted, strict=True):
-        print(f"{r:4d}  " + "".join(f"{a:9.3g}/{b:<8.3g}" for a, b in zip(measured, predicted, strict=True)))
+    print(text_table(distance_curve_table(curves, D.name)))
 
 
 def run_axes(args: argparse.Namespace) -> None:

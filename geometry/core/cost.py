@@ -1,25 +1,38 @@
-"""Memory and time estimates for a metric computation, from a one-latent probe.
+"""Memory and time estimates for a metric computation, from a probe of G and D.
 
-The probe runs G and D on z0 (once to warm up, once timed) and records the bytes of every leaf
-module's output (the activations one latent costs) and the seconds it took. Each method's
-estimate combines them:
+The probe runs G and D without gradients: one latent three times (the first call pays one-off
+costs; the fastest of the other two is kept, so one slow run on a busy machine does not inflate
+it) and a batch of ``PROBE_BATCH`` latents twice (the fastest kept). It records the bytes of every
+leaf module's output for one latent (the activations one latent costs), the seconds of one latent
+``t1`` and the seconds per latent in a batch ``tb`` (batched work is cheaper per latent). Probes
+are re-measured after ``PROBE_AGE`` seconds. Each method's estimate:
 
-- exact:            chunk * act  (batched tangents)  + J (F*n, float32 + float64)
-                    (+ K J for non-feature distances, F = pixels)  + 2 H (n*n float64)
-- topk:             2 * b * act, b = k + oversampling  + two (F, b) blocks + Krylov basis
-- bp:               16 * act  (graph kept for double back-propagation)  + 2 H;  n backward rows
-- lanczos-backward: 16 * act + Lanczos basis (n * ncv float64);  ~3 * ncv products
-- lanczos-forward:  the same in float64, plus float64 copies of the models' parameters
+- exact:            n tangents in batches (forward mode):              n * tb * C["exact"]
+- topk:             b = k + oversampling tangents and cotangents per block, ~``TOPK_BLOCKS`` blocks:
+                                                                       b * blocks * tb * C["topk"]
+- bp:               one graph, then n backward rows one at a time:      n * t1 * C["bp"]
+- lanczos-backward: ~3 ncv Hessian-vector products one at a time:      3 ncv * t1 * C[...]
+- lanczos-forward:  the same with two float64 gradients per product
 
-Calibrated against the peak resident memory measured by ``bench/metric_methods.py`` (within 2x).
+Memory: chunk * act + J (F*n, float32 + float64) (+ K J for non-feature distances) + 2 H for
+exact; 2 b act + two (F, b) blocks + the Krylov basis for topk; 16 act (the graph) + 2 H for bp;
+16 act + the Lanczos basis for lanczos-backward; float64 copies of models and activations for
+lanczos-forward. Calibrated against the peak resident memory measured by
+``bench/metric_methods.py`` (within 2x).
 
-Times are rough (a factor of two either way): enough to refuse what cannot finish, and to print.
+The constants ``C`` were measured on dcgan-face64 and checked on the full-size families
+(``bench/metric_methods.py`` prints estimate / measured for each method). Each call's measured
+time then corrects later estimates of the same (generator, distance, method): the estimate is
+multiplied by the median ratio measured / estimated of the last ``HISTORY`` calls.
 """
 
 from __future__ import annotations
 
+import collections
 import os
 import re
+import statistics
+import threading
 import time
 import weakref
 from dataclasses import dataclass
@@ -31,48 +44,57 @@ from geometry.core.methods.topk import OVERSAMPLING
 from geometry.core.pullback import Pullback
 from geometry.errors import ResourceError
 
-# seconds per latent, relative to one single-latent forward; measured on dcgan-face64 (CPU)
-# Measured (bench/metric_methods.py --families): a forward-mode product costs about 2.5 warm single-latent
-# forwards on the full-size PGGAN, StyleGAN and StyleGAN2 (265-388 s for 512 of them); small models
-# batch better and are overestimated 5-10x, which only matters for refusing (they are fast).
-_TIME_PER_LATENT = {"exact": 2.5, "topk": 2.5, "bp": 4.0, "lanczos-backward": 4.0, "lanczos-forward": 6.0}
+# seconds per unit of work, relative to the probe's t1 or tb (see the module docstring)
+C = {"exact": 2.0, "topk": 6.0, "bp": 3.0, "lanczos-backward": 2.0, "lanczos-forward": 3.5}
 TANGENT_BUDGET = 256 * 2**20  # bytes of batched tangent activations per chunk of exact
 BASELINE_BYTES = 16 * 2**20  # allocator and workspace overhead of any call
-TOPK_ITERATIONS = 10  # typical block iterations of topk to a 1e-4 residual on GAN spectra
+TOPK_BLOCKS = 4  # typical block iterations of topk to a 1e-4 residual on GAN spectra
+PROBE_BATCH = 16
+PROBE_AGE = 600.0
+HISTORY = 5
 
 
 @dataclass(frozen=True)
 class Probe:
-    """What one forward of G and D at one latent costs: the bytes of every leaf module's output,
-    the seconds, the feature dimension F (None for non-feature distances), and the bytes of the
-    models' parameters and buffers."""
+    """What G and D cost without gradients: the bytes of every leaf module's output for one
+    latent, the seconds of one latent ``forward_seconds`` and per latent in a batch
+    ``batch_seconds``, the feature dimension F (None for non-feature distances), the bytes of the
+    models' parameters and buffers, and when it was measured (``time.monotonic``)."""
 
     activation_bytes: int
     forward_seconds: float
     feature_dim: int | None
     parameter_bytes: int
+    batch_seconds: float = 0.0
+    measured_at: float = 0.0
 
 
 @dataclass(frozen=True)
 class CostEstimate:
+    """Estimated peak bytes and seconds (corrected by the calls seen; ``base_seconds`` before the
+    correction) of ``method`` with ``chunk`` tangents per batch."""
+
     method: str
     memory_bytes: int
     seconds: float
     chunk: int
+    base_seconds: float = 0.0
 
     def summary(self) -> str:
         return f"~{self.memory_bytes / 2**30:.2f} GiB, ~{self.seconds:.1f} s ({self.method}, chunk {self.chunk})"
 
 
 _PROBES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # G -> {D -> Probe}
+_RATIOS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # G -> {D -> {method: deque of ratios}}
+_LOCK = threading.Lock()
 
 
 def probe(pb: Pullback) -> Probe:
-    """Activation bytes and seconds of one forward of G (and D's features or distance) at z0,
-    measured once per (generator, distance) pair and cached: they do not depend on z0. The
-    hooks that record the sizes go on shared-weight copies, never on the (shared) models."""
+    """The probe of (G, D), measured on first use and again once older than ``PROBE_AGE``: it
+    does not depend on z0. The hooks that record the sizes go on shared-weight copies, never on
+    the (shared) models."""
     cached = _PROBES.get(pb.G, {}).get(pb.D)
-    if cached is not None:
+    if cached is not None and time.monotonic() - cached.measured_at < PROBE_AGE:
         return cached
     sizes: list[int] = []
 
@@ -84,22 +106,46 @@ def probe(pb: Pullback) -> Probe:
     for m in (m for net in (G, D) for m in net.modules() if not list(m.children())):
         m.register_forward_hook(record)
 
-    def forward() -> int | None:
+    def forward(z: torch.Tensor) -> tuple[int | None, float]:
+        start = time.perf_counter()
         with torch.no_grad():
-            x = G(pb.z0[None])
+            x = G(z)
             feature_dim = D.features(x).shape[1] if D.has_features else None
             if feature_dim is None:
-                D(pb.x0, x)
-        return feature_dim
+                D(pb.x0.expand(len(z), *pb.x0.shape[1:]), x)
+        return feature_dim, time.perf_counter() - start
 
-    forward()  # the first call pays one-off costs (allocations, kernel selection): time the second
+    one = pb.z0[None]
+    forward(one)  # the first call pays one-off costs (allocations, kernel selection)
     sizes.clear()
-    start = time.perf_counter()
-    feature_dim = forward()
+    feature_dim, first = forward(one)
+    activation_bytes = sum(sizes)
+    single = min(first, forward(one)[1])
+    batch = pb.z0[None].expand(min(PROBE_BATCH, pb.n), -1).contiguous()
+    batched = min(forward(batch)[1] for _ in range(2)) / batch.shape[0]
     parameters = sum(t.numel() * t.element_size() for net in (pb.G, pb.D) for t in (*net.parameters(), *net.buffers()))
-    found = Probe(sum(sizes), time.perf_counter() - start, feature_dim, parameters)
-    _PROBES.setdefault(pb.G, weakref.WeakKeyDictionary())[pb.D] = found
+    found = Probe(activation_bytes, single, feature_dim, parameters, min(batched, single), time.monotonic())
+    with _LOCK:
+        _PROBES.setdefault(pb.G, weakref.WeakKeyDictionary())[pb.D] = found
     return found
+
+
+def correction(pb: Pullback, method: str) -> float:
+    """The median ratio measured / estimated of the last calls of ``method`` on (G, D) (1 when
+    none was seen), clipped to [1/30, 30]."""
+    ratios = _RATIOS.get(pb.G, {}).get(pb.D, {}).get(method)
+    return min(30.0, max(1 / 30, statistics.median(ratios))) if ratios else 1.0
+
+
+def record_call(pb: Pullback, estimate: CostEstimate, seconds: float) -> None:
+    """Remember how long a call took against its uncorrected estimate, for later estimates."""
+    base = estimate.base_seconds
+    if base <= 0:
+        return
+    with _LOCK:
+        by_distance = _RATIOS.setdefault(pb.G, weakref.WeakKeyDictionary())
+        history = by_distance.setdefault(pb.D, {}).setdefault(estimate.method, collections.deque(maxlen=HISTORY))
+        history.append(seconds / base)
 
 
 def memory_cap(device: torch.device | None = None) -> int:
@@ -136,40 +182,49 @@ def available_memory() -> int | None:
 
 
 def estimate(pb: Pullback, method: str, k: int | None, chunk: int | None, found: Probe) -> CostEstimate:
-    """Estimated peak memory and time of ``method`` at ``pb.z0``; picks ``chunk`` when None
-    (the largest that keeps the batched tangents under ``TANGENT_BUDGET``: larger batches gain
-    nothing on a CPU once they leave the caches, measured on omniart-eyes128)."""
+    """Estimated peak memory and time of ``method`` at ``pb.z0`` (the time corrected by the calls
+    seen); picks ``chunk`` when None (the largest that keeps the batched tangents under
+    ``TANGENT_BUDGET``: larger batches gain nothing on a CPU once they leave the caches, measured
+    on omniart-eyes128)."""
     n, act, itemsize = pb.n, found.activation_bytes, pb.z0.element_size()
     out_dim = found.feature_dim or pb.image_dim  # what the exact methods differentiate: psi, or pixels
     hessian = 2 * n * n * 8
     ncv = min(n, max(2 * (k or 1) + 1, 20))
     block = min(n, (k or 1) + OVERSAMPLING)
+    t1, tb = found.forward_seconds, found.batch_seconds or found.forward_seconds
     if chunk is None:
         chunk = int(max(1, min(n, TANGENT_BUDGET // max(act, 1))))
     if method == "exact":
         # batched tangents; J (and K J for non-feature distances) in float32 and its float64 copy
         memory = chunk * act + out_dim * n * (itemsize + 8) * (1 if found.feature_dim else 2) + hessian
-        products = n
+        seconds = n * tb * C["exact"]
     elif method == "topk":
-        memory = 2 * block * act + 2 * out_dim * block * 8 + 4 * n * block * TOPK_ITERATIONS * 8
-        products = 2 * block * TOPK_ITERATIONS
+        memory = 2 * block * act + 2 * out_dim * block * 8 + 4 * n * block * TOPK_BLOCKS * 8
+        seconds = block * min(TOPK_BLOCKS, -(-n // block)) * tb * C["topk"]
     elif method == "bp":
-        memory, products = 16 * act + hessian, n
+        memory, seconds = 16 * act + hessian, n * t1 * C["bp"]
     elif method == "lanczos-backward":
-        memory, products = 16 * act + n * ncv * 8, 3 * ncv
+        memory, seconds = 16 * act + n * ncv * 8, 3 * ncv * t1 * C["lanczos-backward"]
     else:  # lanczos-forward: float64 copies of the models and their activations
-        memory, products = 8 * act * 8 // itemsize + found.parameter_bytes * 8 // itemsize + n * ncv * 8, 3 * ncv
-    seconds = found.forward_seconds * products * _TIME_PER_LATENT[method]
-    return CostEstimate(method, int(memory + BASELINE_BYTES), seconds, chunk)
+        memory = 8 * act * 8 // itemsize + found.parameter_bytes * 8 // itemsize + n * ncv * 8
+        seconds = 3 * ncv * t1 * C["lanczos-forward"]
+    return CostEstimate(method, int(memory + BASELINE_BYTES), seconds * correction(pb, method), chunk, seconds)
 
 
-def advice(pb: Pullback, found: Probe, k: int = 10) -> str:
-    """Which top-k method fits, with its estimate: ``topk`` for feature distances, else
-    ``lanczos-backward``."""
+def advice(pb: Pullback, found: Probe, refused: CostEstimate, cap: int, seconds_cap: float | None,
+           k: int = 10) -> str:
+    """A cheaper method that fits where ``refused`` does not, with its estimate: ``topk`` for
+    feature distances, else ``lanczos-backward``, with k = 10 (fewer where n is smaller); "" when
+    none is cheaper and fits."""
     method = "topk" if found.feature_dim else "lanczos-backward"
     k = min(k, pb.n - 1)
+    if method == refused.method or k < 1:
+        return ""
     cost = estimate(pb, method, k, None, found)
-    return f"method {method} with k = {k} (~{cost.seconds:.0f} s, ~{cost.memory_bytes / 2**30:.2f} GiB)"
+    fits = cost.memory_bytes <= cap and (seconds_cap is None or cost.seconds <= seconds_cap)
+    cheaper = cost.seconds < refused.seconds or cost.memory_bytes < refused.memory_bytes
+    return f"method {method} with k = {k} (~{cost.seconds:.1f} s, ~{cost.memory_bytes / 2**30:.2f} GiB)" \
+        if fits and cheaper else ""
 
 
 def check(cost: CostEstimate, cap: int, seconds_cap: float | None = None, alternative: str = "") -> None:
@@ -179,8 +234,10 @@ def check(cost: CostEstimate, cap: int, seconds_cap: float | None = None, altern
         raise ResourceError(
             f"{cost.method} needs an estimated {cost.memory_bytes / 2**30:.1f} GiB, more than the "
             f"{cap / 2**30:.1f} GiB allowed here (set GGL_MEMORY_CAP to change it). Use "
-            f"{alternative or 'a top-k method'}, a smaller chunk for exact, or a smaller latent space."
+            + (f"{alternative}, " if alternative else "") + "a smaller chunk for exact, or a smaller latent space."
         )
     if seconds_cap is not None and cost.seconds > seconds_cap:
         raise ResourceError(f"{cost.method} would take about {cost.seconds:.0f} s here, more than the "
-                            f"{seconds_cap:.0f} s allowed; use {alternative or 'a top-k method'} (top axes only)")
+                            f"{seconds_cap:.0f} s allowed; "
+                            + (f"use {alternative} (top axes only)" if alternative else
+                               "no method fits in that time here: use the command line, which has no time cap"))

@@ -133,13 +133,15 @@ def metric_tensor(
     pb = Pullback(G, D, z0)
     found = cost.probe(pb)
     estimate = cost.estimate(pb, used, k, chunk, found)
-    cost.check(estimate, memory_cap if memory_cap is not None else cost.memory_cap(z0.device), seconds_cap,
-               cost.advice(pb, found) if used not in ITERATIVE else "")
+    cap = memory_cap if memory_cap is not None else cost.memory_cap(z0.device)
+    if estimate.memory_bytes > cap or (seconds_cap is not None and estimate.seconds > seconds_cap):
+        cost.check(estimate, cap, seconds_cap, cost.advice(pb, found, estimate, cap, seconds_cap))
 
     report(progress, 0.0, f"{used}: {estimate.summary()}")
     start = time.perf_counter()
     out = METHODS[used](pb, k=k, chunk=estimate.chunk, eps=eps, feature_dim=found.feature_dim, progress=progress)
     seconds = time.perf_counter() - start
+    cost.record_call(pb, estimate, seconds)
     if not (np.isfinite(out.eigvals).all() and np.isfinite(out.eigvecs).all()):
         raise GeometryError(f"{used} produced NaN or inf at this latent code; the generator or distance is "
                             f"not twice differentiable here (try another code or method)")
