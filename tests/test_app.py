@@ -234,17 +234,40 @@ READ_PIXELS = """async (img) => {
 
 def image_at(page, selector: str) -> np.ndarray:
     """The pixels the browser shows in an <img> element, read in the page itself (no second
-    fetch that a later update could abort): waits for the element, then for its image to decode."""
+    fetch that a later update could abort): waits until the element shows a loaded image, then
+    decodes it; an element caught between two images is read again."""
     import base64
 
     element = page.locator(selector).first
-    element.wait_for(state="attached", timeout=60_000)
-    for _ in range(19):  # decode() rejects when the element switches to a newer image meanwhile: read again
+    element.wait_for(state="visible", timeout=60_000)
+    last = None
+    for _ in range(12):
         try:
-            return read_image(base64.b64decode(element.evaluate(READ_PIXELS).split(",", 1)[1]))
-        except Exception:
-            page.wait_for_timeout(200)
-    return read_image(base64.b64decode(element.evaluate(READ_PIXELS).split(",", 1)[1]))
+            element.evaluate("e => e.complete && e.naturalWidth > 0 ? null : new Promise((resolve, reject) => "
+                             "{ e.onload = resolve; setTimeout(() => reject(new Error('not loaded')), 4000); })",
+                             timeout=5_000)
+            return read_image(base64.b64decode(element.evaluate(READ_PIXELS, timeout=5_000).split(",", 1)[1]))
+        except Exception as err:
+            last = err
+            page.wait_for_timeout(300)
+    state = element.evaluate("e => [e.src.slice(-80), e.complete, e.naturalWidth]")
+    raise AssertionError(f"{selector} never showed a decodable image ({state}): {last}")
+
+
+ERROR_BADGES = """() => [...document.querySelectorAll("body *")].filter(e => e.children.length === 0
+    && e.textContent.trim() === "Error" && !e.closest(".toast-wrap, [data-testid^=toast]")).length"""
+
+
+def no_error_badges(page) -> None:
+    """No output shows Gradio's red "Error" badge (a failed call clears its outputs instead); the
+    message itself is a toast, titled "Error", which does not count."""
+    assert page.evaluate(ERROR_BADGES) == 0
+
+
+def close_toasts(page) -> None:
+    for button in page.locator("[data-testid=toast-close]").all():
+        if button.is_visible():
+            button.click()
 
 
 def test_a_browser_clicks_through_every_tab(app_url, tmp_path):
@@ -270,9 +293,10 @@ def test_a_browser_clicks_through_every_tab(app_url, tmp_path):
             assert int(np.argmin([np.abs(chosen - e).mean() for e in expected])) == i
         thumbnails.nth(5).click()
         expect(caption).to_contain_text("sample 5 of seed 0", timeout=20_000)
+        page.wait_for_timeout(500)
         page.screenshot(path=shots / "pick.png")
 
-        page.get_by_role("tab", name="Compute metric").click()
+        page.get_by_role("tab", name="Metric").click()
         page.get_by_role("button", name="Compute metric").click()
         expect(page.locator("#spectrum .js-plotly-plot")).to_be_visible(timeout=60_000)
         expect(page.get_by_text("All 100 eigenpairs computed")).to_be_visible()
@@ -280,36 +304,40 @@ def test_a_browser_clicks_through_every_tab(app_url, tmp_path):
         page.wait_for_timeout(500)
         page.screenshot(path=shots / "compute.png")
 
-        page.get_by_role("tab", name="Traverse axes").click()
+        page.get_by_role("tab", name="Axes").click()
         assert np.abs(image_at(page, "#traverse-image img") - expected[5]).mean() < 4
-        page.locator("#axis-0 input[type=range]").fill("2")
+        m = engine_metric(z=engine_code(0, 5))
+        expect(page.locator("#axis-0").get_by_text(f"rank 1 · λ {m.eigvals[0]:.4g}")).to_be_visible(timeout=30_000)
+        page.locator("#axis-0 input[type=range]").fill("0.8")
         readout = page.locator("#explore-readout")
-        expect(readout).to_contain_text("axis 0: +2.00", timeout=30_000)
-        distance = float(readout.inner_text().split("D(G(z0), G(z)) = ")[1].split()[0])
-        assert distance > 0
-        assert np.abs(image_at(page, "#explore-image img") - expected[5]).mean() > 4  # the image moved
+        expect(readout).to_contain_text("rank 1: +0.80", timeout=30_000)
+        from geometry.analysis.traversal import explore
+
+        point = explore(load_generator("dcgan-face64"), load_distance("lpips-alex"), m.z, m.eigvals, m.eigvecs,
+                        np.array([0.8]), scale_by_eigval=True)
+        assert f"D(G(z0), G(z)) = {point.distance:.4g}" in readout.inner_text()  # what is shown is what is computed
+        assert np.abs(image_at(page, "#explore-image img") - engine_view(point.z)).mean() < 4
         page.get_by_role("button", name="Make montage").click()
         expect(page.locator("#montage img")).to_be_visible(timeout=60_000)
         page.wait_for_timeout(1000)
         page.screenshot(path=shots / "traverse.png", full_page=True)
 
-        ranks = page.get_by_label("Eigen-ranks (0 = top)")
-        ranks.fill("0, 500")
+        page.get_by_label("Eigen-ranks (1 = top)").fill("1, 500")
         page.get_by_role("button", name="Make montage").click()
         toast = page.locator("[data-testid=toast-text]").first
-        expect(toast).to_contain_text("ranks must lie in 0..99", timeout=30_000)
-        page.wait_for_timeout(1000)
+        expect(toast).to_contain_text("ranks must lie in 1..100", timeout=30_000)
+        expect(page.locator("#montage img")).to_have_count(0)  # the failed call cleared the old montage
+        no_error_badges(page)
+        page.wait_for_timeout(800)
         page.screenshot(path=shots / "error.png")
+        close_toasts(page)
+        page.get_by_label("Eigen-ranks (1 = top)").fill("1, 2, 3, 6, 11")
 
-        page.get_by_role("tab", name="Compare spectra").click()
+        page.get_by_role("tab", name="Compare").click()
         page.get_by_role("button", name="Run sweep (current generator, space, distance, seed)").click()
         expect(page.locator("#overlay .js-plotly-plot")).to_be_visible(timeout=120_000)
         page.wait_for_timeout(1500)
         page.screenshot(path=shots / "compare.png", full_page=True)
-        page.set_viewport_size({"width": 900, "height": 1000})
-        page.wait_for_timeout(1000)
-        page.screenshot(path=shots / "compare-900.png", full_page=True)
-        page.set_viewport_size({"width": 1280, "height": 1000})
 
         page.get_by_role("tab", name="Report").click()
         page.get_by_role("button", name="Build report (PDF + HTML)").click()
@@ -322,20 +350,91 @@ def test_a_browser_clicks_through_every_tab(app_url, tmp_path):
         assert saved.read_bytes()[:5] == b"%PDF-"
         page.screenshot(path=shots / "report.png")
 
-        page.get_by_role("tab", name="Pick GAN").click()
+        page.get_by_role("tab", name="Pick").click()
         before = image_at(page, "#gallery .thumbnail-item img")
-        page.get_by_label("Generator").click()
+        page.locator("#generator input").click()
         page.get_by_role("option", name="omniart-eyes128").click()
         expect(caption).to_contain_text("omniart-eyes128", timeout=60_000)
         page.wait_for_timeout(1000)
         after = image_at(page, "#gallery .thumbnail-item img")
         assert after.shape != before.shape or np.abs(after - before).mean() > 10  # the gallery changed
         assert after.shape[:2] == (256, 256)  # 128 px eyes, shown at 2x
+        for width, name in ((900, "900"), (390, "390")):
+            page.set_viewport_size({"width": width, "height": 1000})
+            page.wait_for_timeout(1000)
+            page.screenshot(path=shots / f"pick-{name}.png", full_page=True)
+            for tab in ("Pick", "Metric", "Axes", "Compare", "Report"):  # every tab reachable, not behind a menu
+                expect(page.get_by_role("tab", name=tab)).to_be_visible()
+        page.get_by_role("tab", name="Axes").click()
+        page.wait_for_timeout(1000)
+        page.screenshot(path=shots / "traverse-390.png", full_page=True)
+        page.set_viewport_size({"width": 900, "height": 1000})
+        page.get_by_role("tab", name="Compare").click()
+        page.wait_for_timeout(1000)
+        page.screenshot(path=shots / "compare-900.png", full_page=True)
         browser.close()
     if os.environ.get("GGL_SCREENSHOTS"):
         import shutil
 
         shutil.copytree(shots, os.environ["GGL_SCREENSHOTS"], dirs_exist_ok=True)
+
+
+def test_a_browser_walks_every_generator_and_every_method_and_distance(app_url):
+    """Every generator in the menu: the ones that run here show their gallery; the others keep the
+    last good generator with a message, the caption still true. Every method with every distance
+    on vae-olivetti64: each runs (none is refused under the cap) or, where the distance has no
+    weights here, says so; no output is left with an "Error" badge."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from geometry import DISTANCE_NAMES, METHODS
+    from geometry.registry import REGISTRY
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(app_url)
+        expect(page.locator("#gallery .thumbnail-item")).to_have_count(8, timeout=60_000)
+        caption, menu = page.locator("#code-caption"), page.locator("#generator input")
+        good = "dcgan-face64"
+        for name in REGISTRY:
+            menu.click()
+            option = page.get_by_role("option").filter(has_text=name).first
+            label = option.inner_text().split("\n")[-1]
+            option.click()
+            if label == name:  # runs here
+                expect(caption).to_contain_text(f"({name},", timeout=120_000)
+                good = name
+            else:  # a reason is shown, the last good generator stays
+                expect(page.locator("[data-testid=toast-text]").last).to_contain_text(f"{name} cannot be used here",
+                                                                                       timeout=60_000)
+                expect(menu).to_have_value(good)
+                expect(caption).to_contain_text(f"({good},", timeout=30_000)
+                close_toasts(page)
+            no_error_badges(page)
+        menu.click()
+        page.get_by_role("option").filter(has_text="vae-olivetti64").first.click()
+        expect(caption).to_contain_text("(vae-olivetti64,", timeout=60_000)
+        page.get_by_role("tab", name="Metric").click()
+        summary = page.locator("#compute-summary")
+        for distance in DISTANCE_NAMES:
+            page.get_by_role("combobox", name="Distance").click()
+            page.get_by_role("option", name=distance, exact=True).click()
+            for method in METHODS:
+                page.get_by_role("combobox", name="Method").click()
+                page.get_by_role("option", name=method, exact=True).click()
+                page.get_by_role("button", name="Compute metric").click()
+                if distance == "lpips-squeeze":  # no offline SqueezeNet weights: said so, outputs cleared
+                    expect(page.locator("[data-testid=toast-text]").last).to_contain_text("squeeze", timeout=60_000)
+                    expect(summary).to_have_text("", timeout=30_000)
+                    close_toasts(page)
+                else:  # the summary of this very call: its distance, and the method that ran (fallback said)
+                    ran = (f"Method: lanczos-backward ({method} needs" if method == "topk" and distance == "ssim"
+                           else f"Method: {method}.")
+                    expect(summary).to_contain_text(f"vae-olivetti64 (z, n = 64), {distance}", timeout=120_000)
+                    expect(summary).to_contain_text(ran, timeout=120_000)
+                    assert page.locator("[data-testid=toast-text]").count() == 0, (distance, method)
+                no_error_badges(page)
+        browser.close()
 
 
 def test_mechanism_api_shows_the_engines_layer_numbers(client):
@@ -345,5 +444,10 @@ def test_mechanism_api_shows_the_engines_layer_numbers(client):
     G = load_generator("dcgan-face64")
     expected = summarise_layers(layers_at(G, load_distance("mse"), engine_code()))
     rows = table["data"]
-    assert [row[0] for row in rows] == [r["metric"] for r in expected.rows]
+    from geometry.analysis.layers import list_layers
+    from geometry.presentation import readable_layer_names
+
+    names = readable_layer_names(list_layers(G))
+    assert [row[0] for row in rows] == [names.get(r["metric"], r["metric"]) for r in expected.rows]
+    assert rows[0][0].startswith("block ") and "→ 512×4×4" in rows[0][0]  # a layer a person can read
     assert rows[0][1] == f"{expected.rows[0]['top']:.4g}" and rows[-1][2] == f"{expected.rows[-1]['top_shuffled']:.4g}"

@@ -86,3 +86,22 @@ def test_sweeps_tables_and_reports_by_name(state):
 def test_bad_codes_are_refused_naming_the_field(state, args, message):
     with pytest.raises(GeometryError, match=message):
         h.show_code(state, *args, "pasted code")
+
+
+def test_labels_kept_by_the_command_line_reach_the_apps_sliders(tmp_path):
+    """traverse --label 1=pose --keep-labels DIR: the app serving DIR shows the label on the slider
+    of rank 1 and on the montage row."""
+    from tests.commands import run
+
+    done = run("traverse", "--distance", "mse", "--ranks", "1", "--steps", "-1", "1", "--label", "1=pose",
+               "--keep-labels", str(tmp_path / "results"), "--out", str(tmp_path / "m.png"))
+    assert done.returncode == 0, done.stderr
+    app = AppState(Settings(results=tmp_path / "results"))
+    try:
+        text = h.kept_labels(app, "dcgan-face64", "noise", "mse")
+        assert text == "1=pose"
+        labels = h.slider_labels(app, "dcgan-face64", "noise", 0, 0, "", "mse", text)
+        assert labels[0].startswith("rank 1 · λ ") and labels[0].endswith(" · pose") and labels[1].startswith("rank 2")
+        assert h.kept_labels(app, "dcgan-face64", "noise", "lpips-alex") == ""  # per distance
+    finally:
+        app.close()

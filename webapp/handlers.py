@@ -195,6 +195,16 @@ def parse_labels(text: str) -> dict[int, str]:
     return labels
 
 
+def kept_labels(state: AppState, gen: str, space: str, dist: str) -> str:
+    """The axis labels kept for this generator, space and distance (e.g. by ``traverse
+    --keep-labels``), as the labels box shows them: "1=pose, 2=light"."""
+    from geometry.io.storage import axis_labels_key, load_axis_labels
+
+    G = state.generator(gen, space)
+    kept = load_axis_labels(state.settings.results, axis_labels_key(gen, G.space, dist))
+    return ", ".join(f"{rank}={text}" for rank, text in sorted(kept.items()))
+
+
 def slider_labels(state: AppState, gen, space, seed, index, code, dist, labels_text) -> list[str]:
     """The explorer's slider labels at the current code: "rank r · λ value · label"."""
     m = metric_for(state, gen, space, seed, index, code, dist)

@@ -34,7 +34,13 @@ INTRO = ("**In the first minute:** pick a generator (each says whether it runs h
 CSS = """
 #gallery .grid-container { grid-template-columns: repeat(auto-fill, minmax(88px, 1fr)) !important; }
 .table-wrap, .table-container { overflow-x: auto !important; }
+#explore-images { position: sticky; top: 0; z-index: 20; background: var(--body-background-fill);
+                  padding: 4px 0; }
 @media (max-width: 700px) {
+  #explore-images { flex-wrap: wrap !important; }
+  #traverse-image, #explore-image { min-width: 0 !important; width: 46% !important; flex: 1 1 40% !important; }
+  #traverse-image img, #explore-image img { max-height: 150px; object-fit: contain; }
+  #explore-readout { flex: 1 1 100% !important; font-size: 13px; }
   #gallery .grid-wrap { height: auto !important; max-height: none !important; }
   .tab-wrapper .tab-container button { padding-left: 6px !important; padding-right: 6px !important;
                                         font-size: 14px !important; }
@@ -61,10 +67,11 @@ def on_page(function):
         except gr.Error:
             raise
         except GeometryError as err:
-            raise gr.Error(html.escape(str(err)), duration=None) from None
+            raise gr.Error(html.escape(str(err), quote=False), duration=None) from None
         except Exception as err:  # the app never shows a traceback
             log.exception("unexpected error in %s", getattr(function, "__name__", function))
-            raise gr.Error(html.escape(f"Unexpected error ({type(err).__name__}): {err}"), duration=None) from None
+            message = html.escape(f"Unexpected error ({type(err).__name__}): {err}", quote=False)
+            raise gr.Error(message, duration=None) from None
         return tuple(shown(v) for v in result) if isinstance(result, tuple) else shown(result)
 
     return handler
@@ -83,8 +90,11 @@ def pick(evt: gr.SelectData):
 
 
 def current_image(side: int, elem_id: str, label: str = "Current image") -> gr.Image:
+    """The current image. PNG, while the gallery's tiles are WebP: Gradio names a cached file by its
+    content, so the chosen image (the same pixels as its tile) must not rewrite the tile's file
+    while the browser may be reading it."""
     return gr.Image(label=label, height=side + 40, width=side + 16, interactive=False, scale=0, min_width=side + 16,
-                    buttons=[], elem_id=elem_id)
+                    buttons=[], elem_id=elem_id, format="png")
 
 
 def build(state: AppState) -> gr.Blocks:
@@ -118,7 +128,7 @@ def build(state: AppState) -> gr.Blocks:
         try:
             spaces, gallery, index, code = h.choose_generator(state, gen, seed)
         except GeometryError as err:
-            gr.Warning(html.escape(f"{gen} cannot be used here: {err}"), duration=None)
+            gr.Warning(html.escape(f"{gen} cannot be used here: {err}", quote=False), duration=None)
             return gr.update(value=last), gr.skip(), gr.skip(), gr.skip(), gr.skip(), last
         return gen, gr.update(choices=spaces, value=spaces[0]), gallery, index, code, gen
 
@@ -211,15 +221,14 @@ def build(state: AppState) -> gr.Blocks:
                 result_file = gr.File(label="Result (metric.npz + provenance.json)")
 
         with gr.Tab("Axes") as traverse_tab:
-            with gr.Row():
+            with gr.Row(elem_id="explore-images"):  # stays in view while the sliders below are dragged
                 traverse_image = current_image(s.view_side, "traverse-image", "Original (current code)")
                 explore_image = gr.Image(label="Edited image", height=s.view_side + 40, width=s.view_side + 16,
                                          interactive=False, scale=0, min_width=s.view_side + 16, buttons=[],
                                          elem_id="explore-image")
-                with gr.Column():
-                    readout = gr.Markdown(elem_id="explore-readout")
-                    labels_box = gr.Textbox(label="Axis labels", placeholder="1=pose, 2=light",
-                                            info="Name eigen-axes by rank; shown on the sliders and montage rows.")
+                readout = gr.Markdown(elem_id="explore-readout")
+            labels_box = gr.Textbox(label="Axis labels", placeholder="1=pose, 2=light",
+                                    info="Name eigen-axes by rank; shown on the sliders and montage rows.")
             with gr.Accordion("Explore the top eigen-axes live (drag a slider)", open=True):
                 with gr.Row():
                     axes_k = gr.Slider(1, axes_n, value=5, step=1, label="Axes",
@@ -234,8 +243,8 @@ def build(state: AppState) -> gr.Blocks:
                 with gr.Row():
                     reset_button = gr.Button("Reset")
                     download_button = gr.Button("Download edited code (.npy)")
-                edited_file = gr.File(label="Edited code (appears after Download)", elem_id="edited-code", height=80,
-                                      interactive=False)
+                edited_file = gr.File(label="Edited code", elem_id="edited-code", height=80, interactive=False,
+                                      visible=False)
             with gr.Row():
                 ranks_box = gr.Textbox(value="1, 2, 3, 6, 11", label="Eigen-ranks (1 = top)",
                                        info="Rows of the montage.")
@@ -332,19 +341,23 @@ def build(state: AppState) -> gr.Blocks:
             [montage_image, curves_plot], api_name="traverse", preprocess=False)
         explore_inputs = code_inputs + [dist_box, explore_scaled, axes_k, *sliders]
         explore = bound(h.explore_axes)
-        # slider moves have their own queue, never behind sweeps or reports
+        # slider moves skip the queue (answered at once, never behind sweeps or reports; about 12 ms of work)
         act([slider.input for slider in sliders] + [explore_scaled.input], explore, explore_inputs,
-            [explore_image, readout], api_name="explore", trigger_mode="always_last", preprocess=False,
-            concurrency_id="explore", concurrency_limit=8)
+            [explore_image, readout], api_name="explore", trigger_mode="always_last", preprocess=False, queue=False,
+            show_progress="hidden")
         gr.on([labels_box.submit, labels_box.blur, traverse_tab.select], explorer_labels, labels_inputs, sliders,
               api_name=False)
+        # labels kept by the command line (traverse --keep-labels) for this generator, space and distance
+        gr.on([demo.load, gen_box.select, space_box.input, dist_box.input],
+              on_page(lambda gen, space, dist: h.kept_labels(state, gen, space, dist)), [gen_box, space_box, dist_box],
+              labels_box, api_name=False)
         axes_k.input(lambda k: [gr.update(visible=i < int(k)) for i in range(axes_n)], axes_k, sliders,
                      api_name=False)
         wide_box.input(explorer_range, wide_box, sliders, api_name=False)
         act([reset_button.click], lambda: [0.0] * axes_n, None, sliders, api_name=False).then(
             on_page(explore), explore_inputs, [explore_image, readout], api_name=False, preprocess=False)
         act([download_button.click], bound(h.download_code), explore_inputs, edited_file, api_name="download_code",
-            preprocess=False)
+            preprocess=False).success(lambda: gr.update(visible=True), None, edited_file, api_name=False)
         act([refs_button.click], bound(h.references),
             code_inputs + [dist_box, rank_box, refs_box, max_step, n_steps, mode_box], refs_image,
             api_name="apply_to_references", preprocess=False)

@@ -22,6 +22,9 @@ def register(commands) -> None:
     traverse.add_argument("--mode", default="linear", choices=["linear", "spherical"])
     traverse.add_argument("--scale-by-eigval", action="store_true", help="steps of rank r scaled by 1/sqrt(lambda_r)")
     traverse.add_argument("--label", action="append", default=[], metavar="RANK=TEXT", help="label a rank's axis")
+    traverse.add_argument("--keep-labels", default=None, metavar="RESULTS_DIR",
+                          help="also keep the labels in RESULTS_DIR/axis-labels.json for this generator, space and "
+                               "distance, where the app (GGL_RESULTS, default results/app) shows them")
     traverse.add_argument("--out", type=image_file, required=True, help="PNG file for the montage")
     traverse.set_defaults(run=run_traverse)
 
@@ -61,6 +64,11 @@ def run_traverse(args: argparse.Namespace) -> None:
     montage = eigen_traversal(G, m.z, m.eigvals, m.eigvecs, args.ranks, steps, args.mode, args.scale_by_eigval,
                               labels(args.label))
     montage.save_png(args.out)
+    if args.keep_labels:
+        from geometry.io.storage import axis_labels_key, keep_axis_labels
+
+        kept = keep_axis_labels(args.keep_labels, axis_labels_key(G.name, G.space, D.name), labels(args.label))
+        print(f"labels kept in {kept} (the app shows them on its sliders and montages)")
     curves = distance_curves(G, D, m.z, m.eigvals, m.eigvecs, args.ranks, steps, args.mode, args.scale_by_eigval)
     from geometry.presentation import distance_curve_table, text_table
 

@@ -101,3 +101,37 @@ def load_json(path: Path) -> dict:
         return json.loads(path.read_text())
     except json.JSONDecodeError as err:
         raise GeometryError(f"{path} is not valid JSON ({err})") from err
+
+
+AXIS_LABELS = "axis-labels.json"
+
+
+def axis_labels_key(generator: str, space: str, distance: str) -> str:
+    return f"{generator}/{space}/{distance}"
+
+
+def load_axis_labels(root: str | Path, key: str) -> dict[int, str]:
+    """The eigen-axis labels kept in ``root/axis-labels.json`` for ``key`` ({rank: text}, ranks
+    from 1); {} when none are kept or the file is not readable."""
+    path = Path(root) / AXIS_LABELS
+    try:
+        kept = load_json(path)
+    except GeometryError:
+        return {}
+    entry = kept.get(key, {}) if isinstance(kept, dict) else {}
+    return {int(rank): str(text) for rank, text in entry.items() if str(rank).isdigit()} \
+        if isinstance(entry, dict) else {}
+
+
+def keep_axis_labels(root: str | Path, key: str, labels: dict[int, str]) -> Path:
+    """Add ``labels`` ({rank: text}) for ``key`` to ``root/axis-labels.json`` (atomically), where
+    the app reads them: a label given on the command line shows on the app's sliders and montages."""
+    path = Path(root) / AXIS_LABELS
+    try:
+        kept = load_json(path)
+    except GeometryError:
+        kept = {}
+    kept = kept if isinstance(kept, dict) else {}
+    kept[key] = {**{str(r): t for r, t in kept.get(key, {}).items()}, **{str(r): t for r, t in labels.items()}}
+    save_json(path, kept)
+    return path
