@@ -258,15 +258,17 @@ def _mechanism_section(directory: Path) -> Section | None:
 
     if not (directory / "layers" / "layers.json").exists():
         return None
-    s = summarise_layers(load_layer_sweep(directory / "layers"))
+    sweep = load_layer_sweep(directory / "layers")
+    s = summarise_layers(sweep)
     n = len(s.log_corr[0])
+    names = _readable_layers(sweep.settings)
     return Section(
         "mechanism", "Mechanism: where the geometry comes from",
         [Figure(figures.layer_spectra_figure(s), "Mean normalised spectrum of each layer's metric H_l = J_lᵀJ_l and "
                 "of the image metric; dashed: the same generator with every kernel's weights shuffled."),
          Figure(figures.amplification_figure(s), "Speed uᵀH_b u of the first layer's eigenvectors under each later "
                 "metric (log10), original and weight-shuffled (paper Fig. 4B, C).")],
-        tables=[pr.layer_table(s).as_dict(),
+        tables=[pr.layer_table(s, names).as_dict(),
                 {"caption": "Correlation of log speeds with the first layer's own eigenvalues",
                  "header": ["target", "original", "shuffled"],
                  "rows": [[s.targets[i], f"{s.log_corr[0][i]:.3f}", f"{s.log_corr[1][i]:.3f}"] for i in range(n)]},
@@ -274,6 +276,18 @@ def _mechanism_section(directory: Path) -> Section | None:
                  "header": ["", *s.image_statistics["original"]],
                  "rows": [[label, *(f"{v:.3f}" for v in values.values())]
                           for label, values in s.image_statistics.items()]}])
+
+
+def _readable_layers(settings: dict) -> dict[str, str]:
+    """Layer names a person can read ("block 3 · ReLU → 512×4×4") where the generator loads here."""
+    from geometry import load_generator
+    from geometry.analysis.layers import list_layers
+
+    try:
+        G = load_generator(settings["generator"], space=settings["space"], **(settings.get("generator_options") or {}))
+    except (GeometryError, WeightsUnavailableError):
+        return {}
+    return pr.readable_layer_names(list_layers(G))
 
 
 def _image_rows(rows: dict[str, np.ndarray]) -> bytes:
