@@ -70,3 +70,19 @@ def test_unregistered_generators_are_refused_by_the_ray_backend(tmp_path, mse):
     G = from_module(torch.nn.Linear(4, 3 * 8 * 8), 4, (3, 8, 8))
     with pytest.raises(GeometryError, match="not registered"):
         run_sweep(tmp_path / "user", G, mse, n=2, seed=1, backend="ray")
+
+
+@pytest.mark.slow  # a subprocess: this test session's own Ray must not answer for the address
+def test_an_unreachable_cluster_address_fails_at_once_in_one_line(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "geometry", "sweep", "--generator", "linear-toy", "--distance", "mse",
+                           "--n", "2", "--backend", "ray", "--address", "127.0.0.1:1", "--out", str(tmp_path / "s")],
+                          capture_output=True, text=True, timeout=120)
+    assert time.monotonic() - start < 30
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert done.returncode == 2 and len(errors) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "cannot reach a Ray cluster at 127.0.0.1:1" in errors[0]

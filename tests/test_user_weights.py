@@ -7,7 +7,7 @@ import urllib.request
 import pytest
 import torch
 
-from geometry import WeightsUnavailableError, load_generator
+from geometry import GeometryError, WeightsUnavailableError, load_generator
 from geometry.io.weights import sha256_of
 from geometry.registry import REGISTRY
 from tests.commands import run
@@ -202,3 +202,31 @@ def test_every_bad_weights_file_is_one_line_and_exit_2(tmp_path):
         assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
         assert message in done.stderr, (message, done.stderr)
         assert not (tmp_path / "s.png").exists()
+
+
+def test_no_command_writes_into_a_folder_of_another_kind(tmp_path):
+    """A layer sweep into a sweep's folder, a sweep into a layer sweep's, a metric into either, and
+    an empty --out are refused in one line before anything is written; the files stay byte-identical."""
+    sweep, layers = tmp_path / "sweep", tmp_path / "layers"
+    common = ["--generator", "linear-toy", "--distance", "mse", "--seed", "0"]
+    assert run("sweep", *common, "--n", "2", "--out", str(sweep)).returncode == 0
+    assert run("layers", *common, "--n", "1", "--out", str(layers)).returncode == 0
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    cases = [
+        (["layers", *common, "--n", "3", "--out", str(sweep)], f"{sweep} holds a sweep; writing a layer sweep"),
+        (["sweep", *common, "--n", "1", "--out", str(layers)], f"{layers} holds a layer sweep; writing a sweep"),
+        (["metric", *common, "--out", str(sweep)], f"{sweep} holds a sweep; writing a metric"),
+        (["sweep", *common, "--n", "1", "--out", ""], "the output folder is empty"),
+        (["metric", *common, "--out", str(sweep / "sweep.json")], "sweep.json is a file; results go in a folder"),
+    ]
+    for args, message in cases:
+        done = run(*args)
+        errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+        assert done.returncode == 2 and len(errors) == 1 and message in errors[0], done.stderr
+        assert "Traceback" not in done.stderr
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_an_uploaded_code_too_large_for_float32_is_refused(face):
+    with pytest.raises(GeometryError, match="too large for torch.float32"):
+        face.check_latent([1e300] + [0.0] * 99)

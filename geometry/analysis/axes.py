@@ -24,7 +24,7 @@ import torch
 
 from geometry.core.generators import Generator, captured
 from geometry.errors import GeometryError
-from geometry.io.storage import load_arrays, load_json, save_arrays, save_json
+from geometry.io.storage import claim_folder, load_arrays, load_json, save_arrays, save_json
 
 MAX_UPLOAD_BYTES = 20 * 2**20
 
@@ -56,8 +56,9 @@ class AxisSet:
         return AxisSet(self.vectors, self.family, labels, self.provenance)
 
     def save(self, directory: str | Path) -> Path:
-        """``axes.npz`` (the vectors) and ``axes.json`` (family, labels, provenance)."""
-        directory = Path(directory)
+        """``axes.npz`` (the vectors) and ``axes.json`` (family, labels, provenance); a folder
+        holding results of another kind is refused."""
+        directory = claim_folder(directory, "axes.json")
         save_arrays(directory / "axes.npz", {"vectors": self.vectors})
         save_json(directory / "axes.json", {"family": self.family, "labels": self.labels,
                                             "provenance": self.provenance})

@@ -50,10 +50,28 @@ def connect(address: str | None) -> None:
     if ray.is_initialized():
         return
     if address:
+        check_reachable(address)
         ray.init(address=address, log_to_driver=False)
         return
     ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False,
              runtime_env={"env_vars": {"PYTHONPATH": worker_pythonpath()}})
+
+
+def check_reachable(address: str, seconds: float = 5.0) -> None:
+    """Refuse at once, in one line, a ``host:port`` (or ``ray://host:port``) nothing answers on
+    (Ray itself retries an unreachable address for minutes); other forms ("auto") go to Ray."""
+    import socket
+
+    target = address.removeprefix("ray://")
+    host, sep, port = target.rpartition(":")
+    if not sep or not port.isdigit():
+        return
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=seconds):
+            pass
+    except OSError as err:
+        raise GeometryError(f"cannot reach a Ray cluster at {address} ({err.strerror or err}); start one with "
+                            f"'ray start --head' or leave out --address to run a local Ray") from None
 
 
 def worker_pythonpath() -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from geometry.errors import GeometryError
-from geometry.io.storage import atomic_path, load_arrays, load_json, save_arrays, save_json
+from geometry.io.storage import atomic_path, claim_folder, load_arrays, load_json, save_arrays, save_json
 
 
 def shard_path(directory: Path, i: int) -> Path:
@@ -27,8 +27,9 @@ def shard_path(directory: Path, i: int) -> Path:
 
 def record(settings_file: Path, settings: dict, positions: np.ndarray) -> None:
     """Write ``settings`` and ``positions.npy`` beside it, or check that the settings recorded
-    there are the same (names every setting that differs, with both values)."""
-    directory = settings_file.parent
+    there are the same (names every setting that differs, with both values). A folder holding
+    results of another kind is refused first."""
+    directory = claim_folder(settings_file.parent, settings_file.name)
     if settings_file.exists():
         previous = load_json(settings_file)
         previous = {key: value for key, value in previous.items() if key in settings} if isinstance(previous, dict) \

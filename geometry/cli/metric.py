@@ -51,6 +51,10 @@ def register(commands) -> None:
 
 
 def run_metric(args: argparse.Namespace) -> None:
+    if args.out is not None:  # refused before the metric is computed, not after
+        from geometry.io.storage import claim_folder
+
+        claim_folder(args.out, "provenance.json")
     G, D = models(args)
     z = G.sample(1, seed=args.seed)[0]
     with tqdm_progress(f"metric ({args.method})") as progress:

@@ -175,8 +175,9 @@ class Generator(nn.Module):
         return x.clamp(0.0, 1.0) if self.clamp else x
 
     def check_latent(self, z: torch.Tensor | Sequence[float]) -> torch.Tensor:
-        """``z`` as a (latent_dim,) tensor on this generator's device; clear errors otherwise."""
-        z = torch.as_tensor(z)
+        """``z`` as a (latent_dim,) tensor on this generator's device; clear errors otherwise (values
+        that overflow the generator's dtype included)."""
+        z = z if isinstance(z, torch.Tensor) else torch.as_tensor(np.asarray(z, dtype=np.float64))
         if z.dim() == 2 and z.shape[0] == 1:
             z = z[0]
         if z.dim() != 1 or z.shape[0] != self.latent_dim:
@@ -186,7 +187,11 @@ class Generator(nn.Module):
             )
         if not torch.isfinite(z).all():
             raise GeometryError("latent code contains NaN or inf entries")
-        return z.to(self.device, self.dtype)
+        converted = z.to(self.device, self.dtype)
+        if not torch.isfinite(converted).all():  # finite in float64, beyond the generator's float32
+            raise GeometryError(f"latent code has entries too large for {self.dtype} (largest magnitude "
+                                f"{float(z.abs().max()):.3g}); use values of ordinary size")
+        return converted
 
     def describe(self) -> dict:
         return {

@@ -31,7 +31,7 @@ from geometry.core.generators import Generator
 from geometry.core.methods import ITERATIVE, METHODS
 from geometry.core.pullback import Pullback
 from geometry.errors import GeometryError
-from geometry.io.storage import load_arrays, load_json, save_arrays, save_json
+from geometry.io.storage import claim_folder, load_arrays, load_json, save_arrays, save_json
 from geometry.progress import Progress, report
 from geometry.version import package_versions
 
@@ -56,8 +56,9 @@ class MetricResult:
         return self.z.shape[0]
 
     def save(self, directory: str | Path) -> Path:
-        """Write ``metric.npz`` (numeric arrays only) and ``provenance.json`` into ``directory``."""
-        directory = Path(directory)
+        """Write ``metric.npz`` (numeric arrays only) and ``provenance.json`` into ``directory`` (a
+        folder holding results of another kind is refused)."""
+        directory = claim_folder(directory, "provenance.json")
         arrays = {"z": self.z, "eigvals": self.eigvals, "eigvecs": self.eigvecs,
                   "n_computed": np.array(self.n_computed)}
         if self.H is not None:

@@ -76,9 +76,33 @@ def load_arrays(path: Path) -> dict[str, np.ndarray]:
         raise GeometryError(f"{path} is not a readable .npz file ({err})") from err
 
 
+# the file that marks what a results folder holds: no command writes into a folder of another kind
+FOLDER_KINDS = {"sweep.json": "a sweep", "layers.json": "a layer sweep", "provenance.json": "a metric",
+                "axes.json": "an axis set", "inversion.json": "inversion runs", "search.json": "search runs",
+                "interpolation.json": "interpolation runs"}
+
+
+def claim_folder(directory: str | Path, marker: str) -> Path:
+    """``directory`` for results marked by ``marker`` (a key of ``FOLDER_KINDS``), refused before
+    anything is written when its name is empty, when it is a file, or when it holds results of
+    another kind (which would be overwritten or mixed)."""
+    if str(directory).strip() in ("", "."):
+        raise GeometryError("the output folder is empty or the current folder; give a folder name, e.g. --out "
+                            "results/run1")
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise GeometryError(f"{directory} is a file; results go in a folder (give another --out)")
+    others = [kind for name, kind in FOLDER_KINDS.items() if name != marker and (directory / name).exists()]
+    if others:
+        raise GeometryError(f"{directory} holds {others[0]}; writing {FOLDER_KINDS[marker]} there would overwrite "
+                            f"or mix with it: use another folder")
+    return directory
+
+
 def save_runs(directory: str | Path, kind: str, settings: dict, arrays: dict[str, np.ndarray], summary: dict) -> None:
     """An application's results: ``<kind>.npz`` (arrays) and ``<kind>.json`` (settings and
-    summary) in ``directory``, atomically."""
+    summary) in ``directory``, atomically (a folder of another kind is refused)."""
+    claim_folder(directory, f"{kind}.json")
     save_arrays(Path(directory) / f"{kind}.npz", arrays)
     save_json(Path(directory) / f"{kind}.json", {"settings": settings, "summary": summary})
 
