@@ -1,6 +1,8 @@
 """Sweeps: resumable, verified, refusing mixed settings; statistics end to end on the face GAN."""
 
 
+import re
+
 import numpy as np
 import pytest
 
@@ -143,3 +145,37 @@ def test_sweep_stats_and_compare_commands(tmp_path):
     models = cli("compare", str(tmp_path / "mse"), str(tmp_path / "other"))  # other positions: Tables 2 and 4 only
     assert models.returncode == 0 and "Table 2" in models.stdout and "Distance comparison" not in models.stdout
     assert cli("compare", str(tmp_path / "mse")).returncode == 2
+
+
+def test_a_damaged_sweep_is_refused_naming_the_field_or_the_positions(tmp_path, toy, mse):
+    """One NaN in eigvals.npy, an inf in H.npy, a latent dimension that is text or a generator name
+    that is a path: stats, the report builder and the app all get the same one line."""
+    import json
+    import shutil
+
+    from tests.commands import run as cli
+
+    run_sweep(tmp_path / "good", toy, mse, n=3, seed=0)
+    cases = {}
+    for name, damage in (("nan-eigvals", ("eigvals", 1)), ("inf-H", ("H", 2))):
+        folder = tmp_path / name
+        shutil.copytree(tmp_path / "good", folder)
+        stack = np.load(folder / f"{damage[0]}.npy")
+        stack[damage[1]].flat[0] = np.nan if damage[0] == "eigvals" else np.inf
+        np.save(folder / f"{damage[0]}.npy", stack)
+        cases[folder] = f"{damage[0]} holds NaN or inf at positions [{damage[1]}]"
+    for key, value in (("latent_dim", "abc"), ("n_positions", -5), ("generator", "../../etc")):
+        folder = tmp_path / f"bad-{key}"
+        shutil.copytree(tmp_path / "good", folder)
+        settings = json.loads((folder / "sweep.json").read_text())
+        settings[key] = value
+        (folder / "sweep.json").write_text(json.dumps(settings))
+        cases[folder] = f"{key} = {value!r} is not a valid"
+    from reports.builder import build_report
+
+    for folder, message in cases.items():
+        done = cli("stats", str(folder))
+        assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
+        with pytest.raises(GeometryError, match=re.escape(message)):
+            build_report(folder, html=tmp_path / "r.html")
+    assert not (tmp_path / "r.html").exists()

@@ -194,8 +194,10 @@ def _consolidate(directory: Path, settings: dict, positions: np.ndarray) -> Swee
     return load_sweep(directory)
 
 
-def load_sweep(directory: str | Path) -> Sweep:
-    """Open a completed sweep directory; arrays are memory-mapped read-only."""
+def load_sweep(directory: str | Path, verify: bool = True) -> Sweep:
+    """Open a completed sweep directory; arrays are memory-mapped read-only. Settings are checked
+    for types and ranges, and positions and eigenvalues for finiteness; with ``verify`` (what the
+    statistics read) the eigenvectors and H too, in one pass over the stacks."""
     directory = Path(directory)
     if not (directory / "sweep.json").is_file():
         raise GeometryError(f"{directory} is not a sweep directory (no sweep.json)")
@@ -219,15 +221,31 @@ def load_sweep(directory: str | Path) -> Sweep:
     if (stacks["eigvals"].shape != (N, n) or stacks["eigvecs"].shape != (N, n, n)
             or (H is not None and H.shape != (N, n, n))):
         raise GeometryError(f"the sweep in {directory} has stacks of the wrong shape; delete them and resume")
+    checked = {"positions": positions, **(stacks if verify else {"eigvals": stacks["eigvals"]})}
+    for name, stack in checked.items():
+        bad = sorted({int(i) for i in np.nonzero(~np.isfinite(stack.reshape(N, -1)).all(axis=1))[0]})
+        if bad:
+            raise GeometryError(f"the sweep in {directory} is damaged: {name} holds NaN or inf at positions "
+                                f"{bad[:5]}; delete its .npy stacks and run the same sweep command to rebuild them")
     return Sweep(directory, settings, positions, stacks["eigvals"], stacks["eigvecs"], H)
 
 
 def _settings(directory: Path) -> dict:
-    """``sweep.json`` of ``directory``, refused unless it is a JSON object."""
+    """``sweep.json`` of ``directory``, refused unless it is a JSON object whose fields have their
+    types and ranges (a name that is a name, whole numbers where counts are)."""
     settings = load_json(directory / "sweep.json")
     if not isinstance(settings, dict):
         raise GeometryError(f"{directory / 'sweep.json'} is not a sweep's settings (a JSON object); "
                             f"it holds a {type(settings).__name__}")
+    checks = {"generator": lambda v: isinstance(v, str) and NAME.fullmatch(v) is not None,
+              "space": lambda v: isinstance(v, str) and NAME.fullmatch(v) is not None,
+              "distance": lambda v: isinstance(v, str) and NAME.fullmatch(v) is not None,
+              "n_positions": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+              "latent_dim": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1}
+    wrong = [key for key, ok in checks.items() if key in settings and not ok(settings[key])]
+    if wrong:
+        raise GeometryError(f"{directory / 'sweep.json'} is damaged: {wrong[0]} = {settings[wrong[0]]!r} is not a "
+                            f"valid {wrong[0].replace('_', ' ')}")
     return settings
 
 
@@ -244,7 +262,7 @@ def list_sweeps(root: str | Path) -> list[str]:
     for folder in root.glob("*/sweep.json") if root.is_dir() else []:
         folder = folder.parent
         try:
-            load_sweep(folder)
+            load_sweep(folder, verify=False)
         except GeometryError as err:
             log.warning("skipping %s: %s", folder, err)
             continue
