@@ -79,8 +79,14 @@ def anisotropy_cells(row: dict) -> list[str]:
     return [mean_std(pair, 1) for pair in row["dims"]]
 
 
+NEEDS_TWO = "needs 2+ positions"
+
+
 def homogeneity_cells(row: dict) -> list[str]:
-    """C^H log and linear (3 decimals), log-Euclidean distance (2), metric cosine (3)."""
+    """C^H log and linear (3 decimals), log-Euclidean distance (2), metric cosine (3); statistics
+    between positions say so where a sweep has one position."""
+    if row["N"] < 2:
+        return [NEEDS_TWO] * 4
     return [mean_std(row["ch_log"], 3), mean_std(row["ch_lin"], 3), mean_std(row["log_euclidean"], 2),
             mean_std(row["cosine"], 3)]
 

@@ -52,5 +52,9 @@ def run_layers(args: argparse.Namespace) -> None:
         print(f"{target:32}{s.log_corr[0][i]:8.3f}{s.log_corr[1][i]:10.3f}{s.log_speeds[0][i, :5].mean():13.2f}"
               f"{s.log_speeds[1][i, :5].mean():10.2f}")
     print("\nHomogeneity of the image metric")
-    for label, values in s.image_statistics.items():
+    if sweep.positions.shape[0] < 2:
+        from geometry.presentation import NEEDS_TWO
+
+        print(f"  {NEEDS_TWO} (this layer sweep has one)")
+    for label, values in s.image_statistics.items() if sweep.positions.shape[0] >= 2 else ():
         print(f"  {label:9} " + "  ".join(f"{k} {v:.3f}" for k, v in values.items()))
