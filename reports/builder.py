@@ -399,13 +399,18 @@ def render_html(data: ReportData) -> str:
 
 def render_pdf_html(data: ReportData) -> str:
     """The same document with SVG figures, for WeasyPrint."""
-    from reports.exporter import figure_svg as export
+    from reports.exporter import figure_image
 
-    def figure_svg(fig: go.Figure) -> str:
-        return f'<img class="figure" src="{_data_uri("image/svg+xml", export(fig, figures.EXPORT_WIDTH))}">'
+    def figure_static(fig: go.Figure) -> str:
+        # WeasyPrint draws no SVG gradients: figures with a colour bar (heatmaps) go in as PNG
+        if any(trace.type == "heatmap" for trace in fig.data):
+            uri = _data_uri("image/png", figure_image(fig, figures.EXPORT_WIDTH, "png"))
+        else:
+            uri = _data_uri("image/svg+xml", figure_image(fig, figures.EXPORT_WIDTH))
+        return f'<img class="figure" src="{uri}">'
 
     return _environment().get_template("report.html.j2").render(
-        data=data, static=True, plotlyjs="", figure=figure_svg, data_uri=_data_uri)
+        data=data, static=True, plotlyjs="", figure=figure_static, data_uri=_data_uri)
 
 
 def build_report(directory: str | Path, html: str | Path | None = None, pdf: str | Path | None = None,

@@ -16,8 +16,8 @@ _LOCK = threading.Lock()
 _STARTED = False
 
 
-def figure_svg(fig: go.Figure, width: int) -> bytes:
-    """The figure as SVG bytes, ``width`` pixels wide."""
+def figure_image(fig: go.Figure, width: int, image_format: str = "svg") -> bytes:
+    """The figure as SVG (or PNG at twice the resolution) bytes, ``width`` pixels wide."""
     import kaleido
 
     global _STARTED
@@ -26,4 +26,5 @@ def figure_svg(fig: go.Figure, width: int) -> bytes:
             kaleido.start_sync_server(mathjax=False, silence_warnings=True)
             atexit.register(kaleido.stop_sync_server)
             _STARTED = True
-        return kaleido.calc_fig_sync(fig, opts={"format": "svg", "width": width})
+        options = {"format": image_format, "width": width} | ({"scale": 2} if image_format == "png" else {})
+        return kaleido.calc_fig_sync(fig, opts=options)
