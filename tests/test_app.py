@@ -1,6 +1,7 @@
 """The app, end to end: a real browser clicks through it; gradio_client calls every API."""
 
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -291,8 +292,16 @@ def test_a_browser_clicks_through_every_tab(app_url, tmp_path):
                 page, "#chosen-image img")
             assert np.abs(chosen - tile).mean() < 4, i
             assert int(np.argmin([np.abs(chosen - e).mean() for e in expected])) == i
+        # a pasted code applies on Enter, and no tile is highlighted while it is current
+        box = page.locator("#code-box input, #code-box textarea").first
+        box.fill(", ".join(f"{v:.9g}" for v in engine_code(0, 2).tolist()))
+        box.press("Enter")
+        expect(caption).to_contain_text("pasted code", timeout=20_000)
+        expect(page.locator("#gallery .thumbnail-item.selected")).to_have_count(0)
+        assert np.abs(image_at(page, "#chosen-image img") - expected[2]).mean() < 4
         thumbnails.nth(5).click()
         expect(caption).to_contain_text("sample 5 of seed 0", timeout=20_000)
+        expect(thumbnails.nth(5)).to_have_class(re.compile("selected"))  # the highlight follows the code
         page.wait_for_timeout(500)
         page.screenshot(path=shots / "pick.png")
 

@@ -115,7 +115,7 @@ def build(state: AppState) -> gr.Blocks:
     def show_code(*inputs):
         gen, space, seed, index, code, _ = inputs
         image, caption = h.show_code(state, *inputs)
-        selected = None if code and str(code).strip() else int(index)
+        selected = -1 if code and str(code).strip() else int(index)  # -1: no tile (a pasted code)
         return (image, image, image, image, caption, "", gr.update(selected_index=selected),
                 *[gr.update(value=0.0, label=f"rank {i + 1}") for i in range(axes_n)])
 
