@@ -25,6 +25,7 @@ lint: $(STAMP)
 
 bench: $(STAMP) weights
 	$(PY) -m bench.metric_methods
+	$(PY) -m bench.estimates
 	$(PY) -m bench.sweep
 	$(PY) -m bench.app_latency
 	$(PY) -m bench.applications
