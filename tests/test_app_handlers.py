@@ -105,3 +105,21 @@ def test_labels_kept_by_the_command_line_reach_the_apps_sliders(tmp_path):
         assert h.kept_labels(app, "dcgan-face64", "noise", "lpips-alex") == ""  # per distance
     finally:
         app.close()
+
+
+def test_the_metric_cache_is_bounded_in_bytes(tmp_path):
+    """Three dcgan-face64 metrics (100 x 100 float64 eigenvectors and H: ~160 KB each) in a cache of
+    400 KB: the least recently used goes, and what stays is reused, not recomputed."""
+    from webapp.state import metric_bytes
+
+    app = AppState(Settings(results=tmp_path, metric_cache_bytes=400_000))
+    try:
+        first = h.metric_for(app, "dcgan-face64", "noise", 0, 0, "", "mse")
+        assert 150_000 < metric_bytes(first) < 200_000
+        for index in (1, 2):
+            h.metric_for(app, "dcgan-face64", "noise", 0, index, "", "mse")
+        assert app.metric.bytes() <= 400_000 and len(app.metric.entries) == 2
+        assert h.metric_for(app, "dcgan-face64", "noise", 0, 2, "", "mse") is list(app.metric.entries.values())[-1]
+        assert h.metric_for(app, "dcgan-face64", "noise", 0, 0, "", "mse") is not first  # it had gone
+    finally:
+        app.close()

@@ -184,6 +184,13 @@ BAD_INPUTS = {
                                "--gpus-per-task: must be a number >= 0"),
     "step 1e308": (["traverse", "--distance", "mse", "--ranks", "1", "--steps", "1e308", "--out", "{root}/t.png"],
                    "use smaller steps"),
+    "search sigma 1e300": (["search", "--generator", "linear-toy", "--distance", "mse", "--sweep", "{root}/good",
+                            "--sigma", "1e300", "--budget", "20", "--out", "{root}/search"],
+                           "the search gave non-finite results"),
+    "interpolate shift 1e300": (["interpolate", "--generator", "linear-toy", "--distance", "mse", "--shift", "1e300",
+                                 "--pairs", "1", "--out", "{root}/interp"], "too large for torch.float32"),
+    "report into /proc": (["reports", "build", "{root}/good", "--pdf", "/proc/x.pdf"],
+                          "/proc/x.pdf cannot be written: /proc is not a writable folder"),
 }
 
 
@@ -197,6 +204,7 @@ def test_bad_input_gets_one_message_and_exit_code_2(case, sweep_dirs):
             pytest.skip("this machine has CUDA")
     code, err = cli_exit([a.format(root=sweep_dirs) for a in argv])
     assert code == 2 and message in err and "Traceback" not in err, err
+    assert not any((sweep_dirs / name).exists() for name in ("search", "interp"))  # nothing written
 
 
 def test_chunk_beyond_the_latent_dimension_is_capped(tmp_path):

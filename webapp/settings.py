@@ -22,6 +22,7 @@ class Settings:
     explore_axes: int = 10  # live sliders for the top eigen-axes
     view_side: int = 192  # the current image is upscaled (nearest neighbour) to at least this many pixels
     download_age: int = 3600  # seconds a download is kept
+    metric_cache_bytes: int = 512 * 2**20  # metrics kept for reuse (the least recently used go first)
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -3,9 +3,11 @@ between requests, so never hooked or mutated per request) and the folder of down
 
 from __future__ import annotations
 
+import collections
 import functools
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -15,15 +17,45 @@ from geometry import REGISTRY, GeometryError, MetricResult, load_distance, load_
 from webapp.settings import Settings
 
 
+class BoundedCache:
+    """Results of ``compute(*key)`` kept while their total size stays under ``max_bytes`` (the
+    least recently used go first); ``size(result)`` says what one costs."""
+
+    def __init__(self, compute, size, max_bytes: int):
+        self.compute, self.size, self.max_bytes = compute, size, max_bytes
+        self.entries: collections.OrderedDict = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def __call__(self, *key):
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        result = self.compute(*key)
+        with self.lock:
+            self.entries[key] = result
+            while len(self.entries) > 1 and self.bytes() > self.max_bytes:
+                self.entries.popitem(last=False)
+        return result
+
+    def bytes(self) -> int:
+        return sum(self.size(value) for value in self.entries.values())
+
+
+def metric_bytes(m: MetricResult) -> int:
+    return sum(a.nbytes for a in (m.z, m.eigvals, m.eigvecs, m.H) if a is not None)
+
+
 class AppState:
-    """Caches keyed by their inputs, and a downloads folder removed by ``close``."""
+    """Caches keyed by their inputs (metrics bounded in bytes: ``settings.metric_cache_bytes``),
+    and a downloads folder removed by ``close``."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.downloads = Path(tempfile.mkdtemp(prefix="ggl-app-"))
         self.generator = functools.lru_cache(maxsize=8)(self._generator)
         self.distance = functools.lru_cache(maxsize=6)(load_distance)
-        self.metric = functools.lru_cache(maxsize=64)(self._metric)
+        self.metric = BoundedCache(self._metric, metric_bytes, settings.metric_cache_bytes)
         self.image = functools.lru_cache(maxsize=64)(self._image)
 
     def _generator(self, name: str, space: str):

@@ -46,12 +46,20 @@ def human_bytes(count: float) -> str:
 
 def check_writable(target: str | Path, what: str = "output") -> Path:
     """Refuse, before any work, an output ``target`` that is a directory or whose folder cannot be
-    created or written; returns it as a Path."""
+    created or written (tried by writing a temporary file there: permissions alone do not tell,
+    e.g. for root in /proc); returns it as a Path."""
     target = Path(target)
     if target.is_dir():
         raise GeometryError(f"{what} {target} is a directory; give a file name")
     folder = next((p for p in target.parents if p.exists()), Path("."))
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+    writable = folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
+    if writable:
+        try:
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".ggl-check-"):
+                pass
+        except OSError:
+            writable = False
+    if not writable:
         raise GeometryError(f"{what} {target} cannot be written: {folder} is not a writable folder")
     return target
 
@@ -74,6 +82,17 @@ def load_arrays(path: Path) -> dict[str, np.ndarray]:
         raise GeometryError(f"{path} holds a pickled object array; only numeric arrays are accepted") from err
     except (zipfile.BadZipFile, OSError, EOFError) as err:
         raise GeometryError(f"{path} is not a readable .npz file ({err})") from err
+
+
+def _numbers(tree, prefix: str = "") -> list[tuple[str, float]]:
+    """(path, value) of every number in nested dicts and lists (JSON-like)."""
+    if isinstance(tree, dict):
+        return [item for key, value in tree.items() for item in _numbers(value, f"{prefix}{key}.")]
+    if isinstance(tree, list | tuple):
+        return [item for i, value in enumerate(tree) for item in _numbers(value, f"{prefix}{i}.")]
+    if isinstance(tree, int | float) and not isinstance(tree, bool):
+        return [(prefix.rstrip("."), float(tree))]
+    return []
 
 
 # the file that marks what a results folder holds: no command writes into a folder of another kind
@@ -101,8 +120,14 @@ def claim_folder(directory: str | Path, marker: str) -> Path:
 
 def save_runs(directory: str | Path, kind: str, settings: dict, arrays: dict[str, np.ndarray], summary: dict) -> None:
     """An application's results: ``<kind>.npz`` (arrays) and ``<kind>.json`` (settings and
-    summary) in ``directory``, atomically (a folder of another kind is refused)."""
+    summary) in ``directory``, atomically (a folder of another kind is refused). Non-finite
+    results are an error naming them: nothing is written and nothing printed as nan or inf."""
     claim_folder(directory, f"{kind}.json")
+    bad = [key for key, value in arrays.items() if not np.isfinite(np.asarray(value, dtype=np.float64)).all()]
+    bad += [key for key, value in _numbers(summary) if not np.isfinite(value)]
+    if bad:
+        raise GeometryError(f"the {kind} gave non-finite results ({', '.join(bad[:4])}): the steps or settings take "
+                            f"the generator out of range; use smaller values")
     save_arrays(Path(directory) / f"{kind}.npz", arrays)
     save_json(Path(directory) / f"{kind}.json", {"settings": settings, "summary": summary})
 
