@@ -186,7 +186,7 @@ BAD_INPUTS = {
                    "use smaller steps"),
     "search sigma 1e300": (["search", "--generator", "linear-toy", "--distance", "mse", "--sweep", "{root}/good",
                             "--sigma", "1e300", "--budget", "20", "--out", "{root}/search"],
-                           "the search gave non-finite results"),
+                           "sigma0 (the search's initial step, in latent units) must be in (0, 1000]"),
     "interpolate shift 1e300": (["interpolate", "--generator", "linear-toy", "--distance", "mse", "--shift", "1e300",
                                  "--pairs", "1", "--out", "{root}/interp"], "too large for torch.float32"),
     "report into /proc": (["reports", "build", "{root}/good", "--pdf", "/proc/x.pdf"],

@@ -163,6 +163,9 @@ class SearchRun:
     best_z: np.ndarray
 
 
+MAX_SIGMA = 1e3  # an initial CMA-ES step beyond this leaves any generator's range (codes are of order 1)
+
+
 def search(G: Generator, D: Distance, target, start: np.ndarray, coordinates: Coordinates, budget: int = 2000,
            sigma0: float = 0.5, seed: int = 0, batch: int = 64, progress: Progress | None = None) -> SearchRun:
     """CMA-ES over y with z = start + B y (y starts at 0), until ``budget`` evaluations."""
@@ -174,6 +177,9 @@ def search(G: Generator, D: Distance, target, start: np.ndarray, coordinates: Co
 
     if budget < 1:
         raise GeometryError(f"the evaluation budget must be at least 1; got {budget}")
+    if not 0 < sigma0 <= MAX_SIGMA:
+        raise GeometryError(f"sigma0 (the search's initial step, in latent units) must be in (0, {MAX_SIGMA:g}]; "
+                            f"latent codes are of order 1; got {sigma0:g}")
     x_target = check_target(G, target)
     start = np.asarray(start, dtype=np.float64)
     k = coordinates.B.shape[1]
