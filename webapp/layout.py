@@ -113,7 +113,7 @@ def build(state: AppState) -> gr.Blocks:
         return functools.partial(handler, state)
 
     def show_code(*inputs):
-        gen, space, seed, index, code, _ = inputs
+        code, index = inputs[4], inputs[3]
         image, caption = h.show_code(state, *inputs)
         selected = -1 if code and str(code).strip() else int(index)  # -1: no tile (a pasted code)
         return (image, image, image, image, caption, "", gr.update(selected_index=selected),

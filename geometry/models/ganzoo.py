@@ -116,9 +116,13 @@ def zoo_generator_state(checkpoint: dict, path: Path, family: str) -> tuple[dict
 
 
 def _number(config: ZooConfig, name: str, kind, default, path: Path):
+    """Config attribute ``name`` as ``kind`` (bool, int or float), or a one-line error naming it."""
     value = config.get(name, default)
-    if kind is bool and not isinstance(value, bool) or kind is not bool and (
-            isinstance(value, bool) or not isinstance(value, int | float) or (kind is int and value != int(value))):
+    if kind is bool:
+        ok = isinstance(value, bool)
+    else:
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and (kind is float or value == int(value))
+    if not ok:
         raise CheckpointError(f"{path}: config {name} = {value!r} is not a {kind.__name__}")
     return kind(value)
 
