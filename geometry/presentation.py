@@ -94,6 +94,20 @@ def homogeneity_cells(row: dict) -> list[str]:
 HOMOGENEITY_HEADER = ["C^H log", "C^H lin", "log-Euclidean", "cosine"]
 
 
+def estimates_table(estimates: list, n_positions: int, n_boot: int) -> Table:
+    """The bootstrap estimates (``statistics.Estimate``): value and 95 % interval; statistics
+    between positions (C^H) say so where a sweep has one position."""
+    rows = []
+    for e in estimates:
+        between_positions = e.name.startswith("C^H")
+        if between_positions and n_positions < 2:
+            rows.append([e.name, NEEDS_TWO, ""])
+        else:
+            rows.append([e.name, f"{e.value:.4g}", f"[{e.low:.4g}, {e.high:.4g}]"])
+    return Table(f"Summary with 95 % bootstrap intervals over positions ({n_boot} resamples)",
+                 ["statistic", "value", "interval"], rows)
+
+
 def model_table(rows: list[dict]) -> Table:
     """Paper Tables 2 and 4 in one, a row per sweep (``sweep.model_rows``)."""
     fractions = rows[0]["fractions"]

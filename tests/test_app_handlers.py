@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from geometry import GeometryError, load_distance, metric_tensor
+from geometry import GeometryError, load_distance, load_generator, metric_tensor
 from geometry import presentation as pr
 from webapp import handlers as h
 from webapp.settings import Settings
@@ -112,7 +112,8 @@ def test_the_metric_cache_is_bounded_in_bytes(tmp_path):
     400 KB: the least recently used goes, and what stays is reused, not recomputed."""
     from webapp.state import metric_bytes
 
-    app = AppState(Settings(results=tmp_path, metric_cache_bytes=400_000))
+    limits = {"models": 2**30, "distances": 2**30, "metrics": 400_000, "images": 2**20}
+    app = AppState(Settings(results=tmp_path, cache_bytes=limits))
     try:
         first = h.metric_for(app, "dcgan-face64", "noise", 0, 0, "", "mse")
         assert 150_000 < metric_bytes(first) < 200_000
@@ -121,5 +122,26 @@ def test_the_metric_cache_is_bounded_in_bytes(tmp_path):
         assert app.metric.bytes() <= 400_000 and len(app.metric.entries) == 2
         assert h.metric_for(app, "dcgan-face64", "noise", 0, 2, "", "mse") is list(app.metric.entries.values())[-1]
         assert h.metric_for(app, "dcgan-face64", "noise", 0, 0, "", "mse") is not first  # it had gone
+    finally:
+        app.close()
+
+
+def test_the_model_cache_is_bounded_in_bytes_and_the_app_says_so(tmp_path):
+    """A model cache of 1.5 times dcgan-face64's bytes cannot hold it beside the VAE decoder: the
+    least recently used goes, the newest is always kept; the page's sentence states every bound."""
+    from webapp.state import module_bytes
+
+    face = load_generator("dcgan-face64")
+    size = module_bytes(face)
+    limits = {"models": int(1.5 * size), "distances": 2**30, "metrics": 2**20, "images": 2**20}
+    app = AppState(Settings(results=tmp_path, cache_bytes=limits))
+    try:
+        first = app.generator("dcgan-face64", "noise")
+        vae = app.generator("vae-olivetti64", "latent")
+        assert size + module_bytes(vae) > limits["models"] and list(app.generator.entries) == [
+            ("vae-olivetti64", "latent")]
+        assert app.generator("dcgan-face64", "noise") is not first
+        sentence = app.settings.cache_sentence()
+        assert "of models" in sentence and "of metrics" in sentence and "1.0 MiB of images" in sentence
     finally:
         app.close()

@@ -38,7 +38,13 @@ def test_linear_toy_matches_the_closed_form(toy, mse, method):
     # eigenvectors: u^T H_true u equals the eigenvalue, and they are orthonormal
     U = m.eigvecs[:, :kk]
     assert np.allclose(np.einsum("ik,ij,jk->k", U, H_true, U), lam_true[:kk], rtol=1e-5)
-    assert np.allclose(m.eigvecs.T @ m.eigvecs, np.eye(toy.latent_dim), atol=1e-10)
+    n = toy.latent_dim
+    assert m.eigvals.shape == (kk,) and m.eigvecs.shape == (n, kk)  # only what was computed is stored
+    assert kk == (n if method in ("exact", "bp") else 7)
+    assert np.allclose(U.T @ U, np.eye(kk), atol=1e-10)
+    lam_full, U_full = m.full_frame()  # the complement has eigenvalue 0 and completes an orthonormal basis
+    assert lam_full.shape == (n,) and np.allclose(U_full.T @ U_full, np.eye(n), atol=1e-10)
+    assert np.array_equal(U_full[:, :kk], U) and (lam_full[kk:] == 0).all()
 
 
 @pytest.fixture(scope="module", params=["mse", "lpips-alex"])

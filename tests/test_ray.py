@@ -7,7 +7,7 @@ import pytest
 
 from geometry import GeometryError
 from geometry.analysis.shards import shard_path
-from geometry.analysis.sweep import run_sweep
+from geometry.analysis.sweep import load_sweep, run_sweep
 
 N = 6
 pytestmark = pytest.mark.slow  # starts Ray (once per test run)
@@ -86,3 +86,69 @@ def test_an_unreachable_cluster_address_fails_at_once_in_one_line(tmp_path):
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert done.returncode == 2 and len(errors) == 1 and "Traceback" not in done.stderr, done.stderr
     assert "cannot reach a Ray cluster at 127.0.0.1:1" in errors[0]
+
+
+def descendants(pid: int) -> set[int]:
+    """Every living process started (directly or not) by ``pid``, read from /proc."""
+    from pathlib import Path
+
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        return " Z " not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1][:3]
+    except OSError:
+        return False
+
+
+@pytest.mark.slow  # a driver in a subprocess with its own local Ray
+def test_a_sigterm_stops_a_ray_driver_cleanly_and_the_sweep_resumes_bit_for_bit(ray_session, tmp_path, face, mse):
+    """SIGTERM to a `sweep --backend ray` command: it stops within seconds with one line and exit
+    143, keeps its finished shards, the Ray processes it started end with it, and running the same
+    command again finishes a sweep equal bit for bit to an uninterrupted local one."""
+    import signal
+    import subprocess
+    import time
+
+    from tests.commands import run
+
+    out = tmp_path / "terminated"
+    command = ["sweep", "--generator", "dcgan-face64", "--distance", "mse", "--n", "12", "--seed", "5", "--threads",
+               "1", "--backend", "ray", "--out", str(out)]
+    driver = subprocess.Popen([sys.executable, "-m", "geometry", *command], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while sum(shard_path(out, i).exists() for i in range(12)) < 2 and time.monotonic() < deadline:
+        assert driver.poll() is None, driver.communicate()
+        time.sleep(0.2)
+    started = descendants(driver.pid)
+    assert started, "the driver started no local Ray"
+    driver.send_signal(signal.SIGTERM)
+    _, stderr = driver.communicate(timeout=60)
+    assert driver.returncode == 143 and "Traceback" not in stderr, stderr
+    assert "terminated: finished positions are kept; run the same command again to resume" in stderr
+    kept = sum(shard_path(out, i).exists() for i in range(12))
+    assert 2 <= kept and not (out / "eigvals.npy").exists()
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not [pid for pid in started if alive(pid)], "processes the driver started outlived it"
+
+    resumed = run(*command)  # joins this session's Ray (already initialised in this process)
+    assert resumed.returncode == 0, resumed.stderr
+    local = run_sweep(tmp_path / "local", face, mse, n=12, seed=5, threads=1)
+    assert same_stacks(load_sweep(out), local)

@@ -8,6 +8,7 @@ import torch
 
 from geometry import GeometryError, Pullback, ResourceError, from_module, load_distance, run_sweep
 from geometry.core.methods import topk
+from geometry.core.metric import MetricResult, metric_tensor
 
 
 def linear_pullback(singular_values, n: int, seed: int = 0) -> tuple[Pullback, np.ndarray, np.ndarray]:
@@ -61,6 +62,29 @@ def test_statistics_of_a_top_k_sweep_use_the_computed_pairs_only(tmp_path, toy, 
     assert sweep.n_computed == 3 and s.anisotropy.n == 3
     assert np.array_equal(s.anisotropy.mean, st.anisotropy_table(np.asarray(full.eigvals)[:, :3]).mean)
     assert np.allclose(np.asarray(sweep.eigvals)[:, :3], np.asarray(full.eigvals)[:, :3], rtol=1e-6)
+
+
+def test_top_k_results_store_the_computed_pairs_only_and_read_as_a_completed_basis(tmp_path, toy, mse):
+    """Stacks hold (N, k) and (N, n, k); every statistic equals the one computed on the basis
+    completed with eigenvalue 0 (what was stored before), so nothing is lost by not storing it."""
+    from geometry.analysis import statistics as st
+    from geometry.core.linalg import complete_basis
+
+    sweep = run_sweep(tmp_path, toy, mse, n=5, seed=1, method="topk", k=3)
+    N, n = sweep.positions.shape
+    assert sweep.eigvals.shape == (N, 3) and sweep.eigvecs.shape == (N, n, 3)
+    completed = [complete_basis(lam, U) for lam, U in zip(sweep.eigvals, sweep.eigvecs, strict=True)]
+    lam_full = np.stack([lam for lam, _ in completed])
+    U_full = np.stack([U for _, U in completed])
+    compact, dense = sweep.summary(n_boot=20), st.summarise(lam_full, U_full, None, 3, n_boot=20)
+    assert np.allclose(compact.homogeneity.log_euclidean, dense.homogeneity.log_euclidean, rtol=1e-9)
+    assert np.allclose(compact.homogeneity.cosine, dense.homogeneity.cosine, rtol=1e-9)
+    assert np.allclose(compact.isotropy.theory_mean, dense.isotropy.theory_mean, rtol=1e-12)
+    assert np.allclose(compact.isotropy.alpha_random, dense.isotropy.alpha_random, rtol=1e-9)
+    assert np.allclose(compact.average.eigvals, dense.average.eigvals, atol=1e-12)
+    # a top-k metric of StyleGAN2 w+ size would otherwise store 7168^2 floats
+    result = MetricResult.load(metric_tensor(toy, mse, sweep.positions[0], method="topk", k=3).save(tmp_path / "m"))
+    assert result.eigvecs.shape == (n, 3) and result.full_frame()[1].shape == (n, n)
 
 
 @pytest.mark.parametrize(("setting", "expected"), [("8G", 8 * 2**30), ("512M", 512 * 2**20), ("1.5 GiB", 3 * 2**29),

@@ -210,7 +210,7 @@ def slider_labels(state: AppState, gen, space, seed, index, code, dist, labels_t
     m = metric_for(state, gen, space, seed, index, code, dist)
     labels = parse_labels(labels_text)
     return [f"rank {r} · λ {pr.eig(m.eigvals[r - 1])}" + (f" · {labels[r]}" if r in labels else "")
-            for r in range(1, min(state.settings.explore_axes, m.latent_dim) + 1)]
+            for r in range(1, min(state.settings.explore_axes, m.n_computed) + 1)]
 
 
 # ---- traverse axes ----------------------------------------------------------------------------
@@ -235,7 +235,7 @@ def montage(state: AppState, gen, space, seed, index, code, dist, ranks_text, ma
     """(montage image, distance-curve figure) along the chosen eigen-ranks (1 = top)."""
     G = state.generator(gen, space)
     m = metric_for(state, gen, space, seed, index, code, dist)
-    ranks, steps = parse_ranks(state, ranks_text, m.latent_dim), steps_for(state, max_step, n_steps)
+    ranks, steps = parse_ranks(state, ranks_text, m.n_computed), steps_for(state, max_step, n_steps)
     grid = eigen_traversal(G, m.z, m.eigvals, m.eigvecs, ranks, steps, mode, bool(scaled),
                            parse_labels(labels_text)).grid()
     curves = distance_curves(G, state.distance(dist), m.z, m.eigvals, m.eigvecs, ranks, curve_steps(float(steps[-1])),
@@ -246,7 +246,7 @@ def montage(state: AppState, gen, space, seed, index, code, dist, ranks_text, ma
 def exploration(state: AppState, gen, space, seed, index, code, dist, scaled, k, values):
     G = state.generator(gen, space)
     m = metric_for(state, gen, space, seed, index, code, dist)
-    k = check_count(k, "number of axes", 1, min(state.settings.explore_axes, m.latent_dim))
+    k = check_count(k, "number of axes", 1, min(state.settings.explore_axes, m.n_computed))
     coefficients = np.array([as_number(v, f"axis {i + 1}") for i, v in enumerate(values[:k])])
     x0 = state.image(gen, space, tuple(m.z.tolist()))
     return explore(G, state.distance(dist), m.z, m.eigvals, m.eigvecs, coefficients, bool(scaled), x0), m
@@ -277,7 +277,7 @@ def references(state: AppState, gen, space, seed, index, code, dist, rank, n_ref
     G = state.generator(gen, space)
     n_refs = check_count(n_refs, "references", 1, state.settings.limits["references"])
     m = metric_for(state, gen, space, seed, index, code, dist)
-    rank = parse_ranks(state, str(check_count(rank, "rank", 1)), m.latent_dim)[0]
+    rank = parse_ranks(state, str(check_count(rank, "rank", 1)), m.n_computed)[0]
     refs = G.sample(n_refs, seed=check_seed(seed) + 1).double().numpy()
     return apply_to_references(G, refs, m.eigvecs[:, rank - 1], steps_for(state, max_step, n_steps), mode).grid()
 

@@ -169,7 +169,7 @@ def build(state: AppState) -> gr.Blocks:
     with gr.Blocks(title="GAN Geometry Lab", delete_cache=(s.download_age, s.download_age)) as demo:
         gr.Markdown("# GAN Geometry Lab\nThe Riemannian metric of a GAN's latent space, pulled back from an image "
                     "distance: which directions change the image most, how anisotropic and homogeneous the space is.")
-        gr.Markdown(INTRO)
+        gr.Markdown(INTRO + "\n\n" + s.cache_sentence())
         with gr.Accordion("Glossary: what the words and numbers mean", open=False):
             gr.Markdown(glossary_markdown())
         with gr.Row():

@@ -22,7 +22,16 @@ class Settings:
     explore_axes: int = 10  # live sliders for the top eigen-axes
     view_side: int = 192  # the current image is upscaled (nearest neighbour) to at least this many pixels
     download_age: int = 3600  # seconds a download is kept
-    metric_cache_bytes: int = 512 * 2**20  # metrics kept for reuse (the least recently used go first)
+    cache_bytes: dict = field(default_factory=lambda: {"models": 3 * 2**30, "distances": 512 * 2**20,
+                                                       "metrics": 512 * 2**20, "images": 64 * 2**20})
+    # what the server keeps in memory for reuse, in bytes (the least recently used go first)
+
+    def cache_sentence(self) -> str:
+        """What the server keeps between requests, as the app says it."""
+        from geometry.io.storage import human_bytes
+
+        parts = ", ".join(f"{human_bytes(size)} of {what}" for what, size in self.cache_bytes.items())
+        return f"This server keeps at most {parts} in memory for reuse (the least recently used go first)."
 
     @classmethod
     def from_env(cls) -> Settings:

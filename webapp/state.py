@@ -4,7 +4,6 @@ between requests, so never hooked or mutated per request) and the folder of down
 from __future__ import annotations
 
 import collections
-import functools
 import shutil
 import tempfile
 import threading
@@ -46,17 +45,24 @@ def metric_bytes(m: MetricResult) -> int:
     return sum(a.nbytes for a in (m.z, m.eigvals, m.eigvecs, m.H) if a is not None)
 
 
+def module_bytes(module) -> int:
+    """Bytes of a model's parameters and buffers (what keeping it costs)."""
+    return sum(t.nbytes for t in (*module.parameters(), *module.buffers()))
+
+
 class AppState:
-    """Caches keyed by their inputs (metrics bounded in bytes: ``settings.metric_cache_bytes``),
-    and a downloads folder removed by ``close``."""
+    """Caches keyed by their inputs, each bounded in bytes (``settings.cache_bytes``: models,
+    metrics, images; the least recently used go first, the newest is always kept), and a
+    downloads folder removed by ``close``."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.downloads = Path(tempfile.mkdtemp(prefix="ggl-app-"))
-        self.generator = functools.lru_cache(maxsize=8)(self._generator)
-        self.distance = functools.lru_cache(maxsize=6)(load_distance)
-        self.metric = BoundedCache(self._metric, metric_bytes, settings.metric_cache_bytes)
-        self.image = functools.lru_cache(maxsize=64)(self._image)
+        limit = settings.cache_bytes
+        self.generator = BoundedCache(self._generator, module_bytes, limit["models"])
+        self.distance = BoundedCache(load_distance, module_bytes, limit["distances"])
+        self.metric = BoundedCache(self._metric, metric_bytes, limit["metrics"])
+        self.image = BoundedCache(self._image, lambda x: x.nbytes, limit["images"])
 
     def _generator(self, name: str, space: str):
         if name not in REGISTRY:

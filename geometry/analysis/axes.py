@@ -23,6 +23,7 @@ import scipy.linalg
 import torch
 
 from geometry.core.generators import Generator, captured
+from geometry.core.linalg import complete_basis
 from geometry.errors import GeometryError
 from geometry.io.storage import claim_folder, load_arrays, load_json, save_arrays, save_json
 
@@ -57,11 +58,12 @@ class AxisSet:
 
     def save(self, directory: str | Path) -> Path:
         """``axes.npz`` (the vectors) and ``axes.json`` (family, labels, provenance); a folder
-        holding results of another kind is refused."""
-        directory = claim_folder(directory, "axes.json")
+        holding results of another kind, or other axes (family, count or provenance), is refused."""
+        directory = claim_folder(directory, "axes.json", {"family": self.family, "provenance": self.provenance,
+                                                          "count": self.vectors.shape[1]})
         save_arrays(directory / "axes.npz", {"vectors": self.vectors})
         save_json(directory / "axes.json", {"family": self.family, "labels": self.labels,
-                                            "provenance": self.provenance})
+                                            "provenance": self.provenance, "count": self.vectors.shape[1]})
         return directory
 
     @classmethod
@@ -205,12 +207,15 @@ def random_unit_vectors(n: int, count: int, seed: int) -> np.ndarray:
 
 def compare_axes(axes: AxisSet, eigvals: np.ndarray, eigvecs: np.ndarray, k: int | None = None,
                  n_random: int = 200, seed: int = 0) -> AxisComparison:
-    """An axis family (n, K unit columns) against the eigenframe ``eigvecs`` (n, n) with
-    ``eigvals`` (n,) descending: projection powers, speeds a^T H a, principal angles to the top-k
+    """An axis family (n, K unit columns) against the eigenframe ``eigvecs`` (n, m) with
+    ``eigvals`` (m,) descending (a top-k frame, m < n, is completed with eigenvalue 0 by
+    ``linalg.complete_basis``): projection powers, speeds a^T H a, principal angles to the top-k
     eigenspace (k = min(K, n) by default) against ``n_random`` random directions and 50 random
     k-subspaces (seeded), and the purified axes (see ``AxisComparison``)."""
-    U, lam = np.asarray(eigvecs, dtype=np.float64), np.asarray(eigvals, dtype=np.float64)
     n, K = axes.vectors.shape
+    if np.ndim(eigvecs) != 2 or np.shape(eigvecs)[0] != n:
+        raise GeometryError(f"axes of dimension {n} cannot be compared with an eigenframe of shape {np.shape(eigvecs)}")
+    lam, U = complete_basis(eigvals, eigvecs)
     if U.shape != (n, n):
         raise GeometryError(f"axes of dimension {n} cannot be compared with an eigenframe of shape {U.shape}")
     k = min(K, n) if k is None else k

@@ -38,6 +38,7 @@ from geometry.core.generators import Generator, captured, shared_weight_copy
 from geometry.core.linalg import descending_eigh
 from geometry.core.metric import metric_tensor
 from geometry.errors import GeometryError
+from geometry.io.storage import check_space
 from geometry.progress import Progress, report
 
 ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.GELU, nn.SiLU, nn.ELU)
@@ -255,6 +256,8 @@ def run_layer_sweep(directory: str | Path, G: Generator, D: Distance, n: int, se
     directory = Path(directory)
     n = check_count(n, "the number of positions n", 1, 100_000)
     layers = list(layers) if layers is not None else major_layers(G)
+    check_space(directory, n * (2 * len(layers) + 3) * G.latent_dim**2 * 8,
+                f"a layer sweep of {n} positions, {len(layers)} layers, in {G.latent_dim} dimensions")
     positions = G.sample(n, seed=seed).detach().cpu().double().numpy()
     settings = {"generator": G.name, "space": G.space, "generator_options": generator_options or {},
                 "distance": D.name, "n_positions": n, "seed": seed, "layers": layers, "shuffle_seed": shuffle_seed,

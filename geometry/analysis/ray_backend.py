@@ -19,6 +19,8 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -45,16 +47,21 @@ def _ray():
 
 def connect(address: str | None) -> None:
     """Join the cluster at ``address``, or start a local Ray with this machine's cores; nothing
-    when Ray is already initialised in this process."""
+    when Ray is already initialised in this process. A SIGTERM handler the caller installed (the
+    command line's) is kept: Ray's own would exit without the one-line message."""
     ray = _ray()
     if ray.is_initialized():
         return
     if address:
         check_reachable(address)
+    handler = signal.getsignal(signal.SIGTERM)
+    if address:
         ray.init(address=address, log_to_driver=False)
-        return
-    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": worker_pythonpath()}})
+    else:
+        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False,
+                 runtime_env={"env_vars": {"PYTHONPATH": worker_pythonpath()}})
+    if callable(handler) and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)  # ray.init replaces it with sys.exit; the caller's (the CLI's) stays
 
 
 def check_reachable(address: str, seconds: float = 5.0) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from geometry.errors import GeometryError
-from geometry.io.storage import atomic_path, claim_folder, load_arrays, load_json, save_arrays, save_json
+from geometry.io.storage import atomic_path, claim_folder, load_arrays, save_arrays, save_json
 
 
 def shard_path(directory: Path, i: int) -> Path:
@@ -29,19 +29,8 @@ def record(settings_file: Path, settings: dict, positions: np.ndarray) -> None:
     """Write ``settings`` and ``positions.npy`` beside it, or check that the settings recorded
     there are the same (names every setting that differs, with both values). A folder holding
     results of another kind is refused first."""
-    directory = claim_folder(settings_file.parent, settings_file.name)
-    if settings_file.exists():
-        previous = load_json(settings_file)
-        previous = {key: value for key, value in previous.items() if key in settings} if isinstance(previous, dict) \
-            else {}
-        if previous != settings:
-            different = sorted(key for key in settings if previous.get(key) != settings[key])
-            raise GeometryError(
-                f"{directory} holds a run with other settings ({', '.join(different)} differ: "
-                + "; ".join(f"{key} was {previous.get(key)!r}, now {settings[key]!r}" for key in different)
-                + "). Use another output directory, or the same settings to resume."
-            )
-    else:
+    directory = claim_folder(settings_file.parent, settings_file.name, settings)
+    if not settings_file.exists():
         save_json(settings_file, settings)
     if not (directory / "positions.npy").exists():
         with atomic_path(directory / "positions.npy") as tmp, open(tmp, "wb") as handle:

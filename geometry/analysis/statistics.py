@@ -122,15 +122,17 @@ class IsotropyIllusion:
 
 def isotropy_illusion(eigvals: np.ndarray, eigvecs: np.ndarray, n_random: int = 200, seed: int = 0) -> IsotropyIllusion:
     """Random directions are uniform on the unit sphere (normalised Gaussians, fixed by ``seed``);
-    alpha(v) = sum_k lambda_k (u_k . v)^2 in each position's eigenbasis."""
-    lam = np.asarray(eigvals, dtype=np.float64)
-    N, n = lam.shape
+    alpha(v) = sum_k lambda_k (u_k . v)^2 in each position's eigenbasis. ``eigvals`` (N, K) and
+    ``eigvecs`` (N, n, K) may hold only the K computed pairs: the rest have eigenvalue 0."""
+    N, n, K = np.shape(eigvecs)
+    lam = np.zeros((N, n))
+    lam[:, :K] = np.asarray(eigvals, dtype=np.float64)[:, :K]
     v = np.random.default_rng(seed).standard_normal((n_random, n))
     v /= np.linalg.norm(v, axis=1, keepdims=True)
     alpha = np.empty((N, n_random))
     for start in range(0, N, BLOCK):
-        coefficients = v @ np.asarray(eigvecs[start:start + BLOCK], dtype=np.float64)  # (b, R, n)
-        alpha[start:start + BLOCK] = (coefficients**2 * lam[start:start + BLOCK, None, :]).sum(-1)
+        coefficients = v @ np.asarray(eigvecs[start:start + BLOCK], dtype=np.float64)  # (b, R, K)
+        alpha[start:start + BLOCK] = (coefficients**2 * lam[start:start + BLOCK, None, :K]).sum(-1)
     return IsotropyIllusion(lam, alpha, lam.mean(1), 2 / (n + 2) * lam.var(1), alpha.mean(1), alpha.var(1, ddof=1))
 
 
@@ -236,10 +238,11 @@ class AverageMetric:
 
 
 def average_metric(eigvals: np.ndarray, eigvecs: np.ndarray, H: np.ndarray | None = None) -> AverageMetric:
-    """The average of the metrics H_j (N, n, n) (or rebuilt from ``eigvals`` (N, n) and ``eigvecs``
-    (N, n, n)), its eigenbasis, and how its frame acts on each H_j. Each H_j is built once."""
+    """The average of the metrics H_j (N, n, n) (or rebuilt from ``eigvals`` (N, K) and ``eigvecs``
+    (N, n, K)), its eigenbasis, and how its frame acts on each H_j (against each H_j's spectrum,
+    zero past the K computed pairs). Each H_j is built once."""
     lam = np.asarray(eigvals, dtype=np.float64)
-    N = lam.shape[0]
+    N, n = lam.shape[0], np.shape(eigvecs)[1]
     total, packed = 0.0, []
     for s in range(0, N, BLOCK):
         block = metric_at(lam, eigvecs, H, slice(s, s + BLOCK))
@@ -250,9 +253,10 @@ def average_metric(eigvals: np.ndarray, eigvecs: np.ndarray, H: np.ndarray | Non
     values, vectors = descending_eigh(H_avg)
     k = int(anisotropy_dims(values, (0.99,))[0])
     actions = frame_actions(vectors[None], packed)[:, 0, :]  # (N, n): u_avg_k^T H_j u_avg_k
-    traces = lam.sum(1)
-    return AverageMetric(H_avg, values, vectors, rowwise_corr(actions, lam), rowwise_corr(actions, lam, log=True),
-                         actions[:, :k].sum(1) / traces, k)
+    spectra = np.zeros((N, n))
+    spectra[:, :lam.shape[1]] = lam
+    return AverageMetric(H_avg, values, vectors, rowwise_corr(actions, spectra),
+                         rowwise_corr(actions, spectra, log=True), actions[:, :k].sum(1) / spectra.sum(1), k)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -279,13 +283,15 @@ class DistanceComparison:
 
 
 def compare_distances(a: tuple, b: tuple) -> DistanceComparison:
-    """``a``, ``b``: (eigvals, eigvecs, H or None) of two sweeps at the same positions."""
-    lam_a, lam_b = np.asarray(a[0], dtype=np.float64), np.asarray(b[0], dtype=np.float64)
+    """``a``, ``b``: (eigvals (N, K), eigvecs (N, n, K), H or None) of two sweeps at the same
+    positions; spectra are compared over the pairs both computed."""
+    K = min(np.shape(a[0])[1], np.shape(b[0])[1])
+    lam_a, lam_b = np.asarray(a[0], dtype=np.float64)[:, :K], np.asarray(b[0], dtype=np.float64)[:, :K]
     N = lam_a.shape[0]
     entry, ab, ba = np.empty(N), np.empty((N, lam_a.shape[1])), np.empty((N, lam_a.shape[1]))
     for i in range(N):
         H_a, H_b = metric_at(*a, i), metric_at(*b, i)
-        U_a, U_b = np.asarray(a[1][i], dtype=np.float64), np.asarray(b[1][i], dtype=np.float64)
+        U_a, U_b = np.asarray(a[1][i], dtype=np.float64)[:, :K], np.asarray(b[1][i], dtype=np.float64)[:, :K]
         entry[i] = rowwise_corr(H_a.ravel(), H_b.ravel())
         ab[i] = np.einsum("mk,ml,lk->k", U_a, H_b, U_a)
         ba[i] = np.einsum("mk,ml,lk->k", U_b, H_a, U_b)
@@ -341,7 +347,7 @@ def bootstrap_summaries(eigvals: np.ndarray, consistency_result: Consistency | N
             denominator = ((counts @ keep.astype(np.float64)) * counts).sum(1)
             with np.errstate(invalid="ignore", divide="ignore"):  # a resample of one position has no pairs
                 means = numerator / denominator
-            low, high = np.nanpercentile(means, q)
+            low, high = np.nanpercentile(means, q) if N >= 2 else (np.nan, np.nan)  # one position: no pairs
             estimates.append(Estimate(name, full, float(low), float(high), level))
     return estimates
 
@@ -378,29 +384,34 @@ def _pairs(M: np.ndarray) -> tuple[float, float]:
 
 
 def homogeneity(eigvals: np.ndarray, eigvecs: np.ndarray, k: int | None = None, ridge: float = 1e-6) -> Homogeneity:
-    """``Homogeneity`` of metrics given as eigenpairs: ``eigvals`` (N, n), ``eigvecs`` (N, n, n)
-    columns. ``k`` defaults to the median 0.99 anisotropy dimension. Uses the eigenpairs directly:
-    log A_i = U_i diag(log(lambda_i / sum lambda_i + ridge)) U_i^T, so the pairwise log-Euclidean
-    distances and cosines are each one (N, n^2) Gram product."""
-    lam = np.clip(np.asarray(eigvals, dtype=np.float64), 0, None)
+    """``Homogeneity`` of metrics given as eigenpairs: ``eigvals`` (N, K), ``eigvecs`` (N, n, K)
+    columns (K = n, or the K computed pairs, the rest of the space having eigenvalue 0). ``k``
+    defaults to the median 0.99 anisotropy dimension. Uses the eigenpairs directly:
+    log A_i = U_i diag(log(lambda_i / sum lambda_i + ridge)) U_i^T + log(ridge) (I - U_i U_i^T),
+    so the pairwise log-Euclidean distances and cosines are each one (N, n^2) Gram product."""
     U = np.asarray(eigvecs, dtype=np.float64)
-    N, n = lam.shape
+    N, n, K = U.shape
+    lam = np.clip(np.asarray(eigvals, dtype=np.float64)[:, :K], 0, None)
     normalised = lam / lam.sum(1, keepdims=True)
 
-    def flat(values: np.ndarray) -> np.ndarray:  # U diag(values) U^T per position, flattened: (N, n^2)
-        return np.concatenate([metric_at(values, U, None, slice(s, s + BLOCK)).reshape(-1, n * n)
-                               for s in range(0, N, BLOCK)])
+    def flat(values: np.ndarray, rest: float) -> np.ndarray:
+        """U diag(values) U^T + rest (I - U U^T) per position, flattened: (N, n^2)."""
+        if K == n:
+            rest = 0.0
+        return np.concatenate([(metric_at(values - rest, U, None, slice(s, s + BLOCK)) + rest * np.eye(n))
+                               .reshape(-1, n * n) for s in range(0, N, BLOCK)])
 
-    logs = flat(np.log(normalised + ridge))
+    logs = flat(np.log(normalised + ridge), np.log(ridge))
     gram = logs @ logs.T
     squared = np.diag(gram)[:, None] + np.diag(gram)[None, :] - 2 * gram
     distance = np.sqrt(np.clip(squared, 0, None))
-    mats = flat(normalised)
+    mats = flat(normalised, 0.0)
     norms = np.linalg.norm(mats, axis=1)
     cosine = (mats @ mats.T) / np.outer(norms, norms)
     k = int(np.median(anisotropy_dims(lam, (0.99,))[:, 0])) if k is None else int(k)
-    k = min(max(k, 1), n - 1)
-    gapped = (lam[:, k] < (1 - 1e-6) * lam[:, k - 1]).all()
+    k = min(max(k, 1), n - 1, K)
+    following = lam[:, k] if k < K else np.zeros(N)
+    gapped = (following < (1 - 1e-6) * lam[:, k - 1]).all()
     overlap = _overlap(U[:, :, :k]) if gapped else np.full((N, N), np.nan)
     return Homogeneity(_pairs(distance), _pairs(cosine), _pairs(overlap), k / n, k, ridge)
 
@@ -430,12 +441,13 @@ class SweepSummary:
 
 def summarise(eigvals: np.ndarray, eigvecs: np.ndarray, H: np.ndarray | None, n_computed: int,
               n_boot: int = 1000) -> SweepSummary:
-    """The ``SweepSummary`` of a sweep's stacks: ``eigvals`` (N, n), ``eigvecs`` (N, n, n), ``H``
-    (N, n, n) or None, of which the first ``n_computed`` pairs per position were computed."""
+    """The ``SweepSummary`` of a sweep's stacks: ``eigvals`` (N, K), ``eigvecs`` (N, n, K), ``H``
+    (N, n, n) or None, where the first ``n_computed`` pairs per position were computed (stacks of
+    older top-k sweeps hold a completed n x n basis: only the computed pairs are read)."""
     k = n_computed
     lam = np.asarray(eigvals[:, :k])
     frames = eigvecs if k == eigvecs.shape[2] else np.asarray(eigvecs[:, :, :k])
     C = consistency(lam, frames, H)
-    return SweepSummary(spectrum_summary(lam), anisotropy_table(lam), C, isotropy_illusion(eigvals, eigvecs),
-                        average_metric(eigvals, eigvecs, H), bootstrap_summaries(lam, C, n_boot=n_boot),
-                        homogeneity(eigvals, eigvecs))
+    return SweepSummary(spectrum_summary(lam), anisotropy_table(lam), C, isotropy_illusion(lam, frames),
+                        average_metric(lam, frames, H), bootstrap_summaries(lam, C, n_boot=n_boot),
+                        homogeneity(lam, frames))

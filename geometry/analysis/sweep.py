@@ -5,9 +5,12 @@ A sweep directory holds
     sweep.json                 settings (generator, space, options, distance, method, k, n, seed, threads)
     positions.npy              (N, n) the latent codes, written before any metric
     shards/pos-00000.npz ...   one metric per position (z, eigvals, eigvecs, H?, seconds), atomic
-    eigvals.npy                (N, n)      } written once every shard exists, streamed from the
-    eigvecs.npy                (N, n, n)   } shards into memory-mapped files, so memory stays
+    eigvals.npy                (N, K)      } written once every shard exists, streamed from the
+    eigvecs.npy                (N, n, K)   } shards into memory-mapped files, so memory stays
     H.npy                      (N, n, n)   } bounded by one position at a time
+
+K is the number of eigenpairs computed per position: n for the full methods, k for the top-k
+ones (nothing beyond what was computed is stored).
 
 Running the same settings again computes only the positions whose shard is missing, truncated
 or corrupt (zip CRC, shapes, finiteness and the stored code are checked); different settings in
@@ -32,8 +35,9 @@ from geometry.analysis.statistics import SweepSummary, summarise
 from geometry.analysis.sweep_task import write_position
 from geometry.core.distances import Distance
 from geometry.core.generators import Generator, check_count
+from geometry.core.methods import default_k
 from geometry.errors import GeometryError
-from geometry.io.storage import atomic_path, human_bytes, load_arrays, load_json, save_json
+from geometry.io.storage import atomic_path, check_space, load_arrays, load_json, save_json
 from geometry.progress import Progress, report
 
 STACKS = ("eigvals", "eigvecs", "H")
@@ -45,9 +49,10 @@ log = logging.getLogger(__name__)
 class Sweep:
     """A completed sweep: settings and memory-mapped stacks (float64).
 
-    ``positions`` (N, n); ``eigvals`` (N, n) descending per position; ``eigvecs`` (N, n, n) with
-    eigenvectors in columns; ``H`` (N, n, n) or None for Lanczos sweeps; ``n_computed`` pairs
-    computed per position.
+    ``positions`` (N, n); ``eigvals`` (N, K) descending per position; ``eigvecs`` (N, n, K) with
+    eigenvectors in columns; ``H`` (N, n, n) or None for top-k sweeps; ``n_computed`` = K pairs
+    computed per position (top-k sweeps written before stacks were compact hold n columns, the
+    last n - K completing the basis; ``summary`` reads the computed pairs only).
     """
 
     directory: Path
@@ -82,12 +87,7 @@ def check_disk(directory: Path, N: int, n: int, has_H: bool) -> None:
     """Refuse a sweep that would not fit on the disk holding ``directory``: it needs about
     2 N (2 + has_H) n^2 float64 values, the shards and the stacks each holding every position's
     eigenvectors and H (n^2 values each), with n^2 values per position of headroom."""
-    needed = 2 * N * (2 + has_H) * n * n * 8
-    existing = next((p for p in (directory, *directory.parents) if p.exists()), Path("."))
-    free = shutil.disk_usage(existing).free
-    if needed > free:
-        raise GeometryError(f"a sweep of {N} positions in {n} dimensions needs about {human_bytes(needed)} on disk; "
-                            f"{human_bytes(free)} are free at {existing}. Use a smaller n or another --out.")
+    check_space(directory, 2 * N * (2 + has_H) * n * n * 8, f"a sweep of {N} positions in {n} dimensions")
 
 
 def sweep_settings(G: Generator, D: Distance, method: str, k: int | None, positions: np.ndarray,
@@ -101,9 +101,12 @@ def sweep_settings(G: Generator, D: Distance, method: str, k: int | None, positi
     }
 
 
-def shard_shapes(n: int, has_H: bool) -> dict[str, tuple[int, ...]]:
-    """The arrays every sweep shard holds, with their shapes, for latent dimension n."""
-    return {"eigvals": (n,), "eigvecs": (n, n), "n_computed": ()} | ({"H": (n, n)} if has_H else {})
+def shard_shapes(n: int, method: str, k: int | None) -> dict[str, tuple[int, ...]]:
+    """The arrays every sweep shard holds, with their shapes, for latent dimension n: K = n
+    eigenpairs for the full methods (which also store H), K = k for the top-k ones."""
+    has_H = method in FULL_METHODS
+    K = n if has_H else k if k is not None else default_k(n)
+    return {"eigvals": (K,), "eigvecs": (n, K), "n_computed": ()} | ({"H": (n, n)} if has_H else {})
 
 
 def run_sweep(
@@ -158,7 +161,7 @@ def run_sweep(
     record(directory / "sweep.json", settings, positions)
 
     N = positions.shape[0]
-    todo = pending(directory, positions, shard_shapes(G.latent_dim, method in FULL_METHODS))
+    todo = pending(directory, positions, shard_shapes(G.latent_dim, method, k))
     report(progress, (N - len(todo)) / N, f"{N - len(todo)}/{N} positions already done")
     if backend == "ray":
         from geometry.analysis.ray_backend import run_positions
@@ -181,7 +184,7 @@ def _consolidate(directory: Path, settings: dict, positions: np.ndarray) -> Swee
     N, n = positions.shape
     first = load_arrays(shard_path(directory, 0))
     has_H = "H" in first
-    shapes = {"eigvals": (N, n), "eigvecs": (N, n, n), "H": (N, n, n)}
+    shapes = {name: (N, *first[name].shape) for name in STACKS if name in first}
     for name in STACKS[:3 if has_H else 2]:
         target = directory / f"{name}.npy"
         with atomic_path(target) as tmp:
@@ -218,8 +221,9 @@ def load_sweep(directory: str | Path, verify: bool = True) -> Sweep:
                             f"run the same sweep command again to rebuild it from its shards")
     N, n = positions.shape
     H = stacks.get("H")
-    if (stacks["eigvals"].shape != (N, n) or stacks["eigvecs"].shape != (N, n, n)
-            or (H is not None and H.shape != (N, n, n))):
+    K = stacks["eigvals"].shape[1] if stacks["eigvals"].ndim == 2 else 0
+    if (stacks["eigvals"].shape != (N, K) or stacks["eigvecs"].shape != (N, n, K)
+            or not 1 <= settings.get("n_computed", K) <= K <= n or (H is not None and H.shape != (N, n, n))):
         raise GeometryError(f"the sweep in {directory} has stacks of the wrong shape; delete them and resume")
     checked = {"positions": positions, **(stacks if verify else {"eigvals": stacks["eigvals"]})}
     for name, stack in checked.items():
@@ -241,7 +245,8 @@ def _settings(directory: Path) -> dict:
               "space": lambda v: isinstance(v, str) and NAME.fullmatch(v) is not None,
               "distance": lambda v: isinstance(v, str) and NAME.fullmatch(v) is not None,
               "n_positions": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
-              "latent_dim": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1}
+              "latent_dim": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+              "n_computed": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1}
     wrong = [key for key, ok in checks.items() if key in settings and not ok(settings[key])]
     if wrong:
         raise GeometryError(f"{directory / 'sweep.json'} is damaged: {wrong[0]} = {settings[wrong[0]]!r} is not a "

@@ -63,7 +63,8 @@ def axis_codes(z0: np.ndarray, axes: np.ndarray, steps: np.ndarray, mode: str = 
 
 
 def check_ranks(ranks: list[int], n: int) -> list[int]:
-    """``ranks`` (1 = largest eigenvalue) as a list, or an error naming the range 1..n."""
+    """``ranks`` (1 = largest eigenvalue) as a list, or an error naming the range 1..n (n: the
+    eigenpairs computed: the latent dimension, or k for a top-k metric)."""
     ranks = [int(r) for r in ranks]
     if not ranks or min(ranks) < 1 or max(ranks) > n:
         raise GeometryError(f"ranks must lie in 1..{n} (1 = the largest eigenvalue); got {ranks}")
@@ -166,7 +167,7 @@ def eigen_traversal(G: Generator, z0: np.ndarray, eigvals: np.ndarray, eigvecs: 
                     axis_labels: dict[int, str] | None = None) -> Montage:
     """Montage along the eigenvectors of the chosen ``ranks`` (1 = largest eigenvalue); rows are
     labelled "rank r · λ" and any semantic label in ``axis_labels`` (keyed by rank)."""
-    ranks = check_ranks(ranks, eigvecs.shape[0])
+    ranks = check_ranks(ranks, eigvecs.shape[1])
     scales = eigen_scales(eigvals, ranks) if scale_by_eigval else None
     labels = [f"rank {r} · {eigvals[r - 1]:.2g}" + (f" {axis_labels[r]}" if axis_labels and r in axis_labels else "")
               for r in ranks]
@@ -210,10 +211,10 @@ def distance_curves(G: Generator, D: Distance, z0: np.ndarray, eigvals: np.ndarr
                     batch: int = 64) -> DistanceCurves:
     """d2(z0, z) along each rank's eigenvector (ranks 1-based) at every step in ``steps`` (S,),
     moving as the montage does (``mode``, ``scale_by_eigval``), and the quadratic prediction;
-    ``eigvals`` (n,), ``eigvecs`` (n, n) columns."""
+    ``eigvals`` (K,), ``eigvecs`` (n, K) columns (K pairs computed, all n or a top k)."""
     z0_t = G.check_latent(z0)
     steps = np.asarray(steps, dtype=np.float64)
-    ranks = check_ranks(ranks, eigvecs.shape[0])
+    ranks = check_ranks(ranks, eigvecs.shape[1])
     index = [r - 1 for r in ranks]
     lam = np.asarray(eigvals, dtype=np.float64)
     scales = eigen_scales(lam, ranks) if scale_by_eigval else np.ones(len(ranks))

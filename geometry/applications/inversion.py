@@ -30,6 +30,7 @@ import torch
 
 from geometry.core.distances import Distance
 from geometry.core.generators import Generator
+from geometry.core.linalg import complete_basis
 from geometry.errors import GeometryError
 from geometry.progress import Progress, report
 
@@ -55,9 +56,10 @@ class Coordinates:
             if k != n:
                 raise GeometryError("the plain basis uses all coordinates; restricting needs an eigenbasis")
             return cls(basis, np.eye(n))
-        if eigvals is None or eigvecs is None or np.shape(eigvecs) != (n, n):
-            raise GeometryError(f"the {basis} basis needs the metric's eigenvalues and ({n}, {n}) eigenvectors")
-        U, lam = np.asarray(eigvecs, dtype=np.float64)[:, :k], np.asarray(eigvals, dtype=np.float64)[:k]
+        if eigvals is None or eigvecs is None or np.ndim(eigvecs) != 2 or np.shape(eigvecs)[0] != n:
+            raise GeometryError(f"the {basis} basis needs the metric's eigenvalues and eigenvectors ({n}, K)")
+        lam, U = complete_basis(eigvals, eigvecs)
+        U, lam = U[:, :k], lam[:k]
         if basis == "eigen":
             return cls(basis, U)
         top = float(np.max(eigvals))

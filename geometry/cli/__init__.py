@@ -19,7 +19,10 @@ One module per group of commands, each with its arguments beside its handlers
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 
 from geometry.cli import applications, axes, layers, metric, models
 from geometry.errors import GeometryError
@@ -33,11 +36,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is, so it stops as Ctrl-C stops it."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """While a command runs, SIGTERM raises ``Terminated`` (a KeyboardInterrupt): finished
+    positions stay on disk, Ray tasks are cancelled and a local Ray this process started is shut
+    down at exit, exactly as for Ctrl-C. Only the main thread can own signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; a user error prints one line and returns 2 (argparse exits with 2 itself)."""
+    """Run one command; a user error prints one line and returns 2 (argparse exits with 2 itself).
+    Ctrl-C and SIGTERM print one line and return 130 and 143: what was written stays (sweeps and
+    layer runs resume from it)."""
     args = build_parser().parse_args(argv)
     try:
-        args.run(args)
+        with sigterm_as_interrupt():
+            args.run(args)
+    except KeyboardInterrupt as stop:
+        what = "terminated" if isinstance(stop, Terminated) else "interrupted"
+        print(f"{what}: finished positions are kept; run the same command again to resume", file=sys.stderr)
+        return 143 if isinstance(stop, Terminated) else 130
     except GeometryError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

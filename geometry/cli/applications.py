@@ -9,7 +9,7 @@ import torch
 
 from geometry.cli.options import add_generator, models, number, whole
 from geometry.errors import GeometryError
-from geometry.io.storage import save_runs
+from geometry.io.storage import claim_folder, save_runs
 from geometry.progress import tqdm_progress
 
 
@@ -82,6 +82,10 @@ def run_invert(args: argparse.Namespace) -> None:
     from geometry.applications.inversion import best_distance_table, invert
 
     G, D, target, true_z, avg = setup(args)
+    settings = {"generator": G.name, "space": G.space, "distance": D.name, "starts": args.starts, "seed": args.seed,
+                "steps": args.steps, "lr": args.lr, "k": args.k,
+                "target_seed": None if true_z is None else args.target_seed}
+    claim_folder(args.out, "inversion.json", settings)  # before computing: another run there is never overwritten
     starts = G.sample(args.starts, seed=args.seed).double().cpu().numpy()
     runs = []
     for coordinates in bases(args, avg, G.latent_dim):
@@ -91,9 +95,6 @@ def run_invert(args: argparse.Namespace) -> None:
     arrays = {"target": target.cpu().double().numpy()[0]}
     for run in runs:
         arrays |= {f"{run.basis}_distances": run.distances, f"{run.basis}_final_images": run.final_images}
-    settings = {"generator": G.name, "space": G.space, "distance": D.name, "starts": args.starts, "seed": args.seed,
-                "steps": args.steps, "lr": args.lr, "k": args.k,
-                "target_seed": None if true_z is None else args.target_seed}
     save_runs(args.out, "inversion", settings, arrays, {"best_distances": rows})
     print(f"Inversion of {'a generated' if true_z is not None else 'an uploaded'} target with {D.name}, "
           f"{args.starts} starts, {args.steps} Adam steps (paper Table 5 format: best distance, mean +- SEM)")
@@ -105,6 +106,9 @@ def run_search(args: argparse.Namespace) -> None:
     from geometry.applications.inversion import search
 
     G, D, target, true_z, avg = setup(args)
+    settings = {"generator": G.name, "space": G.space, "distance": D.name, "budget": args.budget, "sigma0": args.sigma,
+                "seed": args.seed, "k": args.k}
+    claim_folder(args.out, "search.json", settings)
     start = G.sample(1, seed=args.seed)[0].double().cpu().numpy()
     arrays, summary = {}, {}
     for coordinates in bases(args, avg, G.latent_dim):
@@ -114,8 +118,6 @@ def run_search(args: argparse.Namespace) -> None:
         label = run.basis + (f"-top{coordinates.B.shape[1]}" if coordinates.B.shape[1] < G.latent_dim else "")
         arrays |= {f"{label}_evaluations": run.evaluations, f"{label}_best": run.best_distance}
         summary[label] = float(run.best_distance[-1])
-    settings = {"generator": G.name, "space": G.space, "distance": D.name, "budget": args.budget, "sigma0": args.sigma,
-                "seed": args.seed, "k": args.k}
     save_runs(args.out, "search", settings, arrays, {"final_best": summary})
     print(f"CMA-ES with {D.name}, {args.budget} evaluations: best distance found")
     for label, value in summary.items():
@@ -128,6 +130,9 @@ def run_interpolate(args: argparse.Namespace) -> None:
 
     G, D = models(args)
     options = {"steps": args.steps, "segments": args.segments}
+    settings = {"generator": G.name, "space": G.space, "distance": D.name, "pairs": args.pairs, "shift": args.shift,
+                "seed": args.seed, **options}
+    claim_folder(args.out, "interpolation.json", settings)
     with tqdm_progress("interpolation") as progress:
         experiment = interpolation_experiment(G, D, pairs=args.pairs, shift=args.shift, seed=args.seed,
                                               progress=progress, **options)
@@ -138,8 +143,6 @@ def run_interpolate(args: argparse.Namespace) -> None:
               "improvements": experiment.improvements,
               "line_images": render(G, line(z0, z1, len(example.points) - 1)[frames]),
               "curve_images": render(G, example.points[frames])}
-    settings = {"generator": G.name, "space": G.space, "distance": D.name, "pairs": args.pairs, "shift": args.shift,
-                "seed": args.seed, **options}
     save_runs(args.out, "interpolation", settings, arrays, {"mean": experiment.mean, "std": experiment.std,
                                                              "example_improvement": example.improvement})
     print(f"Relative length improvement (L_line - L_curve) / L_line over {args.pairs} pairs: "

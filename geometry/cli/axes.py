@@ -80,8 +80,9 @@ def run_axes(args: argparse.Namespace) -> None:
     from PIL import Image
 
     from geometry.analysis.axes import axes_and_purified_montage, axes_for_family, compare_axes
-    from geometry.io.storage import atomic_path, save_json
+    from geometry.io.storage import atomic_path, claim_folder, save_json
 
+    claim_folder(args.out, "axes.json")  # a folder of another kind is refused before any work
     G, D = models(args)
     axes = axes_for_family(G, args.family, args.k, file=args.file, n_samples=args.n_samples, layer=args.layer,
                            seed=args.seed)

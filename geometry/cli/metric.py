@@ -54,7 +54,9 @@ def run_metric(args: argparse.Namespace) -> None:
     if args.out is not None:  # refused before the metric is computed, not after
         from geometry.io.storage import claim_folder
 
-        claim_folder(args.out, "provenance.json")
+        claim_folder(args.out, "provenance.json", {"generator": args.generator, "distance": args.distance,
+                                                   "requested_method": args.method, "seed": args.seed}
+                     | ({"space": args.space} if args.space else {}))
     G, D = models(args)
     z = G.sample(1, seed=args.seed)[0]
     with tqdm_progress(f"metric ({args.method})") as progress:
@@ -93,6 +95,7 @@ def run_stats(args: argparse.Namespace) -> None:
         anisotropy_table,
         average_metric_sentence,
         eig,
+        estimates_table,
         homogeneity_table,
         isotropy_table,
         text_table,
@@ -114,9 +117,7 @@ def run_stats(args: argparse.Namespace) -> None:
     print(f"  eigenvectors span alpha from {iso.alpha_eigen[:, -1].mean():.4g} to {iso.alpha_eigen[:, 0].mean():.4g}")
     print(f"\nAverage metric: top eigenvalues {' '.join(eig(v) for v in avg.eigvals[:5])}")
     print(average_metric_sentence(avg))
-    print(f"\nSummary with 95 % bootstrap intervals over positions ({args.n_boot} resamples)")
-    for e in summary.estimates:
-        print(f"  {e.name:16} {e.value:10.4g}  [{e.low:.4g}, {e.high:.4g}]")
+    print("\n" + text_table(estimates_table(summary.estimates, sw.n_positions, args.n_boot)))
 
 
 def run_compare(args: argparse.Namespace) -> None:

@@ -28,7 +28,8 @@ import torch
 from geometry.core import cost
 from geometry.core.distances import Distance
 from geometry.core.generators import Generator
-from geometry.core.methods import ITERATIVE, METHODS
+from geometry.core.linalg import complete_basis
+from geometry.core.methods import ITERATIVE, METHODS, default_k
 from geometry.core.pullback import Pullback
 from geometry.errors import GeometryError
 from geometry.io.storage import claim_folder, load_arrays, load_json, save_arrays, save_json
@@ -36,13 +37,18 @@ from geometry.progress import Progress, report
 from geometry.version import package_versions
 
 
+METRIC_SETTINGS = ("generator", "space", "distance", "requested_method", "k", "seed", "protocol")
+# what makes two saved metrics the same computation: a folder holding another is never overwritten
+
+
 @dataclass
 class MetricResult:
-    """The metric at ``z`` (n,): ``eigvals`` (n,) descending, ``eigvecs`` (n, n) with the
-    eigenvector of ``eigvals[i]`` in column i, ``H`` (n, n) where the method forms it (None for
-    Lanczos), ``n_computed`` eigenpairs actually computed (the rest complete the basis with
-    eigenvalue 0), and ``provenance`` (generator, distance, method, seed, versions, seconds...).
-    All arrays are float64."""
+    """The metric at ``z`` (n,): ``eigvals`` (K,) descending, ``eigvecs`` (n, K) with the
+    eigenvector of ``eigvals[i]`` in column i, where K = ``n_computed`` is the number of
+    eigenpairs the method computed (n for the full methods, k for the top-k ones: nothing more is
+    stored; ``full_frame()`` completes the basis with eigenvalue 0), ``H`` (n, n) where the
+    method forms it (None for the top-k methods), and ``provenance`` (generator, distance,
+    method, seed, versions, seconds...). All arrays are float64."""
 
     z: np.ndarray
     eigvals: np.ndarray
@@ -55,10 +61,16 @@ class MetricResult:
     def latent_dim(self) -> int:
         return self.z.shape[0]
 
+    def full_frame(self) -> tuple[np.ndarray, np.ndarray]:
+        """Eigenvalues (n,) and an orthonormal eigenbasis (n, n): the computed pairs, then the
+        complement of their span with eigenvalue 0 (``linalg.complete_basis``)."""
+        return complete_basis(self.eigvals, self.eigvecs)
+
     def save(self, directory: str | Path) -> Path:
         """Write ``metric.npz`` (numeric arrays only) and ``provenance.json`` into ``directory`` (a
-        folder holding results of another kind is refused)."""
-        directory = claim_folder(directory, "provenance.json")
+        folder holding results of another kind, or a metric of other settings, is refused)."""
+        directory = claim_folder(directory, "provenance.json",
+                                 {key: self.provenance.get(key) for key in METRIC_SETTINGS})
         arrays = {"z": self.z, "eigvals": self.eigvals, "eigvecs": self.eigvecs,
                   "n_computed": np.array(self.n_computed)}
         if self.H is not None:
@@ -75,12 +87,16 @@ class MetricResult:
         missing = {"z", "eigvals", "eigvecs", "n_computed"} - set(arrays)
         if missing:
             raise GeometryError(f"{directory / 'metric.npz'} is not a metric result: it lacks {sorted(missing)}")
-        n = arrays["z"].shape[0]
+        n, K = arrays["z"].shape[0], int(arrays["n_computed"])
         H = arrays.get("H")
-        shapes_ok = arrays["eigvals"].shape == (n,) and arrays["eigvecs"].shape == (n, n)
+        stored = arrays["eigvals"].shape  # (K,), or (n,) in results written before top-k results were compact
+        shapes_ok = len(stored) == 1 and 1 <= K <= stored[0] <= n and arrays["eigvecs"].shape == (n, stored[0])
         if not shapes_ok or (H is not None and H.shape != (n, n)):
             raise GeometryError(f"{directory / 'metric.npz'} has inconsistent shapes for latent dimension {n}")
-        return cls(arrays["z"], arrays["eigvals"], arrays["eigvecs"], H, int(arrays["n_computed"]),
+        bad = [name for name, a in arrays.items() if not np.isfinite(a).all()]
+        if bad:
+            raise GeometryError(f"{directory / 'metric.npz'} is damaged: {', '.join(bad)} hold NaN or inf")
+        return cls(arrays["z"], arrays["eigvals"][:K], arrays["eigvecs"][:, :K], H, K,
                    load_json(directory / "provenance.json"))
 
 
@@ -113,7 +129,7 @@ def metric_tensor(
     n = z0.shape[0]
     used = "lanczos-backward" if method == "topk" and not D.has_features else method
     if used in ITERATIVE:
-        k = min(20, n - 1) if k is None else k
+        k = default_k(n) if k is None else k
         if not 1 <= k < n:
             raise GeometryError(f"k must satisfy 1 <= k < {n} (the latent dimension) for {method}; got {k}. "
                                 f"Use method exact or bp for the full spectrum.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -44,6 +45,16 @@ def human_bytes(count: float) -> str:
     return f"{int(count)} B"
 
 
+def check_space(directory: str | Path, needed: int, what: str) -> None:
+    """Refuse, before anything is written, ``what`` that needs about ``needed`` bytes where the
+    disk holding ``directory`` (or its nearest existing parent) has less free."""
+    existing = writable_place(directory, f"{what} in {directory}")
+    free = shutil.disk_usage(existing).free
+    if needed > free:
+        raise GeometryError(f"{what} needs about {human_bytes(needed)} on disk; {human_bytes(free)} are free at "
+                            f"{existing}. Use a smaller n or another --out.")
+
+
 def check_writable(target: str | Path, what: str = "output") -> Path:
     """Refuse, before any work, an output ``target`` that is a directory or whose folder cannot be
     created or written (tried by writing a temporary file there: permissions alone do not tell,
@@ -51,7 +62,16 @@ def check_writable(target: str | Path, what: str = "output") -> Path:
     target = Path(target)
     if target.is_dir():
         raise GeometryError(f"{what} {target} is a directory; give a file name")
-    folder = next((p for p in target.parents if p.exists()), Path("."))
+    writable_place(target.parent, f"{what} {target}")
+    return target
+
+
+def writable_place(directory: str | Path, what: str) -> Path:
+    """The nearest existing folder of ``directory`` (itself or a parent), refused unless a file
+    can be written there (tried with a temporary file: permissions alone do not tell, e.g. for
+    root in /proc)."""
+    directory = Path(directory)
+    folder = next((p for p in (directory, *directory.parents) if p.exists()), Path("."))
     writable = folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
     if writable:
         try:
@@ -60,8 +80,8 @@ def check_writable(target: str | Path, what: str = "output") -> Path:
         except OSError:
             writable = False
     if not writable:
-        raise GeometryError(f"{what} {target} cannot be written: {folder} is not a writable folder")
-    return target
+        raise GeometryError(f"{what} cannot be written: {folder} is not a writable folder")
+    return folder
 
 
 def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -101,10 +121,13 @@ FOLDER_KINDS = {"sweep.json": "a sweep", "layers.json": "a layer sweep", "proven
                 "interpolation.json": "interpolation runs"}
 
 
-def claim_folder(directory: str | Path, marker: str) -> Path:
+def claim_folder(directory: str | Path, marker: str, settings: dict | None = None) -> Path:
     """``directory`` for results marked by ``marker`` (a key of ``FOLDER_KINDS``), refused before
-    anything is written when its name is empty, when it is a file, or when it holds results of
-    another kind (which would be overwritten or mixed)."""
+    anything is written when its name is empty, when it is a file, when it holds results of
+    another kind (which would be overwritten or mixed), or, given ``settings``, when the results
+    of this kind already there were made with other settings (each key of ``settings`` is
+    compared with what ``marker`` records; the same settings may resume or redo the same run),
+    or when nothing can be written there."""
     if str(directory).strip() in ("", "."):
         raise GeometryError("the output folder is empty or the current folder; give a folder name, e.g. --out "
                             "results/run1")
@@ -115,14 +138,37 @@ def claim_folder(directory: str | Path, marker: str) -> Path:
     if others:
         raise GeometryError(f"{directory} holds {others[0]}; writing {FOLDER_KINDS[marker]} there would overwrite "
                             f"or mix with it: use another folder")
+    if settings is not None and (directory / marker).exists():
+        previous = recorded_settings(directory / marker)
+        different = sorted(key for key in settings if previous.get(key) != settings[key])
+        if different:
+            raise GeometryError(
+                f"{directory} holds {FOLDER_KINDS[marker]} with other settings ({', '.join(different)} differ: "
+                + "; ".join(f"{key} was {previous.get(key)!r}, now {settings[key]!r}" for key in different)
+                + "). Use another output folder, or the same settings to resume or redo it.")
+    writable_place(directory, f"{FOLDER_KINDS[marker]} in {directory}")
     return directory
+
+
+SETTINGS_FIELD = {"inversion.json": "settings", "search.json": "settings",
+                  "interpolation.json": "settings"}  # where a marker file keeps its settings (else: at its top)
+
+
+def recorded_settings(marker_file: Path) -> dict:
+    """The settings a results folder's marker file records ({} when it holds none readable)."""
+    recorded = load_json(marker_file)
+    field = SETTINGS_FIELD.get(marker_file.name)
+    if field is not None and isinstance(recorded, dict):
+        recorded = recorded.get(field)
+    return recorded if isinstance(recorded, dict) else {}
 
 
 def save_runs(directory: str | Path, kind: str, settings: dict, arrays: dict[str, np.ndarray], summary: dict) -> None:
     """An application's results: ``<kind>.npz`` (arrays) and ``<kind>.json`` (settings and
-    summary) in ``directory``, atomically (a folder of another kind is refused). Non-finite
-    results are an error naming them: nothing is written and nothing printed as nan or inf."""
-    claim_folder(directory, f"{kind}.json")
+    summary) in ``directory``, atomically (a folder of another kind, or of this kind with other
+    settings, is refused). Non-finite results are an error naming them: nothing is written and
+    nothing printed as nan or inf."""
+    claim_folder(directory, f"{kind}.json", settings)
     bad = [key for key, value in arrays.items() if not np.isfinite(np.asarray(value, dtype=np.float64)).all()]
     bad += [key for key, value in _numbers(summary) if not np.isfinite(value)]
     if bad:

@@ -14,3 +14,8 @@ METHODS = {
     "topk": topk.compute,
 }
 ITERATIVE = ("lanczos-backward", "lanczos-forward", "topk")  # the methods that compute the top k pairs only
+
+
+def default_k(n: int) -> int:
+    """The number of eigenpairs a top-k method computes when none is asked for, in dimension n."""
+    return min(20, n - 1)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.linalg
 import torch
 
 from geometry.core.linalg import descending_eigh
@@ -13,9 +12,10 @@ from geometry.core.linalg import descending_eigh
 
 @dataclass
 class MethodOutput:
-    """``H`` (n, n) float64 or None (iterative methods); ``eigvals`` (n,) descending; ``eigvecs``
-    (n, n) orthonormal columns; the first ``n_computed`` pairs are computed, the rest complete
-    the basis in the orthogonal complement with eigenvalue 0. ``info``: what the method reports
+    """``H`` (n, n) float64 or None (iterative methods); ``eigvals`` (K,) descending; ``eigvecs``
+    (n, K) orthonormal columns: the ``n_computed`` = K pairs the method computed (K = n for the
+    full methods; ``linalg.complete_basis`` completes a top-k frame where a full one is needed).
+    ``info``: what the method reports
     about itself (e.g. residuals), copied into the result's provenance."""
 
     H: np.ndarray | None
@@ -34,10 +34,9 @@ def full_output(H: torch.Tensor) -> MethodOutput:
 
 
 def top_k_output(eigvals: np.ndarray, eigvecs: np.ndarray) -> MethodOutput:
-    """Top-k pairs (k,), (n, k) -> full basis: sort descending, then append an orthonormal basis
-    of the complement of span(eigvecs) with eigenvalue 0."""
+    """Top-k pairs (k,), (n, k), sorted descending, in float64: only what was computed is kept
+    (a dense n x n basis would be 7168^2 floats for StyleGAN2 w+)."""
     order = np.argsort(eigvals)[::-1]
-    eigvals, eigvecs = eigvals[order], eigvecs[:, order]
-    n, k = eigvecs.shape
-    complement = scipy.linalg.null_space(eigvecs.T)  # (n, n - k)
-    return MethodOutput(None, np.concatenate([eigvals, np.zeros(n - k)]), np.hstack([eigvecs, complement]), k)
+    eigvals = np.ascontiguousarray(np.asarray(eigvals, dtype=np.float64)[order])
+    eigvecs = np.ascontiguousarray(np.asarray(eigvecs, dtype=np.float64)[:, order])
+    return MethodOutput(None, eigvals, eigvecs, eigvecs.shape[1])
