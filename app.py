@@ -23,7 +23,7 @@ def main() -> None:
     state = AppState(Settings.from_env())
     atexit.register(state.close)
     demo = build(state)
-    metric_for(state, "dcgan-face64", "noise", 0, 0, "", "lpips-alex")  # warm the models and the default view
+    metric_for(state, "dcgan-face64", "noise", 0, 0, "", "lpips-alex")  # warm the models, compile the default view
     port = None if state.settings.on_spaces else int(os.environ.get("GRADIO_SERVER_PORT", 7860))
     if not state.settings.on_spaces:
         print(f"GAN Geometry Lab: open http://127.0.0.1:{port}", flush=True)

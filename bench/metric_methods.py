@@ -1,6 +1,14 @@
 """Time the metric methods against the paper's BP and against the floor, with peak memory.
 
     python -m bench.metric_methods [--cases dcgan-face64 omniart-eyes128 biggan-deep-128] [--codes 3]
+    python -m bench.metric_methods --side-by-side          (only the first table)
+
+First, side by side in one run (``side_by_side``), for dcgan-face64 and omniart-eyes128 with
+LPIPS and MSE: the floor (min and median), the paper's BP written as the paper's code writes it
+(``paper_bp``), and ``exact`` eager and compiled, each timed interleaved (a floor measurement
+between calls, as a user clicking) and back to back (calls in a row, as a sweep runs), with the
+speed-up over the paper's BP and the ratio to the floor's minimum. Targets: >= 9x (LPIPS) and
+>= 7x (MSE) the paper's BP on dcgan-face64, <= 1.2x the floor on omniart-eyes128.
 
 Every number is a whole ``metric_tensor`` call as a user waits for it (never an inner timer),
 median over ``--codes`` seeded latent codes after one warm-up call, each call interleaved with
@@ -67,6 +75,70 @@ def peak_added(before: int | None) -> int | None:
     if before is None:
         return None
     return int(re.search(r"VmHWM:\s+(\d+)", STATUS.read_text())[1]) * 1024 - before
+
+
+def paper_bp(G, D, z: torch.Tensor) -> np.ndarray:
+    """The paper's BP as its code (Animadversio/GAN-Geometry, ``hessian_BP`` through
+    ``get_full_hessian``) does it: the distance between the reference image and the image of a
+    moving copy of the code, its gradient with ``create_graph``, then one backward pass per entry
+    into a float32 matrix, and ``np.linalg.eigh`` of the result."""
+    ref_vect = z.detach().clone()[None]
+    mov_vect = ref_vect.detach().clone().requires_grad_(True)
+    imgs1 = G(ref_vect)
+    imgs2 = G(mov_vect)
+    dsim = D(imgs1, imgs2)[0]
+    hessian_size = mov_vect.numel()
+    hessian = torch.zeros(hessian_size, hessian_size)
+    loss_grad = torch.autograd.grad(dsim, mov_vect, create_graph=True, retain_graph=True, only_inputs=True)[0].view(-1)
+    for idx in range(hessian_size):
+        grad2rd = torch.autograd.grad(loss_grad[idx], mov_vect, create_graph=False, retain_graph=True, only_inputs=True)
+        hessian[idx] = grad2rd[0].view(-1)
+    H = hessian.cpu().data.numpy()
+    np.linalg.eigh(H)
+    return H
+
+
+def side_by_side(codes: int) -> None:
+    """The paper's BP, the floor and ``exact`` (eager and compiled; interleaved and back to back)."""
+    print(f"\nSide by side, one run: whole calls, median over {codes} codes (floor: min / median over every "
+          f"measurement); speed-up = paper's BP / method; /floor = method / floor minimum")
+    print(f"{'case':34}{'floor min':>10}{'median':>8}{'paper BP':>10}  {'exact':24}{'s':>7}{'speed-up':>10}"
+          f"{'/floor':>8}")
+    for name in ("dcgan-face64", "omniart-eyes128"):
+        G = load_generator(name)
+        for dname in ("lpips-alex", "mse"):
+            D = load_distance(dname)
+            zs = G.sample(codes, seed=0)
+            floors = [floor_seconds(G, D) for _ in range(2)]
+            paper = []
+            for z in zs:
+                start = time.perf_counter()
+                paper_bp(G, D, z)
+                paper.append(time.perf_counter() - start)
+                floors.append(floor_seconds(G, D))
+            paper_s = statistics.median(paper)
+            rows = {}
+            for compiled in (False, True):
+                metric_tensor(G, D, zs[0], compiled=compiled)  # warm-up (and the compilation)
+                interleaved = []
+                for z in zs:
+                    floors.append(floor_seconds(G, D))
+                    start = time.perf_counter()
+                    metric_tensor(G, D, z, compiled=compiled)
+                    interleaved.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                for z in zs:
+                    metric_tensor(G, D, z, compiled=compiled)
+                back_to_back = (time.perf_counter() - start) / len(zs)
+                kind = "compiled" if compiled else "eager"
+                rows[f"{kind}, interleaved"] = statistics.median(interleaved)
+                rows[f"{kind}, back to back"] = back_to_back
+            floor_min, floor_median = min(floors), statistics.median(floors)
+            label = f"{name} (n = {G.latent_dim}), {dname}"
+            for i, (row, seconds) in enumerate(rows.items()):
+                head = (f"{label:34}{floor_min:10.3f}{floor_median:8.3f}{paper_s:10.2f}" if i == 0
+                        else f"{'':34}{'':10}{'':8}{'':10}")
+                print(f"{head}  {row:24}{seconds:7.3f}{paper_s / seconds:9.1f}x{seconds / floor_min:8.2f}", flush=True)
 
 
 def floor_seconds(G, D) -> float:
@@ -145,8 +217,13 @@ def main() -> None:
     parser.add_argument("--families", nargs="*", choices=list(FAMILIES), metavar="FAMILY",
                         help=f"one row per model family at full size (all, or some of: {', '.join(FAMILIES)})")
     parser.add_argument("--exact-budget", type=float, default=120, help="run exact when estimated under this (s)")
+    parser.add_argument("--side-by-side", action="store_true", help="only the side-by-side table with the paper's BP")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
+    if args.families is None:
+        side_by_side(args.codes)
+    if args.side_by_side:
+        return
     if args.families is not None:
         family_rows(args.families or list(FAMILIES), args.k, args.exact_budget)
         return

@@ -1,11 +1,13 @@
 """Sweep throughput and the cost of every statistic.
 
-    python -m bench.sweep [--positions 40] [--full] [--backend ray]
+    python -m bench.sweep [--positions 100] [--full] [--backend ray]
 
 1. Positions per minute of a ``dcgan-face64`` sweep with ``mse`` and with ``lpips-alex`` (exact
-   method), whole ``run_sweep`` calls (set-up, shards and consolidation included), measured over
-   ``--positions`` positions and extrapolated to 1,000; ``--full`` runs the whole 1,000-position
-   ``lpips-alex`` sweep instead (target: <= 3.5 minutes here).
+   method), whole ``run_sweep`` calls (worker start-up, compilation, shards and consolidation
+   included), by worker count: one process with every core's threads, and one one-thread worker
+   per core, each eager and compiled; measured over ``--positions`` positions and extrapolated to
+   1,000. ``--full`` runs the whole 1,000-position ``lpips-alex`` sweep as a plain
+   ``python -m geometry sweep`` runs it (the defaults; target: <= 3.5 minutes here).
    ``--backend ray``: instead, one process with all cores' threads against Ray workers with one
    thread each (as many as cores), positions per minute for each, and the fixed cost of starting
    a local Ray.
@@ -31,10 +33,27 @@ def sweep_rate(distance: str, positions: int, **options) -> float:
     """Seconds per position of a fresh sweep (model loading excluded), ``options`` to run_sweep."""
     G, D = load_generator("dcgan-face64"), load_distance(distance)
     with tempfile.TemporaryDirectory() as tmp:
-        run_sweep(f"{tmp}/warm", G, D, n=2, seed=99, **options)
+        run_sweep(f"{tmp}/warm", G, D, n=2, seed=99, workers=1)
         start = time.perf_counter()
         run_sweep(f"{tmp}/sweep", G, D, n=positions, seed=0, **options)
         return (time.perf_counter() - start) / positions
+
+
+def worker_table(positions: int) -> None:
+    """Positions per minute by worker count, eager and compiled, as whole sweeps."""
+    import os
+
+    cores = len(os.sched_getaffinity(0))
+    layouts = {f"1 process x {cores} threads": {"threads": cores, "workers": 1},
+               f"{cores} workers x 1 thread": {"threads": 1, "workers": cores}}
+    print(f"Sweep throughput, dcgan-face64, exact, {positions} positions per run, extrapolated to 1,000")
+    print(f"  {'distance':11} {'layout':26} {'products':9} {'positions/min':>14} {'1,000 in':>9}")
+    for distance in ("mse", "lpips-alex"):
+        for layout, options in layouts.items():
+            for compiled in (False, True):
+                per = sweep_rate(distance, positions, compiled=compiled, **options)
+                print(f"  {distance:11} {layout:26} {'compiled' if compiled else 'eager':9} {60 / per:14.1f} "
+                      f"{1000 * per / 60:7.2f} min", flush=True)
 
 
 def ray_comparison(positions: int) -> None:
@@ -86,7 +105,7 @@ def timed(function, *args, **kwargs) -> tuple[float, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--positions", type=int, default=40, help="positions timed per distance")
+    parser.add_argument("--positions", type=int, default=100, help="positions timed per run")
     parser.add_argument("--full", action="store_true", help="run the full 1,000-position lpips-alex sweep")
     parser.add_argument("--backend", default=None, choices=["ray"], help="compare the local and Ray backends")
     args = parser.parse_args()
@@ -94,16 +113,12 @@ def main() -> None:
         ray_comparison(args.positions)
         return
 
-    print("Sweep throughput, dcgan-face64, exact method")
-    for distance in ("mse", "lpips-alex"):
-        if args.full and distance == "lpips-alex":
-            per = sweep_rate(distance, 1000)
-            note = "measured over all 1,000 positions"
-        else:
-            per = sweep_rate(distance, args.positions)
-            note = f"measured over {args.positions} positions, extrapolated"
-        print(f"  {distance:11} {60 / per:6.1f} positions/min; 1,000 positions in {1000 * per / 60:5.2f} min "
-              f"({note}; target for lpips-alex: <= 3.5 min)")
+    if args.full:
+        per = sweep_rate("lpips-alex", 1000)
+        print(f"Plain sweep (the defaults), dcgan-face64, lpips-alex, exact: 1,000 positions in {1000 * per / 60:.2f} "
+              f"min ({60 / per:.1f} positions/min; target <= 3.5 min)")
+    else:
+        worker_table(args.positions)
 
     for N in (100, 1000):
         lam, U, H = synthetic(N)

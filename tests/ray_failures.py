@@ -8,10 +8,10 @@ from pathlib import Path
 
 
 def fail_first_attempts() -> None:
-    from geometry.analysis import ray_backend
+    from geometry.analysis import sweep_task
 
     markers = Path(os.environ["GGL_TEST_FAILURE_MARKERS"])
-    write = ray_backend.write_position
+    write = sweep_task.write_position
 
     def failing_once(directory, i, *args, **kwargs):
         marker = markers / f"failed-{Path(directory).name}-{i}"
@@ -21,4 +21,4 @@ def fail_first_attempts() -> None:
             raise RuntimeError(f"injected failure of position {i} (first attempt)")
         return write(directory, i, *args, **kwargs)
 
-    ray_backend.write_position = failing_once
+    sweep_task.write_position = failing_once

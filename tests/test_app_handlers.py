@@ -137,11 +137,25 @@ def test_the_model_cache_is_bounded_in_bytes_and_the_app_says_so(tmp_path):
     app = AppState(Settings(results=tmp_path, cache_bytes=limits))
     try:
         first = app.generator("dcgan-face64", "noise")
-        vae = app.generator("vae-olivetti64", "latent")
+        vae = app.generator("vae-olivetti64", "z")
         assert size + module_bytes(vae) > limits["models"] and list(app.generator.entries) == [
-            ("vae-olivetti64", "latent")]
+            ("vae-olivetti64", "z")]
         assert app.generator("dcgan-face64", "noise") is not first
         sentence = app.settings.cache_sentence()
         assert "of models" in sentence and "of metrics" in sentence and "1.0 MiB of images" in sentence
     finally:
         app.close()
+
+
+def test_the_pairs_the_app_compiles_run_compiled_and_agree_with_eager(tmp_path):
+    compiled = AppState(Settings(results=tmp_path, compiled=(("linear-toy", "mse"),)))
+    eager = AppState(Settings(results=tmp_path))
+    try:
+        fast = h.metric_for(compiled, "linear-toy", "default", 0, 1, "", "mse")
+        slow = h.metric_for(eager, "linear-toy", "default", 0, 1, "", "mse")
+        assert fast.provenance["compiled"] and not slow.provenance["compiled"]
+        assert np.abs(fast.H - slow.H).max() <= 1e-5 * np.abs(slow.H).max()
+        assert Settings.from_env().compiled == (("dcgan-face64", "lpips-alex"),)  # what the app compiles at start
+    finally:
+        compiled.close()
+        eager.close()

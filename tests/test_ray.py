@@ -8,6 +8,7 @@ import pytest
 from geometry import GeometryError
 from geometry.analysis.shards import shard_path
 from geometry.analysis.sweep import load_sweep, run_sweep
+from tests.processes import alive, descendants
 
 N = 6
 pytestmark = pytest.mark.slow  # starts Ray (once per test run)
@@ -86,33 +87,6 @@ def test_an_unreachable_cluster_address_fails_at_once_in_one_line(tmp_path):
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert done.returncode == 2 and len(errors) == 1 and "Traceback" not in done.stderr, done.stderr
     assert "cannot reach a Ray cluster at 127.0.0.1:1" in errors[0]
-
-
-def descendants(pid: int) -> set[int]:
-    """Every living process started (directly or not) by ``pid``, read from /proc."""
-    from pathlib import Path
-
-    parents = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(stat.parent.name)] = int(fields[1])
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def alive(pid: int) -> bool:
-    from pathlib import Path
-
-    try:
-        return " Z " not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1][:3]
-    except OSError:
-        return False
 
 
 @pytest.mark.slow  # a driver in a subprocess with its own local Ray

@@ -179,3 +179,63 @@ def test_a_damaged_sweep_is_refused_naming_the_field_or_the_positions(tmp_path, 
         with pytest.raises(GeometryError, match=re.escape(message)):
             build_report(folder, html=tmp_path / "r.html")
     assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.slow  # starts worker processes
+def test_worker_processes_give_the_bits_of_one_process_and_stop_with_the_caller(tmp_path, face, mse):
+    """Two workers and one process, one thread per position: the same stacks bit for bit; an
+    interrupted pool leaves no worker behind, keeps its shards, and resumes to the same sweep."""
+    import os
+    import time
+
+    from tests.processes import alive, descendants
+
+    one = run_sweep(tmp_path / "one", face, mse, n=6, seed=7, threads=1, workers=1)
+    two = run_sweep(tmp_path / "two", face, mse, n=6, seed=7, threads=1, workers=2)
+    assert_same(one, two)
+    before = descendants(os.getpid())
+    started = set()
+
+    def interrupt(fraction, message):
+        started.update(descendants(os.getpid()) - before)
+        if message.startswith("position 2/"):
+            raise Killed
+
+    with pytest.raises(Killed):
+        run_sweep(tmp_path / "stopped", face, mse, n=6, seed=7, threads=1, workers=2, progress=interrupt)
+    assert started  # the workers ran, and are gone now
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in started if alive(pid)]
+    assert sum(shard_path(tmp_path / "stopped", i).exists() for i in range(6)) >= 2
+    assert_same(run_sweep(tmp_path / "stopped", face, mse, n=6, seed=7, threads=1, workers=2), one)
+
+
+@pytest.mark.slow  # compiles in each worker
+def test_a_compiled_sweep_has_the_same_bits_with_any_number_of_workers(tmp_path, toy, mse):
+    one = run_sweep(tmp_path / "one", toy, mse, n=4, seed=2, threads=1, workers=1, compiled=True)
+    two = run_sweep(tmp_path / "two", toy, mse, n=4, seed=2, threads=1, workers=2, compiled=True)
+    assert one.settings["compiled"] and np.array_equal(one.H, two.H) and np.array_equal(one.eigvecs, two.eigvecs)
+    eager = run_sweep(tmp_path / "eager", toy, mse, n=4, seed=2, threads=1, workers=1, compiled=False)
+    assert np.abs(eager.H - one.H).max() <= 1e-5 * np.abs(eager.H).max()
+
+
+def test_a_sweep_of_many_positions_runs_in_parallel_by_default(tmp_path, monkeypatch, toy, mse):
+    """From PARALLEL_FROM positions of a registered CPU generator: one thread per position and a
+    worker per core (recorded); fewer positions stay in this process with its threads."""
+    import os
+
+    import torch
+
+    from geometry.analysis import process_pool
+    from geometry.analysis import sweep as sweep_module
+
+    calls = []
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})  # a three-core machine
+    monkeypatch.setattr(process_pool, "run_positions", lambda *args: calls.append(args[-1]))
+    monkeypatch.setattr(sweep_module, "_consolidate", lambda directory, settings, positions: settings)
+    settings = run_sweep(tmp_path / "many", toy, mse, n=sweep_module.PARALLEL_FROM, seed=0)
+    assert settings["threads"] == 1 and calls == [3]
+    few = run_sweep(tmp_path / "few", toy, mse, n=3, seed=0)
+    assert few["threads"] == torch.get_num_threads() and len(calls) == 1

@@ -11,7 +11,9 @@ from pathlib import Path
 class Settings:
     """``limits``: what one request may ask for on a small CPU machine; ``results``: where sweeps
     are kept (``GGL_RESULTS``); ``max_sweeps``: sweeps kept there, newest first (0 = all;
-    ``GGL_MAX_SWEEPS``, 20 on a Space, where the disk is shared and small)."""
+    ``GGL_MAX_SWEEPS``, 20 on a Space, where the disk is shared and small); ``compiled``: the
+    (generator, distance) pairs whose products are compiled, once, when the app starts - the
+    default view every visitor's clicks repeat (``GGL_COMPILE=0``: none)."""
 
     results: Path = Path("results/app")
     max_sweeps: int = 0
@@ -25,6 +27,7 @@ class Settings:
     cache_bytes: dict = field(default_factory=lambda: {"models": 3 * 2**30, "distances": 512 * 2**20,
                                                        "metrics": 512 * 2**20, "images": 64 * 2**20})
     # what the server keeps in memory for reuse, in bytes (the least recently used go first)
+    compiled: tuple = ()  # (generator, distance) pairs whose exact metric runs compiled (``core.compiled``)
 
     def cache_sentence(self) -> str:
         """What the server keeps between requests, as the app says it."""
@@ -36,5 +39,7 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         on_spaces = "SPACE_ID" in os.environ
+        compiled = () if os.environ.get("GGL_COMPILE") == "0" else (("dcgan-face64", "lpips-alex"),)
         return cls(results=Path(os.environ.get("GGL_RESULTS", "results/app")),
-                   max_sweeps=int(os.environ.get("GGL_MAX_SWEEPS", 20 if on_spaces else 0)), on_spaces=on_spaces)
+                   max_sweeps=int(os.environ.get("GGL_MAX_SWEEPS", 20 if on_spaces else 0)), on_spaces=on_spaces,
+                   compiled=compiled)

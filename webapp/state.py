@@ -76,7 +76,8 @@ class AppState:
     def _metric(self, gen: str, space: str, dist: str, method: str, k: int | None,
                 z: tuple[float, ...]) -> MetricResult:
         return metric_tensor(self.generator(gen, space), self.distance(dist), np.array(z, dtype=np.float32),
-                             method=method, k=k, seconds_cap=self.settings.limits["seconds"])
+                             method=method, k=k, seconds_cap=self.settings.limits["seconds"],
+                             compiled=(gen, dist) in self.settings.compiled)
 
     def _image(self, gen: str, space: str, z: tuple[float, ...]):
         """The generator's image (1, C, H, W) of code ``z``, kept for the live explorer's distance."""

@@ -3,9 +3,9 @@
 The driver has already recorded the settings and positions; each missing position becomes one
 task that writes the same atomic shard as the local backend (``sweep_task.write_position``) into the
 same directory: on a cluster that directory must be on a filesystem every node sees. Tasks rebuild
-the registered generator and the distance by name, once per worker process (``_models`` is a
-per-process cache), and check the rebuilt generator's weights against the driver's by checksum,
-so a position's metric never depends on which worker computed it. A task that fails (an
+the registered generator and the distance by name, once per worker process
+(``sweep_task.models``), and check the rebuilt generator's weights against the driver's by
+checksum, so a position's metric never depends on which worker computed it. A task that fails (an
 exception, or its worker killed) is retried by Ray; the driver streams progress as shards land
 and cancels what is left if it is interrupted (rerun the same sweep to resume).
 
@@ -16,8 +16,6 @@ changed); with one, the driver joins that cluster.
 
 from __future__ import annotations
 
-import functools
-import json
 import os
 import signal
 import threading
@@ -25,12 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from geometry.analysis.sweep_task import write_position
-from geometry.core.distances import Distance, load_distance, tensor_checksum
+from geometry.analysis.sweep_task import position_task, recipe
+from geometry.core.distances import Distance
 from geometry.core.generators import Generator
 from geometry.errors import GeometryError
 from geometry.progress import Progress, report
-from geometry.registry import REGISTRY, load_generator
 
 RETRIES = 3
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -87,38 +84,16 @@ def worker_pythonpath() -> str:
     return os.pathsep.join(dict.fromkeys(paths))
 
 
-@functools.lru_cache(maxsize=4)
-def _models(recipe: str) -> tuple[Generator, Distance]:
-    """The generator and distance a recipe names, built once per worker process."""
-    r = json.loads(recipe)
-    G = load_generator(r["generator"], space=r["space"], device=r["device"], **r["options"])
-    if tensor_checksum(G.state_dict()) != r["checksum"]:
-        raise GeometryError(f"{r['generator']} rebuilt on this worker has other weights than the driver's; give "
-                            f"run_sweep the generator_options it was built with, and the same weights on every node")
-    return G, load_distance(r["distance"], device=r["device"])
-
-
-def _position(directory: str, i: int, z: np.ndarray, recipe: str, method: str, k: int | None, threads: int) -> int:
-    G, D = _models(recipe)
-    write_position(Path(directory), i, z, G, D, method, k, threads)
-    return i
-
-
 def run_positions(directory: Path, positions: np.ndarray, todo: list[int], G: Generator, D: Distance, settings: dict,
                   progress: Progress | None, address: str | None, cpus_per_task: float, gpus_per_task: float) -> None:
     """Compute the positions ``todo`` as Ray tasks writing their shards into ``directory``."""
-    if G.name not in REGISTRY:
-        raise GeometryError(f"the Ray backend rebuilds generators by name on each worker; '{G.name}' is not "
-                            f"registered (geometry.registry.register it) — or use the local backend")
+    models = recipe(G, D, settings["generator_options"], "Ray")
     connect(address)
     ray = _ray()
-    recipe = json.dumps({"generator": G.name, "space": G.space, "options": settings["generator_options"],
-                         "distance": D.name, "device": str(G.device), "checksum": tensor_checksum(G.state_dict())})
     task = ray.remote(num_cpus=cpus_per_task, num_gpus=gpus_per_task, max_retries=RETRIES,
-                      retry_exceptions=True)(_position)
+                      retry_exceptions=True)(position_task)
     N = positions.shape[0]
-    pending = [task.remote(str(directory), i, positions[i], recipe, settings["method"], settings["k"],
-                           settings["threads"]) for i in todo]
+    pending = [task.remote(str(directory), i, positions[i], models, settings) for i in todo]
     done = N - len(todo)
     try:
         while pending:

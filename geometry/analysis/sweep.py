@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from geometry.core.methods import default_k
 from geometry.errors import GeometryError
 from geometry.io.storage import atomic_path, check_space, load_arrays, load_json, save_json
 from geometry.progress import Progress, report
+from geometry.registry import REGISTRY
 
 STACKS = ("eigvals", "eigvecs", "H")
 FULL_METHODS = ("exact", "bp")  # methods that form H, so every shard holds it
@@ -91,14 +93,18 @@ def check_disk(directory: Path, N: int, n: int, has_H: bool) -> None:
 
 
 def sweep_settings(G: Generator, D: Distance, method: str, k: int | None, positions: np.ndarray,
-                   seed: int | None, generator_options: dict, threads: int) -> dict:
+                   seed: int | None, generator_options: dict, threads: int, compiled: bool) -> dict:
     """What determines a sweep's numbers: a resumed sweep must have the same."""
     return {
         "generator": G.name, "space": G.space, "generator_options": generator_options, "distance": D.name,
         "method": method, "k": k, "n_positions": int(positions.shape[0]), "latent_dim": G.latent_dim,
         "seed": seed, "positions_sha256": hashlib.sha256(np.ascontiguousarray(positions).tobytes()).hexdigest(),
-        "threads": threads,
+        "threads": threads, "compiled": compiled,
     }
+
+
+COMPILE_FROM = 200  # positions from which a sweep compiles its forward-mode products by default
+PARALLEL_FROM = 32  # positions from which a sweep runs in worker processes by default (their start pays)
 
 
 def shard_shapes(n: int, method: str, k: int | None) -> dict[str, tuple[int, ...]]:
@@ -121,6 +127,8 @@ def run_sweep(
     generator_options: dict | None = None,
     progress: Progress | None = None,
     threads: int | None = None,
+    workers: int | None = None,
+    compiled: bool | None = None,
     backend: str = "local",
     address: str | None = None,
     cpus_per_task: float | None = None,
@@ -131,17 +139,21 @@ def run_sweep(
     ``directory``. ``generator_options`` records how ``G`` was built (for provenance, the
     settings check, and to rebuild it on Ray workers). Returns the completed ``Sweep``.
 
-    ``threads``: torch threads per position (default: this process's setting). It is part of the
-    settings because floating-point reductions depend on it: the same threads give the same bits
-    on any backend. ``backend``: ``local`` (this process, one position after another) or ``ray``
-    (one Ray task per position; ``address`` joins a running cluster, else a local Ray with this
-    machine's cores is started; ``cpus_per_task`` defaults to ``threads``; ``gpus_per_task``).
-    Both write the same atomic shards, so either resumes the other's sweep.
+    ``threads``: torch threads per position. It is part of the settings because floating-point
+    reductions depend on it: the same threads give the same bits on any backend and with any
+    number of workers. ``backend``: ``local`` (this machine) or ``ray`` (one Ray task per position;
+    ``address`` joins a running cluster, else a local Ray with this machine's cores is started;
+    ``cpus_per_task`` defaults to ``threads``; ``gpus_per_task``). ``workers``: processes of the
+    local backend (``process_pool``); by default, from ``PARALLEL_FROM`` positions of a registered
+    generator on the CPU, one thread per position and as many workers as cores; otherwise this
+    process alone, with its own threads. ``compiled``: compute ``exact`` with the compiled forward-mode product
+    (``core.compiled``; within 1e-5 of eager, part of the settings; by default from
+    ``COMPILE_FROM`` positions on, where the compilation each worker does pays for itself). Every
+    backend writes the same atomic shards, so any resumes another's sweep.
     """
     if backend not in BACKENDS:
         raise GeometryError(f"unknown sweep backend '{backend}'; choose one of: {', '.join(BACKENDS)}")
     directory = Path(directory)
-    threads = check_count(threads if threads is not None else torch.get_num_threads(), "threads", 1, 1024)
     if positions is None:
         if n is None:
             raise GeometryError("a sweep needs n, the number of positions, or explicit positions")
@@ -156,7 +168,14 @@ def run_sweep(
         raise GeometryError(f"positions must have shape (N, {G.latent_dim}); got {positions.shape}")
     if not np.isfinite(positions).all():
         raise GeometryError("positions contain NaN or inf entries")
-    settings = sweep_settings(G, D, method, k, positions, recorded_seed, generator_options or {}, threads)
+    parallel = (G.device.type == "cpu" and G.name in REGISTRY and backend == "local"
+                and positions.shape[0] >= PARALLEL_FROM)
+    threads = check_count(threads if threads is not None else 1 if parallel else torch.get_num_threads(), "threads",
+                          1, 1024)
+    if compiled is None:
+        compiled = positions.shape[0] >= COMPILE_FROM and method == "exact" and D.has_features
+    settings = sweep_settings(G, D, method, k, positions, recorded_seed, generator_options or {}, threads,
+                              bool(compiled))
 
     record(directory / "sweep.json", settings, positions)
 
@@ -169,11 +188,23 @@ def run_sweep(
         run_positions(directory, positions, todo, G, D, settings, progress, address=address,
                       cpus_per_task=cpus_per_task if cpus_per_task is not None else threads,
                       gpus_per_task=gpus_per_task)
+    elif (processes := local_workers(workers, threads, parallel, len(todo))) > 1:
+        from geometry.analysis.process_pool import run_positions
+
+        run_positions(directory, positions, todo, G, D, settings, progress, processes)
     else:
         for done, i in enumerate(todo, start=N - len(todo) + 1):
-            write_position(directory, i, positions[i], G, D, method, k, threads)
+            write_position(directory, i, positions[i], G, D, method, k, threads, settings["compiled"])
             report(progress, done / N, f"position {done}/{N}")
     return _consolidate(directory, settings, positions)
+
+
+def local_workers(workers: int | None, threads: int, parallel: bool, todo: int) -> int:
+    """Worker processes for ``todo`` positions: as asked (at most one per position), else, for a
+    ``parallel`` sweep, as many as the cores allow at ``threads`` each."""
+    if workers is None:
+        workers = max(1, len(os.sched_getaffinity(0)) // threads) if parallel else 1
+    return min(check_count(workers, "workers", 1, 1024), max(todo, 1))
 
 
 BACKENDS = ("local", "ray")

@@ -29,9 +29,16 @@ def register(commands) -> None:
     sweep.add_argument("--n", type=whole(1, 1_000_000), default=100, help="number of positions")
     sweep.add_argument("--out", required=True, help="sweep directory (rerun the same command to resume)")
     sweep.add_argument("--threads", type=whole(1, 1024), default=None,
-                       help="torch threads per position (default: this machine's); part of the settings")
+                       help="torch threads per position (default: 1 on the CPU, positions in parallel in worker "
+                            "processes); part of the settings: the same threads give the same bits")
+    sweep.add_argument("--workers", type=whole(1, 1024), default=None,
+                       help="local worker processes (default: cores / threads); any number gives the same bits")
+    sweep.add_argument("--compiled", action=argparse.BooleanOptionalAction, default=None,
+                       help="compiled forward-mode products for exact (default: from 200 positions on); part of "
+                            "the settings")
     sweep.add_argument("--backend", default="local", choices=["local", "ray"],
-                       help="local: this process; ray: one Ray task per position (pip install -r requirements-ray.txt)")
+                       help="local: this machine's cores; ray: one Ray task per position "
+                            "(pip install -r requirements-ray.txt)")
     sweep.add_argument("--address", default=None, help="Ray cluster to join (default: start a local Ray)")
     sweep.add_argument("--cpus-per-task", type=number(positive=True), default=None,
                        help="Ray CPUs per position (default: --threads)")
@@ -84,7 +91,8 @@ def run_sweep(args: argparse.Namespace) -> None:
     with tqdm_progress(f"sweep {G.name} / {D.name}") as progress:
         sweep = sweep_positions(args.out, G, D, n=args.n, seed=args.seed, method=args.method, k=args.k,
                                 generator_options=generator_options(args), progress=progress, threads=args.threads,
-                                backend=args.backend, address=args.address, cpus_per_task=args.cpus_per_task,
+                                workers=args.workers, compiled=args.compiled, backend=args.backend,
+                                address=args.address, cpus_per_task=args.cpus_per_task,
                                 gpus_per_task=args.gpus_per_task)
     print(f"{sweep.n_positions} positions of {G.name} ({G.space}, n = {G.latent_dim}) with {D.name} in {args.out}")
 

@@ -36,7 +36,6 @@ from geometry.io.storage import claim_folder, load_arrays, load_json, save_array
 from geometry.progress import Progress, report
 from geometry.version import package_versions
 
-
 METRIC_SETTINGS = ("generator", "space", "distance", "requested_method", "k", "seed", "protocol")
 # what makes two saved metrics the same computation: a folder holding another is never overwritten
 
@@ -113,6 +112,7 @@ def metric_tensor(
     memory_cap: int | None = None,
     seconds_cap: float | None = None,
     progress: Progress | None = None,
+    compiled: bool = False,
 ) -> MetricResult:
     """Metric tensor of ``G`` pulled back from ``D`` at the code ``z`` (latent_dim,).
 
@@ -122,6 +122,8 @@ def metric_tensor(
     ``memory_cap``: bytes allowed (default ``cost.memory_cap()``); a request whose estimate
     exceeds it raises ``ResourceError`` before anything large is allocated, naming the top-k
     method and k that fit. ``seconds_cap``: likewise for the estimated time (the app sets one).
+    ``compiled``: ``exact`` with a feature distance uses the compiled forward-mode product
+    (``core.compiled``; worth it where calls repeat: its first use per model compiles for seconds).
     """
     if method not in METHODS:
         raise GeometryError(f"unknown method '{method}'; choose one of: {', '.join(METHODS)}")
@@ -156,7 +158,8 @@ def metric_tensor(
 
     report(progress, 0.0, f"{used}: {estimate.summary()}")
     start = time.perf_counter()
-    out = METHODS[used](pb, k=k, chunk=estimate.chunk, eps=eps, feature_dim=found.feature_dim, progress=progress)
+    out = METHODS[used](pb, k=k, chunk=estimate.chunk, eps=eps, feature_dim=found.feature_dim, progress=progress,
+                        compiled=compiled)
     seconds = time.perf_counter() - start
     cost.record_call(pb, estimate, seconds)
     if not (np.isfinite(out.eigvals).all() and np.isfinite(out.eigvecs).all()):
@@ -170,6 +173,7 @@ def metric_tensor(
         "k": k,
         "eps": eps if used == "lanczos-forward" else None,
         "chunk": estimate.chunk if used == "exact" else None,
+        "compiled": bool(compiled and used == "exact" and D.has_features),
         **out.info,
         "seed": seed,
         "seconds": seconds,

@@ -18,7 +18,8 @@ vector) when its output dimension is at least n, else from batched reverse-mode 
 (``vmap`` over ``vjp``: one row per output), ``chunk`` at a time to bound memory.
 
 Transforms run under ``geometry.core.forward_mode.FORWARD_MODE_LOCK`` (forward-mode AD state is
-process-global).
+process-global). With ``compiled``, the forward-mode products of a feature distance run compiled
+(``geometry.core.compiled``: within 1e-5 relative of the eager ones, checked on first use).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections.abc import Callable
 import torch
 from torch.func import grad, jvp, vjp, vmap
 
+from geometry.core.compiled import compiled_push, eager_push
 from geometry.core.forward_mode import FORWARD_MODE_LOCK, quiet_transforms
 from geometry.core.methods.common import MethodOutput, full_output
 from geometry.core.pullback import Pullback
@@ -35,15 +37,18 @@ from geometry.progress import Progress, report
 
 
 def block_jacobian(f: Callable[[torch.Tensor], torch.Tensor], z0: torch.Tensor, out_dim: int, chunk: int,
-                   progress: Progress | None = None, label: str = "") -> torch.Tensor:
-    """J = d f / dz at z0, shape (out_dim, n), for f: (n,) -> (out_dim,)."""
+                   progress: Progress | None = None, label: str = "",
+                   compile_for: tuple[torch.nn.Module, torch.nn.Module] | None = None) -> torch.Tensor:
+    """J = d f / dz at z0, shape (out_dim, n), for f: (n,) -> (out_dim,). ``compile_for``: the
+    (generator, distance) whose compiled forward-mode product to use (``core.compiled``)."""
     n = z0.shape[0]
     if out_dim >= n:
         basis = torch.eye(n, dtype=z0.dtype, device=z0.device)
-        push = vmap(lambda v: jvp(f, (z0,), (v,))[1])  # (c, n) -> (c, out_dim)
         columns = []
         for start in range(0, n, chunk):
-            columns.append(push(basis[start:start + chunk]))
+            V = basis[start:start + chunk]
+            push = compiled_push(*compile_for, f, z0, V.shape[0]) if compile_for else eager_push(f)
+            columns.append(push(z0, V))  # (c, n) -> (c, out_dim)
             report(progress, min(start + chunk, n) / n, f"{label}forward-mode columns {min(start + chunk, n)}/{n}")
         return torch.cat(columns).T
     _, pull_fn = vjp(f, z0)
@@ -57,11 +62,12 @@ def block_jacobian(f: Callable[[torch.Tensor], torch.Tensor], z0: torch.Tensor, 
     return torch.cat(rows)
 
 
-def jacobian(pb: Pullback, chunk: int, progress: Progress | None = None, feature_dim: int | None = None
-             ) -> torch.Tensor:
+def jacobian(pb: Pullback, chunk: int, progress: Progress | None = None, feature_dim: int | None = None,
+             compiled: bool = False) -> torch.Tensor:
     """J = d psi(G(z)) / dz at z0, shape (F, n); ``feature_dim`` F when known (else one forward
-    finds it)."""
-    return block_jacobian(pb.features, pb.z0, feature_dim or pb.feature_dim(), chunk, progress)
+    finds it); ``compiled``: by the compiled forward-mode product."""
+    return block_jacobian(pb.features, pb.z0, feature_dim or pb.feature_dim(), chunk, progress,
+                          compile_for=(pb.G, pb.D) if compiled else None)
 
 
 def image_hessian_products(pb: Pullback, V: torch.Tensor, chunk: int) -> torch.Tensor:
@@ -73,10 +79,10 @@ def image_hessian_products(pb: Pullback, V: torch.Tensor, chunk: int) -> torch.T
 
 
 def compute(pb: Pullback, *, chunk: int, progress: Progress | None = None, feature_dim: int | None = None,
-            **_) -> MethodOutput:
+            compiled: bool = False, **_) -> MethodOutput:
     with FORWARD_MODE_LOCK, quiet_transforms():
         if pb.D.has_features:
-            J = jacobian(pb, chunk, progress, feature_dim).to(torch.float64)
+            J = jacobian(pb, chunk, progress, feature_dim, compiled).to(torch.float64)
             return full_output(2 * J.T @ J)
         J = block_jacobian(pb.image, pb.z0, pb.image_dim, chunk, progress, "generator ")  # (P, n)
         report(progress, 1.0, "image-space Hessian products")

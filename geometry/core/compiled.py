@@ -1,0 +1,85 @@
+"""Compiled forward-mode products: the batched JVP of a pullback's features, traced once and
+compiled by inductor, reused across codes.
+
+    push(z0, V) = vmap(v -> jvp(psi o G, (z0,), (v,))[1])(V)        V (c, n) -> (c, F)
+
+``torch.compile`` cannot trace ``torch.func.jvp`` itself, so the product is first traced to an
+aten graph with ``make_fx`` (the vmap and jvp become plain batched operations; the weights become
+constants), then that graph is compiled by inductor with frozen weights (``freezing``: weights
+pre-packed for oneDNN, layouts chosen by inductor, the batch-norm / ReLU-mask / normalisation
+arithmetic of each layer fused into one loop). Measured on dcgan-face64 with LPIPS at two
+threads: 0.21 s eager, 0.16 s compiled, at the no-grad batched forward's floor (``bench/``).
+
+A compiled product is kept per process for each (generator, distance, chunk, latent dimension,
+dtype, device), while both models live and their weights are unchanged (tensor version counters
+are part of the key: a loaded state dict recompiles). The first use of a key is checked against
+the eager product (relative difference <= ``TOLERANCE``); a model that cannot be traced or
+compiled, or whose compiled product differs, falls back to eager for that key with one log line.
+Compilation costs seconds (tens the first time on a machine; inductor caches its code on disk),
+so callers turn it on only where calls repeat: sweeps of many positions, repeated app requests.
+Tracing runs the model on real tensors: Python control flow that depends on tensor values (rare in
+generators; ReLU masks are tensor operations and stay exact) would be fixed at the traced code.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Callable
+
+import torch
+from torch.func import jvp, vmap
+
+log = logging.getLogger(__name__)
+TOLERANCE = 1e-5
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # generator -> distance -> key -> push or None
+_lock = threading.Lock()
+
+
+def weights_version(*modules: torch.nn.Module) -> tuple[int, ...]:
+    """Version counters of every parameter and buffer: they change when weights are modified in
+    place (``load_state_dict``, an optimiser step)."""
+    return tuple(t._version for m in modules for t in (*m.parameters(), *m.buffers()))
+
+
+def eager_push(features: Callable[[torch.Tensor], torch.Tensor]) -> Callable:
+    """push(z0, V) (c, n) -> (c, F) by ``vmap`` over ``jvp``, uncompiled."""
+    return lambda z0, V: vmap(lambda v: jvp(features, (z0,), (v,))[1])(V)
+
+
+def compiled_push(G: torch.nn.Module, D: torch.nn.Module, features: Callable[[torch.Tensor], torch.Tensor],
+                  z0: torch.Tensor, block: int) -> Callable:
+    """The compiled push for (G, D) at blocks of ``block`` tangents (the graph is specialised to
+    its shapes), compiled on first use (then checked against the eager product at ``z0``), else
+    the eager push where compiling fails."""
+    key = (block, z0.shape[0], z0.dtype, str(z0.device), weights_version(G, D))
+    with _lock:
+        per_distance = _cache.setdefault(G, weakref.WeakKeyDictionary()).setdefault(D, {})
+        if key not in per_distance:
+            for old in [k for k in per_distance if k[:4] == key[:4]]:  # the weights changed since
+                del per_distance[old]
+            per_distance[key] = _compile(features, z0, block)
+        push = per_distance[key]
+    return push if push is not None else eager_push(features)
+
+
+def _compile(features: Callable, z0: torch.Tensor, block: int) -> Callable | None:
+    from torch._inductor import config
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    V = torch.eye(z0.shape[0], dtype=z0.dtype, device=z0.device)[:block]
+    logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)  # "no CUDA runtime" on CPU machines
+    try:
+        reference = eager_push(features)(z0, V)
+        graph = make_fx(eager_push(features))(z0, V)
+        with config.patch(freezing=True):
+            push = torch.compile(graph, dynamic=False)
+            difference = ((push(z0, V) - reference).abs().max() / reference.abs().max().clamp_min(1e-30)).item()
+    except Exception as err:  # any failure to trace or compile: the eager product is always correct
+        log.warning("forward-mode products run uncompiled (compiling failed: %s)", str(err).splitlines()[0][:200])
+        return None
+    if not difference <= TOLERANCE:
+        log.warning("forward-mode products run uncompiled (the compiled product differs by %.1e)", difference)
+        return None
+    return push
