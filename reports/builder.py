@@ -53,6 +53,7 @@ class Section:
     figures: list[Figure] = field(default_factory=list)
     tables: list[dict] = field(default_factory=list)  # {"caption", "header": [...], "rows": [[...]]}
     images: list[dict] = field(default_factory=list)  # {"caption", "png": bytes}
+    sounds: list[dict] = field(default_factory=list)  # {"caption", "name", "wav": bytes} (sound generators)
     text: str = ""
     paragraphs: list[str] = field(default_factory=list)  # one formula each (the methods section)
 
@@ -182,10 +183,13 @@ def _montage_section(directory: Path, sweep: Sweep, avg: st.AverageMetric) -> Se
     ranks = montage_ranks(sweep.latent_dim)
     z0 = np.asarray(sweep.positions[0])
     if not section.images:
-        section.images.append({"caption": "The average metric's eigenvectors at the first position (rows: rank · "
-                                          "eigenvalue), steps −3..3 along each unit eigenvector: the top ranks change "
-                                          "the image visibly, the last barely at all.",
-                               "png": _png(default_montage(G, sweep, avg).grid())})
+        montage = default_montage(G, sweep, avg)
+        shown = "spectrograms of the sounds" if G.sample_rate else "images"
+        section.images.append({"caption": f"The average metric's eigenvectors at the first position (rows: rank · "
+                                          f"eigenvalue), steps −3..3 along each unit eigenvector ({shown}): the top "
+                                          f"ranks change them visibly, the last barely at all.",
+                               "png": _png(montage.grid())})
+        section.sounds = montage_sounds(G, montage)
     from geometry.analysis.traversal import curve_steps
 
     curves = distance_curves(G, D, z0, avg.eigvals, avg.eigvecs, ranks[:4] + ranks[-1:], curve_steps(3.0))
@@ -195,6 +199,24 @@ def _montage_section(directory: Path, sweep: Sweep, avg: st.AverageMetric) -> Se
                                   "where they agree the metric describes the image change; where they part, the "
                                   "generator's curvature takes over."))
     return section
+
+
+def montage_sounds(G, montage) -> list[dict]:
+    """One WAV per montage row (its steps in order, 0.15 s apart) for a sound generator; [] for images."""
+    if not G.sample_rate:
+        return []
+    from scipy.io import wavfile
+
+    from geometry.core.sound import pcm16
+
+    gap = np.zeros(int(0.15 * G.sample_rate), dtype=np.int16)
+    sounds = []
+    for label, row in zip(montage.row_labels, montage.images, strict=True):
+        buffer = io.BytesIO()
+        wavfile.write(buffer, G.sample_rate, np.concatenate([part for x in row for part in (pcm16(x), gap)]))
+        rank = label.split("·")[0].strip().replace(" ", "-")
+        sounds.append({"caption": f"{label}: steps −3..3 in order", "name": f"{rank}.wav", "wav": buffer.getvalue()})
+    return sounds
 
 
 def _axis_family_section(directory: Path, avg: st.AverageMetric) -> Section | None:

@@ -339,3 +339,73 @@ def upconvgan_fc6(state: dict, code: torch.Tensor) -> torch.Tensor:
             x = F.leaky_relu(x, 0.3)
     mean = torch.tensor([123.0, 117.0, 104.0]).view(1, 3, 1, 1)
     return torch.clamp(x[:, [2, 1, 0]] + mean, 0, 255.0) / 255.0
+
+
+# ---- wavegan-pytorch (mostafaelaraby), models.py WaveGANGenerator and train.py -------------------
+def wavegan_state(model_size: int, slice_len: int, upsample: bool, use_batch_norm: bool, seed: int) -> dict:
+    """A random generator state dict with the port's keys and shapes (its ``__init__``: fc1, bn1,
+    and ``deconv_list.<i>.transpose_ops.<j>``: the padding then Conv1d(out, in, 25) when
+    upsampling, else ConvTranspose1d(in, out, 25); BatchNorm1d after all but the last layer when
+    ``use_batch_norm``), with batch-norm statistics away from 0 and 1."""
+    g = torch.Generator().manual_seed(seed)
+    dim_mul = 16 if slice_len == 16384 else 32
+    width = dim_mul * model_size
+    channels = [width, width // 2, width // 4, width // 8, width // 16]
+    channels += [1] if slice_len == 16384 else [model_size, 1]
+    state = OrderedDict()
+    state["fc1.weight"] = torch.randn(16 * width, 100, generator=g) * 0.1
+    state["fc1.bias"] = torch.randn(16 * width, generator=g) * 0.1
+
+    def batch_norm(prefix, c):
+        state[f"{prefix}.weight"] = 1 + 0.1 * torch.randn(c, generator=g)
+        state[f"{prefix}.bias"] = 0.1 * torch.randn(c, generator=g)
+        state[f"{prefix}.running_mean"] = 0.1 * torch.randn(c, generator=g)
+        state[f"{prefix}.running_var"] = 0.5 + torch.rand(c, generator=g)
+        state[f"{prefix}.num_batches_tracked"] = torch.tensor(7)
+
+    batch_norm("bn1", width)
+    for i, (c_in, c_out) in enumerate(zip(channels, channels[1:], strict=False)):
+        conv = 1 if upsample else 0
+        shape = (c_out, c_in, 25) if upsample else (c_in, c_out, 25)
+        state[f"deconv_list.{i}.transpose_ops.{conv}.weight"] = torch.randn(*shape, generator=g) * (c_in * 25) ** -0.5
+        state[f"deconv_list.{i}.transpose_ops.{conv}.bias"] = 0.05 * torch.randn(c_out, generator=g)
+        if use_batch_norm and i < len(channels) - 2:
+            batch_norm(f"deconv_list.{i}.transpose_ops.{conv + 1}", c_out)
+    return state
+
+
+def save_wavegan_checkpoint(path, generator: dict, n_iterations: int = 3000) -> None:
+    """As the port's ``train.py`` backs up a run (``gan_<prefix>.tar``)."""
+    torch.save({"generator": generator, "discriminator": {"fc1.weight": torch.zeros(1, 8)},
+                "n_iterations": n_iterations, "optimizer_d": {"state": {}, "param_groups": []},
+                "optimizer_g": {"state": {}, "param_groups": []}, "train_d_cost": [0.5, 0.25],
+                "train_w_distance": [1.0], "valid_g_cost": [-1], "g_cost": [0.1]}, path)
+
+
+def wavegan_forward(state: dict, z: torch.Tensor, slice_len: int, upsample: bool, use_batch_norm: bool) -> torch.Tensor:
+    """The port's ``WaveGANGenerator.forward`` in eval mode, on the state dict: (N, 100) -> (N, 1, T)."""
+    def bn(x, prefix):
+        return F.batch_norm(x, state[f"{prefix}.running_mean"], state[f"{prefix}.running_var"],
+                            state[f"{prefix}.weight"], state[f"{prefix}.bias"], False, 0.0, 1e-5)
+
+    dim_mul = 16 if slice_len == 16384 else 32
+    x = F.linear(z, state["fc1.weight"], state["fc1.bias"]).view(z.shape[0], -1, 16)
+    assert x.shape[1] % dim_mul == 0
+    if use_batch_norm:
+        x = bn(x, "bn1")
+    x = F.relu(x)
+    layers = len({k.split(".")[1] for k in state if k.startswith("deconv_list.")})
+    for i in range(layers):
+        last = i == layers - 1
+        halves = last and slice_len == 32768  # the port passes stride 2 to its last layer for 32768
+        if upsample:
+            w, b = state[f"deconv_list.{i}.transpose_ops.1.weight"], state[f"deconv_list.{i}.transpose_ops.1.bias"]
+            x = F.interpolate(x, scale_factor=4, mode="nearest")
+            x = F.conv1d(F.pad(x, (12, 12)), w, b, stride=2 if halves else 1)
+        else:
+            w, b = state[f"deconv_list.{i}.transpose_ops.0.weight"], state[f"deconv_list.{i}.transpose_ops.0.bias"]
+            x = F.conv_transpose1d(x, w, b, stride=4, padding=11, output_padding=1)
+        if use_batch_norm and not last:
+            x = bn(x, f"deconv_list.{i}.transpose_ops.{2 if upsample else 1}")
+        x = torch.tanh(x) if last else F.relu(x)
+    return x

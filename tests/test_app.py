@@ -395,7 +395,8 @@ def test_a_browser_walks_every_generator_and_every_method_and_distance(app_url):
     weights here, says so; no output is left with an "Error" badge."""
     from playwright.sync_api import expect, sync_playwright
 
-    from geometry import DISTANCE_NAMES, METHODS
+    from geometry import METHODS
+    from geometry.core.distances import IMAGE_DISTANCES
     from geometry.registry import REGISTRY
 
     with sync_playwright() as p:
@@ -425,7 +426,7 @@ def test_a_browser_walks_every_generator_and_every_method_and_distance(app_url):
         expect(caption).to_contain_text("(vae-olivetti64,", timeout=60_000)
         page.get_by_role("tab", name="Metric").click()
         summary = page.locator("#compute-summary")
-        for distance in DISTANCE_NAMES:
+        for distance in IMAGE_DISTANCES:
             page.get_by_role("combobox", name="Distance").click()
             page.get_by_role("option", name=distance, exact=True).click()
             for method in METHODS:
@@ -443,6 +444,55 @@ def test_a_browser_walks_every_generator_and_every_method_and_distance(app_url):
                     expect(summary).to_contain_text(ran, timeout=120_000)
                     assert page.locator("[data-testid=toast-text]").count() == 0, (distance, method)
                 no_error_badges(page)
+        browser.close()
+
+
+def test_a_browser_plays_a_sound_and_moves_an_audio_slider(app_url, tmp_path):
+    """wavegan-notes in the page: the distances offered become the sound ones, the current sound
+    plays to its end, a slider gives an edited sound with the measured STFT distance, and the
+    montage has its sound; no image generator shows a player."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from geometry.analysis.traversal import explore
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(app_url)
+        expect(page.locator("#gallery .thumbnail-item")).to_have_count(8, timeout=60_000)
+        expect(page.locator("#current-sound")).to_be_hidden()
+        page.locator("#generator input").click()
+        page.get_by_role("option").filter(has_text="wavegan-notes").first.click()
+        expect(page.locator("#code-caption")).to_contain_text("(wavegan-notes,", timeout=120_000)
+        expect(page.get_by_role("combobox", name="Distance")).to_have_value("stft")
+        player = page.locator("#current-sound")
+        expect(player).to_be_visible(timeout=30_000)
+        expect(player.locator("#duration")).to_have_text("0:01", timeout=30_000)  # 16,384 samples at 16 kHz
+        player.locator(".play-pause-button").click()
+        expect(player.locator("#time")).to_have_text("0:01", timeout=20_000)  # it played to the end
+        page.screenshot(path=tmp_path / "sound-pick.png")
+
+        page.get_by_role("tab", name="Axes").click()
+        G, D = load_generator("wavegan-notes"), load_distance("stft")
+        z = G.sample(1, seed=0)[0]
+        m = metric_tensor(G, D, z)
+        expect(page.locator("#axis-0").get_by_text(f"rank 1 · λ {m.eigvals[0]:.4g}")).to_be_visible(timeout=60_000)
+        page.locator("#axis-0 input[type=range]").fill("0.8")
+        readout = page.locator("#explore-readout")
+        expect(readout).to_contain_text("rank 1: +0.80", timeout=30_000)
+        point = explore(G, D, m.z, m.eigvals, m.eigvecs, np.array([0.8]), scale_by_eigval=True)
+        assert f"D(G(z0), G(z)) = {point.distance:.4g}" in readout.inner_text()  # the sound's distance, as computed
+        edited = page.locator("#edited-sound")
+        expect(edited.locator("#duration")).to_have_text("0:01", timeout=30_000)
+        edited.locator(".play-pause-button").click()
+        expect(edited.locator("#time")).to_have_text("0:01", timeout=20_000)
+        page.get_by_label("Eigen-ranks (1 = top)").fill("1, 2")
+        page.get_by_role("button", name="Make montage").click()
+        expect(page.locator("#montage img")).to_be_visible(timeout=60_000)
+        expect(page.locator("#montage-sound #duration")).not_to_have_text("0:00", timeout=30_000)
+        no_error_badges(page)
+        page.screenshot(path=tmp_path / "sound-axes.png", full_page=True)
         browser.close()
 
 

@@ -159,3 +159,27 @@ def test_the_pairs_the_app_compiles_run_compiled_and_agree_with_eager(tmp_path):
     finally:
         compiled.close()
         eager.close()
+
+
+def test_a_sound_generator_plays_its_sounds_and_shows_their_spectrograms(state):
+    """wavegan-notes in the app: the current sound is the generator's waveform as 16-bit PCM, the
+    image its spectrogram; sliders give the edited sound; a montage plays its cells in order; the
+    distances offered are the sound ones."""
+    from geometry.core.sound import spectrogram_picture
+
+    G = load_generator("wavegan-notes")
+    x = G(G.sample(2, seed=0))[1].numpy()
+    image, caption, (rate, samples) = h.show_code(state, "wavegan-notes", "noise", 0, 1, "", "x")
+    assert rate == 16000 and samples.dtype == np.int16 and samples.shape == (16384,)
+    assert np.abs(samples / 32767 - (2 * x.ravel() - 1)).max() < 1e-4
+    shown = image[:: image.shape[0] // 96, :: image.shape[1] // 128][:96, :128] / 255
+    assert np.abs(shown - spectrogram_picture(x).transpose(1, 2, 0)).max() < 0.01  # the picture is its spectrogram
+    assert h.distance_choices("wavegan-notes", "lpips-alex") == (["mse", "stft", "logmel"], "stft")
+    assert h.distance_choices("dcgan-face64", "stft") == (["mse", "ssim", "lpips-alex", "lpips-vgg", "lpips-squeeze"],
+                                                          "lpips-alex")
+    _, _, (_, edited) = h.explore_axes(state, "wavegan-notes", "noise", 0, 1, "", "stft", True, 2, 0.8, 0)
+    assert edited.shape == samples.shape and np.abs(edited.astype(int) - samples).max() > 100
+    grid, _, (_, sequence) = h.montage(state, "wavegan-notes", "noise", 0, 1, "", "stft", "1, 2", 1.0, 3, "linear",
+                                       False)
+    assert sequence.shape == (2 * 3 * (16384 + 2400),) and grid.shape[2] == 3
+    assert h.show_code(state, "dcgan-face64", "noise", 0, 1, "", "x")[2] is None  # images have no sound

@@ -12,7 +12,7 @@ LAYERS = [
     ("geometry.core",),
     ("geometry.models",),
     ("geometry.registry", "geometry.user_weights"),
-    ("geometry.analysis", "geometry.applications"),
+    ("geometry.analysis", "geometry.applications", "geometry.training"),
     ("geometry.presentation",),
     ("geometry.cli", "geometry.__main__", "geometry"),
     ("reports",),

@@ -33,7 +33,9 @@ from geometry.analysis.traversal import (
     explore,
 )
 from geometry.analysis.traversal import upscale as upscale_image
+from geometry.core.distances import distances_for
 from geometry.core.generators import check_count, check_seed
+from geometry.core.sound import pcm16
 from reports import figures
 from reports.builder import build_report
 from webapp.state import AppState
@@ -104,7 +106,7 @@ def availability(state: AppState, name: str) -> str:
     from geometry.io.weights import RemoteFile
 
     entry = REGISTRY[name]
-    if entry.resolution > state.settings.limits["resolution"]:
+    if entry.sample_rate is None and entry.resolution > state.settings.limits["resolution"]:
         return "too large for this app"
     status = entry.weights_status()
     if status != "on first use":
@@ -156,12 +158,37 @@ def upload_code(state: AppState, path: str, gen: str, space: str) -> tuple[str, 
     return ", ".join(f"{v:.9g}" for v in z.tolist()), "uploaded code"
 
 
-def show_code(state: AppState, gen, space, seed, index, code, origin) -> tuple[np.ndarray, str]:
-    """The current image and the caption saying which code it is."""
+def show_code(state: AppState, gen, space, seed, index, code, origin) -> tuple[np.ndarray, str, tuple | None]:
+    """The current image (a sound's spectrogram), the caption saying which code it is, and the
+    sound to play (None for an image generator)."""
     G, z = resolve_code(state, gen, space, seed, index, code)
     with torch.no_grad():
-        image = view(state, G(z[None])[0].cpu().numpy())
-    return image, code_caption(G, seed, index, code, origin)
+        x = G(z[None])[0].cpu().numpy()
+    return view(state, x), code_caption(G, seed, index, code, origin), playable(G, x)
+
+
+def playable(G, x: np.ndarray) -> tuple[int, np.ndarray] | None:
+    """(sample rate, 16-bit samples) of a sound generator's output (C, 1, T), as the audio players
+    take it; None for images."""
+    return (G.sample_rate, pcm16(x)) if G.sample_rate else None
+
+
+def sound_sequence(G, images: np.ndarray, gap: float = 0.15) -> tuple[int, np.ndarray] | None:
+    """The sounds (R, S, C, 1, T) of a montage played in order, row by row, with ``gap`` seconds
+    of silence between them; None for images."""
+    if not G.sample_rate:
+        return None
+    silence = np.zeros(int(gap * G.sample_rate), dtype=np.int16)
+    clips = [part for x in images.reshape(-1, *images.shape[-3:]) for part in (pcm16(x), silence)]
+    return G.sample_rate, np.concatenate(clips)
+
+
+def distance_choices(gen: str, current: str) -> tuple[list[str], str]:
+    """The distances that apply to ``gen``'s output, and the one to select (``current`` where it
+    applies, else the first: stft for sound, lpips-alex for images)."""
+    names = list(distances_for(REGISTRY[gen].sample_rate))
+    default = "stft" if REGISTRY[gen].sample_rate else "lpips-alex"
+    return names, current if current in names else default
 
 
 # ---- compute metric ---------------------------------------------------------------------------
@@ -232,15 +259,16 @@ def steps_for(state: AppState, max_step, n_steps) -> np.ndarray:
 
 def montage(state: AppState, gen, space, seed, index, code, dist, ranks_text, max_step, n_steps, mode, scaled,
             labels_text=""):
-    """(montage image, distance-curve figure) along the chosen eigen-ranks (1 = top)."""
+    """(montage image, distance-curve figure, the montage's sounds in order or None) along the
+    chosen eigen-ranks (1 = top)."""
     G = state.generator(gen, space)
     m = metric_for(state, gen, space, seed, index, code, dist)
     ranks, steps = parse_ranks(state, ranks_text, m.n_computed), steps_for(state, max_step, n_steps)
-    grid = eigen_traversal(G, m.z, m.eigvals, m.eigvecs, ranks, steps, mode, bool(scaled),
-                           parse_labels(labels_text)).grid()
+    traversal = eigen_traversal(G, m.z, m.eigvals, m.eigvecs, ranks, steps, mode, bool(scaled),
+                                parse_labels(labels_text))
     curves = distance_curves(G, state.distance(dist), m.z, m.eigvals, m.eigvecs, ranks, curve_steps(float(steps[-1])),
                              mode, bool(scaled))
-    return grid, figures.distance_curves_figure(curves, dist)
+    return traversal.grid(), figures.distance_curves_figure(curves, dist), sound_sequence(G, traversal.images)
 
 
 def exploration(state: AppState, gen, space, seed, index, code, dist, scaled, k, values):
@@ -254,7 +282,7 @@ def exploration(state: AppState, gen, space, seed, index, code, dist, scaled, k,
 
 def explore_axes(state: AppState, gen, space, seed, index, code, dist, scaled, k, *values):
     """The image after moving along the top-k eigen-axes by the slider values, with the measured
-    distance and the quadratic prediction."""
+    distance and the quadratic prediction, and the edited sound (None for images)."""
     point, m = exploration(state, gen, space, seed, index, code, dist, scaled, k, values)
     unit = "units of λ^-1/2: each unit predicts the same change" if scaled else "latent units"
     k = int(k)
@@ -263,7 +291,7 @@ def explore_axes(state: AppState, gen, space, seed, index, code, dist, scaled, k
                f"{point.predicted:.4g}.  \nMoved ({unit}): {moved or 'nowhere yet'}.  \n"
                f"*The prediction is the metric's quadratic approximation: it holds for small moves; the "
                f"measured distance departs from it as the image changes nonlinearly.*")
-    return view(state, point.image), readout
+    return view(state, point.image), readout, playable(state.generator(gen, space), point.image)
 
 
 def download_code(state: AppState, gen, space, seed, index, code, dist, scaled, k, *values) -> str:

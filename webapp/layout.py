@@ -19,8 +19,9 @@ import logging
 
 import gradio as gr
 
-from geometry import DISTANCE_NAMES, ITERATIVE, METHODS, GeometryError
+from geometry import ITERATIVE, METHODS, GeometryError
 from geometry.analysis.axes import FAMILIES
+from geometry.core.distances import IMAGE_DISTANCES
 from geometry.presentation import Table, glossary_markdown
 from webapp import handlers as h
 from webapp.state import AppState
@@ -97,6 +98,12 @@ def current_image(side: int, elem_id: str, label: str = "Current image") -> gr.I
                     buttons=[], elem_id=elem_id, format="png")
 
 
+def sound_player(elem_id: str, label: str) -> gr.Audio:
+    """A player for a sound generator's output; hidden while the generator makes images."""
+    return gr.Audio(label=label, type="numpy", interactive=False, visible=False, elem_id=elem_id,
+                    buttons=["download"])
+
+
 def build(state: AppState) -> gr.Blocks:
     """The interface over ``state`` (one per server)."""
     s = state.settings
@@ -114,23 +121,28 @@ def build(state: AppState) -> gr.Blocks:
 
     def show_code(*inputs):
         code, index = inputs[4], inputs[3]
-        image, caption = h.show_code(state, *inputs)
+        image, caption, sound = h.show_code(state, *inputs)
         selected = -1 if code and str(code).strip() else int(index)  # -1: no tile (a pasted code)
+        audible = sound is not None
+        players = [gr.update(value=sound, visible=audible)] + [gr.update(value=None, visible=audible)] * 2
         return (image, image, image, image, caption, "", gr.update(selected_index=selected),
-                *[gr.update(value=0.0, label=f"rank {i + 1}") for i in range(axes_n)])
+                *[gr.update(value=0.0, label=f"rank {i + 1}") for i in range(axes_n)], *players)
 
     def code_failed():
         message = "**No current code:** fix the field the message names."
-        return (None, None, None, None, message, "", gr.skip(), *[gr.skip()] * axes_n)
+        return (None, None, None, None, message, "", gr.skip(), *[gr.skip()] * axes_n, None, None, None)
 
-    def choose_generator(gen, last, seed):
-        """A generator that cannot run here keeps the last good one, with a message that stays."""
+    def choose_generator(gen, last, seed, dist):
+        """A generator that cannot run here keeps the last good one, with a message that stays. The
+        distances offered are those that apply to its output (sound or images)."""
         try:
             spaces, gallery, index, code = h.choose_generator(state, gen, seed)
         except GeometryError as err:
             gr.Warning(html.escape(f"{gen} cannot be used here: {err}", quote=False), duration=None)
-            return gr.update(value=last), gr.skip(), gr.skip(), gr.skip(), gr.skip(), last
-        return gen, gr.update(choices=spaces, value=spaces[0]), gallery, index, code, gen
+            return gr.update(value=last), gr.skip(), gr.skip(), gr.skip(), gr.skip(), last, gr.skip()
+        names, chosen_distance = h.distance_choices(gen, dist)
+        return (gen, gr.update(choices=spaces, value=spaces[0]), gallery, index, code, gen,
+                gr.update(choices=names, value=chosen_distance))
 
     def refresh_generators(gen):
         return gr.update(choices=h.generator_choices(state), value=gen)
@@ -181,8 +193,9 @@ def build(state: AppState) -> gr.Blocks:
             seed_box = gr.Number(value=0, label="Seed", info="Seeds the gallery's codes.")
             index_box = gr.Number(value=0, label="Sample index (click a sample)", elem_id="sample-index",
                                   info="The gallery tile that is the current code.")
-            dist_box = gr.Dropdown(list(DISTANCE_NAMES), value="lpips-alex", label="Distance",
-                                   info="The image distance pulled back: LPIPS (perceptual), MSE (pixels), SSIM.")
+            dist_box = gr.Dropdown(list(IMAGE_DISTANCES), value="lpips-alex", label="Distance",
+                                   info="The distance pulled back: LPIPS (perceptual), MSE (pixels), SSIM; for "
+                                        "sound, MSE of waveforms, STFT or log-mel spectrograms.")
         last_gen = gr.State("dcgan-face64")
         caption = gr.Markdown(elem_id="code-caption")
         origin = gr.State("pasted code")
@@ -200,6 +213,7 @@ def build(state: AppState) -> gr.Blocks:
                                       info="Numbers separated by commas or spaces, as many as the latent space has.",
                                       lines=1, max_lines=1, scale=3, elem_id="code-box")
                 chosen = current_image(s.view_side, "chosen-image", "Chosen image")
+            current_sound = sound_player("current-sound", "Current sound (its spectrogram is the image)")
         code_inputs = code + [code_box]
 
         with gr.Tab("Metric"):
@@ -227,6 +241,7 @@ def build(state: AppState) -> gr.Blocks:
                                          interactive=False, scale=0, min_width=s.view_side + 16, buttons=[],
                                          elem_id="explore-image")
                 readout = gr.Markdown(elem_id="explore-readout")
+            edited_sound = sound_player("edited-sound", "Edited sound")
             labels_box = gr.Textbox(label="Axis labels", placeholder="1=pose, 2=light",
                                     info="Name eigen-axes by rank; shown on the sliders and montage rows.")
             with gr.Accordion("Explore the top eigen-axes live (drag a slider)", open=True):
@@ -257,6 +272,7 @@ def build(state: AppState) -> gr.Blocks:
                                                                            "distance.")
                 montage_button = gr.Button("Make montage", variant="primary")
             montage_image = gr.Image(label="Montage", type="numpy", elem_id="montage")
+            montage_sound = sound_player("montage-sound", "The montage's sounds, row by row, left to right")
             curves_plot = gr.Plot(label="Distance along each axis", elem_id="curves")
             with gr.Accordion("Apply an axis to other reference codes", open=False):
                 with gr.Row():
@@ -306,7 +322,8 @@ def build(state: AppState) -> gr.Blocks:
             report_button = gr.Button("Build report (PDF + HTML)", variant="primary")
             report_files = gr.File(label="Report", file_count="multiple", elem_id="report-files")
 
-        views = [chosen, compute_image, traverse_image, explore_image, caption, readout, gallery, *sliders]
+        views = [chosen, compute_image, traverse_image, explore_image, caption, readout, gallery, *sliders,
+                 current_sound, edited_sound, montage_sound]
         view_inputs = code_inputs + [origin]
         gallery_outputs = [gallery, index_box, code_box]
         labels_inputs = code_inputs + [dist_box, labels_box]
@@ -318,8 +335,8 @@ def build(state: AppState) -> gr.Blocks:
             return shown_
 
         sample = bound(h.sample)
-        then_show(gen_box.select(choose_generator, [gen_box, last_gen, seed_box],
-                                [gen_box, space_box, *gallery_outputs, last_gen], api_name=False))
+        then_show(gen_box.select(choose_generator, [gen_box, last_gen, seed_box, dist_box],
+                                [gen_box, space_box, *gallery_outputs, last_gen, dist_box], api_name=False))
         then_show(random_button.click(h.random_seed, None, seed_box, api_name=False).then(
             on_page(sample), [gen_box, space_box, seed_box], gallery_outputs, api_name=False))
         then_show(act([seed_box.submit, seed_box.blur, space_box.input, demo.load], sample,
@@ -338,13 +355,13 @@ def build(state: AppState) -> gr.Blocks:
             [spectrum_plot, summary_box, eig_table, result_file], api_name="compute_metric", preprocess=False)
         act([montage_button.click], bound(h.montage),
             code_inputs + [dist_box, ranks_box, max_step, n_steps, mode_box, scaled_box, labels_box],
-            [montage_image, curves_plot], api_name="traverse", preprocess=False)
+            [montage_image, curves_plot, montage_sound], api_name="traverse", preprocess=False)
         explore_inputs = code_inputs + [dist_box, explore_scaled, axes_k, *sliders]
         explore = bound(h.explore_axes)
         # slider moves skip the queue (answered at once, never behind sweeps or reports; about 12 ms of work)
         act([slider.input for slider in sliders] + [explore_scaled.input], explore, explore_inputs,
-            [explore_image, readout], api_name="explore", trigger_mode="always_last", preprocess=False, queue=False,
-            show_progress="hidden")
+            [explore_image, readout, edited_sound], api_name="explore", trigger_mode="always_last", preprocess=False,
+            queue=False, show_progress="hidden")
         gr.on([labels_box.submit, labels_box.blur, traverse_tab.select], explorer_labels, labels_inputs, sliders,
               api_name=False)
         # labels kept by the command line (traverse --keep-labels) for this generator, space and distance
@@ -355,7 +372,8 @@ def build(state: AppState) -> gr.Blocks:
                      api_name=False)
         wide_box.input(explorer_range, wide_box, sliders, api_name=False)
         act([reset_button.click], lambda: [0.0] * axes_n, None, sliders, api_name=False).then(
-            on_page(explore), explore_inputs, [explore_image, readout], api_name=False, preprocess=False)
+            on_page(explore), explore_inputs, [explore_image, readout, edited_sound], api_name=False,
+            preprocess=False)
         act([download_button.click], bound(h.download_code), explore_inputs, edited_file, api_name="download_code",
             preprocess=False).success(lambda: gr.update(visible=True), None, edited_file, api_name=False)
         act([refs_button.click], bound(h.references),

@@ -68,7 +68,7 @@ class AppState:
         if name not in REGISTRY:
             raise GeometryError(f"unknown generator '{name}'; choose one of: {', '.join(REGISTRY)}")
         cap = self.settings.limits["resolution"]
-        if REGISTRY[name].resolution > cap:
+        if REGISTRY[name].sample_rate is None and REGISTRY[name].resolution > cap:
             raise GeometryError(f"{name} makes {REGISTRY[name].resolution}px images; this app is capped at {cap}px on "
                                 f"this machine (use the Python API for it)")
         return load_generator(name, space=space or None)

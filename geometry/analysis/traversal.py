@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from geometry.core import sound
 from geometry.core.distances import Distance
 from geometry.core.generators import Generator
 from geometry.errors import GeometryError
@@ -126,8 +127,9 @@ class Montage:
 
 def upscale(images: np.ndarray, min_side: int) -> np.ndarray:
     """Images (..., C, H, W) in [0, 1] -> uint8 (..., C, kH, kW), k = ceil(min_side / min(H, W))
-    (at least 1), each pixel repeated k x k (nearest neighbour: no blur on small images)."""
-    tiles = (np.clip(images, 0, 1) * 255).round().astype(np.uint8)
+    (at least 1), each pixel repeated k x k (nearest neighbour: no blur on small images).
+    Waveforms are shown as their spectrograms (``sound.displayable``)."""
+    tiles = (np.clip(sound.displayable(images), 0, 1) * 255).round().astype(np.uint8)
     k = max(1, -(-min_side // min(tiles.shape[-2:])))
     return tiles.repeat(k, axis=-2).repeat(k, axis=-1) if k > 1 else tiles
 

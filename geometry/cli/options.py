@@ -94,7 +94,8 @@ def add_generator(parser: argparse.ArgumentParser, distance: bool = True, seed_h
                         help="plain: the generator's images; paper: as the paper's code measured them (clamped, "
                              "resized to 256 px for BigGAN / BigBiGAN / StyleGAN2, its truncations)")
     if distance:
-        parser.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES, help="image distance")
+        parser.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES,
+                            help="distance: images (mse, ssim, lpips-*) or sounds (mse, stft, logmel)")
     if seed_help:
         parser.add_argument("--seed", type=whole(), default=0, help=seed_help)
 

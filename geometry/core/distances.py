@@ -1,4 +1,4 @@
-"""Image distances behind one interface: ``D(x0, x) -> (N,)`` squared distances.
+"""Image (and sound) distances behind one interface: ``D(x0, x) -> (N,)`` squared distances.
 
 Images are (N, C, H, W) in [0, 1]; ``x0`` may be a single image (1, C, H, W) broadcast over
 ``x``. Distances of the squared-feature form ``D(x0, x) = ||psi(x) - psi(x0)||^2`` subclass
@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from geometry.core import sound
 from geometry.errors import GeometryError, WeightsUnavailableError
 from geometry.io.storage import atomic_path
 from geometry.io.weights import (
@@ -54,6 +55,9 @@ class Distance(nn.Module):
     def check_images(self, x: torch.Tensor) -> None:
         if x.dim() != 4:
             raise GeometryError(f"{self.name} takes image batches (N, C, H, W); got shape {tuple(x.shape)}")
+        if x.shape[2] == 1 and x.shape[3] > 1 and self.min_size > 1:
+            raise GeometryError(f"{self.name} compares images, and these are sounds (waveforms (N, C, 1, T)): use "
+                                f"{', '.join(SOUND_DISTANCES)}")
         if min(x.shape[-2:]) < self.min_size:
             raise GeometryError(f"{self.name} needs images of at least {self.min_size}x{self.min_size}; "
                                 f"got {x.shape[-2]}x{x.shape[-1]}")
@@ -79,6 +83,43 @@ class MSE(FeatureDistance):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         self.check_images(x)
         return x.flatten(1) / float(np.prod(x.shape[1:])) ** 0.5
+
+
+class SoundDistance(FeatureDistance):
+    """A squared feature distance between waveforms (N, C, 1, T) of a sound generator."""
+
+    def check_images(self, x: torch.Tensor) -> None:
+        if x.dim() != 4 or x.shape[2] != 1:
+            raise GeometryError(f"{self.name} compares sounds: waveforms (N, C, 1, T) from a sound generator "
+                                f"(wavegan-notes); got shape {tuple(x.shape)}")
+
+
+class STFT(SoundDistance):
+    """Mean squared difference of linear STFT magnitudes (``core.sound``: 512-sample Hann frames,
+    hop 128): ``psi(x) = |S|(w) / sqrt(bins * frames)``, w = 2 x - 1."""
+
+    name = "stft"
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        self.check_images(x)
+        S = sound.magnitude(sound.waveforms(x))
+        return S.reshape(x.shape[0], -1) / float(S[0].numel() * x.shape[1]) ** 0.5
+
+
+class LogMel(SoundDistance):
+    """Mean squared difference of log-mel spectrograms (``core.sound``: 64 HTK-mel bands of the
+    same STFT, log(power + 1e-5)), at ``sample_rate`` (Hz, 16000 by default)."""
+
+    name = "logmel"
+
+    def __init__(self, sample_rate: int = 16000):
+        super().__init__()
+        self.sample_rate = int(sample_rate)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        self.check_images(x)
+        L = sound.log_mel(sound.waveforms(x), self.sample_rate)
+        return L.reshape(x.shape[0], -1) / float(L[0].numel() * x.shape[1]) ** 0.5
 
 
 class SSIMDistance(Distance):
@@ -217,8 +258,17 @@ _DISTANCES: dict[str, Callable[..., Distance]] = {
     "lpips-alex": lambda **kw: LPIPS("alex", **kw),
     "lpips-vgg": lambda **kw: LPIPS("vgg", **kw),
     "lpips-squeeze": lambda **kw: LPIPS("squeeze", **kw),
+    "stft": STFT,
+    "logmel": LogMel,
 }
 DISTANCE_NAMES = tuple(_DISTANCES)
+IMAGE_DISTANCES = ("mse", "ssim", "lpips-alex", "lpips-vgg", "lpips-squeeze")
+SOUND_DISTANCES = ("mse", "stft", "logmel")  # the distances that apply to waveforms (mse: of the waveform)
+
+
+def distances_for(sample_rate: int | None) -> tuple[str, ...]:
+    """The distances that apply to a generator's output: sounds (a ``sample_rate``) or images."""
+    return SOUND_DISTANCES if sample_rate else IMAGE_DISTANCES
 
 
 def load_distance(name: str, device: str | torch.device = "cpu", **options) -> Distance:

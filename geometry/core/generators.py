@@ -96,6 +96,8 @@ class Generator(nn.Module):
     model has no activation modules to take (StyleGAN2's fused activation, functional ReLUs).
     ``weights_info``: what was read from a weights file (family, configuration found, keys
     skipped), for ``python -m geometry check-weights``; None for built-in or random weights.
+    ``sample_rate``: set for sound generators, whose "images" are waveforms (C, 1, T) sampled at
+    this rate (Hz): the one thing the app and the report read to play them instead of showing them.
     """
 
     def __init__(
@@ -115,6 +117,7 @@ class Generator(nn.Module):
         pca_layer: str | None = None,
         block_layers: Sequence[str] | None = None,
         weights_info: dict | None = None,
+        sample_rate: int | None = None,
     ):
         super().__init__()
         self.module = module
@@ -131,6 +134,7 @@ class Generator(nn.Module):
         self.pca_layer = pca_layer
         self.block_layers = tuple(block_layers) if block_layers is not None else None
         self.weights_info = weights_info
+        self.sample_rate = sample_rate
         self.protocol, self.clamp, self.resize, self.native_shape = "plain", False, None, self.image_shape
         self.eval()
         self.requires_grad_(False)
@@ -203,6 +207,7 @@ class Generator(nn.Module):
             "source": self.source,
             "licence": self.licence,
             "protocol": self.protocol,
+            "sample_rate": self.sample_rate,
         }
 
 

@@ -131,6 +131,8 @@ def identify(checkpoint: dict) -> str | None:
         return "StyleGAN 1 (rosinality port)"
     if "netG_state_dict" in checkpoint:
         return "DCGAN (gan-face-generate)"
+    if isinstance(checkpoint.get("generator"), dict) and "discriminator" in checkpoint:
+        checkpoint = checkpoint["generator"]  # the wavegan-pytorch train.py checkpoint
     state = checkpoint.get("avgG") or checkpoint.get("netG") if "config" in checkpoint else checkpoint
     if not _is_state(state):
         return None
@@ -150,6 +152,8 @@ def identify(checkpoint: dict) -> str | None:
         return "StyleGAN2 (rosinality port)"
     if any(k.startswith("generator.progression.") for k in keys):
         return "StyleGAN 1 (rosinality port)"
+    if "fc1.weight" in keys and any(k.startswith("deconv_list.") for k in keys):
+        return "WaveGAN (wavegan-pytorch)"
     return None
 
 
