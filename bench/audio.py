@@ -28,13 +28,38 @@ PAPER = {
 }
 
 
+def note_statistics(clips: np.ndarray, sample_rate: int = 16000) -> dict[str, float]:
+    """What makes a clip a note, for a set of clips (N, T): the energy fraction in the 50
+    strongest spectral bins (tonal: near 1; noise: near 0), the number of distinct pitches (the
+    strongest bin, to a semitone) and the decay (peak of the last eighth over the first)."""
+    spectra = np.abs(np.fft.rfft(clips, axis=1)) ** 2
+    tonal = np.sort(spectra, axis=1)[:, -50:].sum(1) / spectra.sum(1)
+    peak = np.argmax(spectra, axis=1) * sample_rate / clips.shape[1]
+    semitones = np.round(12 * np.log2(np.maximum(peak, 1) / 440))
+    eighth = clips.shape[1] // 8
+    decay = np.abs(clips[:, -eighth:]).max(1) / np.abs(clips[:, :eighth]).max(1)
+    return {"tonal": float(tonal.mean()), "pitches": float(len(np.unique(semitones))), "decay": float(decay.mean())}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=30)
     parser.add_argument("--out", type=Path, default=Path("results/audio"))
     args = parser.parse_args()
+    import torch
+
+    from geometry.training.notes import note_set
+
     G = load_generator("wavegan-notes")
     print(f"wavegan-notes: {G.source}; n = {G.latent_dim}, {args.n} positions, exact method")
+    with torch.no_grad():
+        generated = (2 * G(G.sample(64, seed=99)) - 1)[:, 0, 0].numpy()
+    print("\nWhat it makes, against its training notes and against noise (64 clips each):")
+    noise = np.random.default_rng(0).standard_normal((64, generated.shape[1])) * 0.1
+    for name, clips in (("generated", generated), ("training notes", note_set(64, seed=1)), ("white noise", noise)):
+        stats = note_statistics(clips)
+        print(f"  {name:15} tonal energy {stats['tonal']:.2f}, distinct pitches {stats['pitches']:.0f}, "
+              f"decay (end / start) {stats['decay']:.2f}")
     sweeps = {}
     for distance in ("mse", "stft", "logmel"):
         sweeps[distance] = run_sweep(args.out / distance, G, load_distance(distance), n=args.n, seed=0)
@@ -47,16 +72,18 @@ def main() -> None:
         paper = PAPER.get(distance)
         print(f"{distance:9}{dims:>40}{c.log_mean:9.3f} ± {c.log_std:.3f}{c.lin_mean:9.3f} ± {c.lin_std:.3f}   "
               + (f"{paper['dims']}; {paper['ch_log']}; {paper['ch_lin']}" if paper else "-"))
-    comparison = st.compare_distances(*((sweeps[d].eigvals, sweeps[d].eigvecs, sweeps[d].H) for d in ("mse", "stft")))
-    rows = [("H corr (element-wise)", comparison.entry_corr, "about 0.53"),
-            ("eigval corr (log)", comparison.eig_corr_log, "lower than the image GANs'"),
-            ("C^H of MSE frame on STFT (log)", comparison.ch_ab_log, "lower than the image GANs'"),
-            ("C^H of STFT frame on MSE (log)", comparison.ch_ba_log, "lower than the image GANs'"),
-            ("log-spectra regression slope", comparison.slope, "-")]
-    print("\nMSE of waveforms against STFT at the same positions (paper Table 3, mean ± std over positions)")
-    for name, values, paper in rows:
-        print(f"  {name:32}{np.nanmean(values):8.3f} ± {np.nanstd(values):.3f}   paper: {paper}")
-
+    for other in ("stft", "logmel"):
+        comparison = st.compare_distances(*((sweeps[d].eigvals, sweeps[d].eigvecs, sweeps[d].H)
+                                            for d in ("mse", other)))
+        rows = [("H corr (element-wise)", comparison.entry_corr, "about 0.53 (MSE vs STFT)"),
+                ("eigval corr (log)", comparison.eig_corr_log, "lower than the image GANs'"),
+                (f"C^H of MSE frame on {other} (log)", comparison.ch_ab_log, "lower than the image GANs'"),
+                (f"C^H of {other} frame on MSE (log)", comparison.ch_ba_log, "lower than the image GANs'"),
+                ("log-spectra regression slope", comparison.slope, "-")]
+        print(f"\nMSE of waveforms against {other} at the same positions (paper Table 3 format, mean ± std over "
+              f"positions)")
+        for name, values, paper in rows:
+            print(f"  {name:34}{np.nanmean(values):8.3f} ± {np.nanstd(values):.3f}   paper: {paper}")
 
 if __name__ == "__main__":
     main()
