@@ -123,7 +123,9 @@ def metric_tensor(
     exceeds it raises ``ResourceError`` before anything large is allocated, naming the top-k
     method and k that fit. ``seconds_cap``: likewise for the estimated time (the app sets one).
     ``compiled``: ``exact`` with a feature distance uses the compiled forward-mode product
-    (``core.compiled``; worth it where calls repeat: its first use per model compiles for seconds).
+    (``core.compiled``; worth it where calls repeat: its first use per model compiles for seconds),
+    all n tangents in one block where that fits the memory cap (compiled, a larger block is faster:
+    omniart-eyes128 with LPIPS 0.76 s at 100 tangents against 1.0 s at 33).
     """
     if method not in METHODS:
         raise GeometryError(f"unknown method '{method}'; choose one of: {', '.join(METHODS)}")
@@ -153,6 +155,9 @@ def metric_tensor(
     found = cost.probe(pb)
     estimate = cost.estimate(pb, used, k, chunk, found)
     cap = memory_cap if memory_cap is not None else cost.memory_cap(z0.device)
+    if compiled and used == "exact" and chunk is None and D.has_features:
+        whole = cost.estimate(pb, used, k, n, found)  # one block: one compiled graph, the primal run once
+        estimate = whole if whole.memory_bytes <= cap else estimate
     if estimate.memory_bytes > cap or (seconds_cap is not None and estimate.seconds > seconds_cap):
         cost.check(estimate, cap, seconds_cap, cost.advice(pb, found, estimate, cap, seconds_cap))
 

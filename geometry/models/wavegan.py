@@ -42,7 +42,7 @@ LATENT_DIM = 100
 KERNEL = 25
 SAMPLE_RATE = 16000
 SHIPPED = Path(__file__).resolve().parents[2] / "assets" / "wavegan" / "wavegan-notes.safetensors"
-SHIPPED_SHA256 = "860112fea8bc4e27e95f5c2fbf6637a0c97ff7c874849d7841613c2c622c355d"  # recorded when it was trained (make wavegan)
+SHIPPED_SHA256 = "860112fea8bc4e27e95f5c2fbf6637a0c97ff7c874849d7841613c2c622c355d"  # make wavegan
 
 
 class Transpose1dLayer(nn.Module):
