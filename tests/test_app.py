@@ -96,8 +96,9 @@ def test_gallery_tiles_are_the_engines_samples(client):
 def test_traverse_references_axes_and_explore_apis(client):
     from PIL import Image
 
-    montage, curves = client.predict(*CODE, "mse", "1, 6, 100", 3, 7, "linear", False, "1=pose",
-                                     api_name="/traverse")
+    montage, curves, sound = client.predict(*CODE, "mse", "1, 6, 100", 3, 7, "linear", False, "1=pose",
+                                            api_name="/traverse")
+    assert sound is None  # images have no sound
     assert Image.open(montage).size == (120 + 7 * 130 + 2, 22 + 3 * 130 + 2)  # 64 px tiles shown at 128
     refs = client.predict(*CODE, "mse", 1, 3, 3, 5, "linear", api_name="/apply_to_references")
     assert Image.open(refs).size == (120 + 5 * 130 + 2, 22 + 3 * 130 + 2)
@@ -107,7 +108,7 @@ def test_traverse_references_axes_and_explore_apis(client):
     from geometry.analysis.traversal import explore
 
     sliders = [1.5, 0, -0.5] + [0] * 7
-    image, readout = client.predict(*CODE, "mse", False, 3, *sliders, api_name="/explore")
+    image, readout, sound = client.predict(*CODE, "mse", False, 3, *sliders, api_name="/explore")
     m = engine_metric("mse")
     point = explore(load_generator("dcgan-face64"), load_distance("mse"), m.z, m.eigvals, m.eigvecs,
                     np.array(sliders[:3]))
@@ -494,6 +495,11 @@ def test_a_browser_plays_a_sound_and_moves_an_audio_slider(app_url, tmp_path):
         no_error_badges(page)
         page.screenshot(path=tmp_path / "sound-axes.png", full_page=True)
         browser.close()
+    if os.environ.get("GGL_SCREENSHOTS"):
+        import shutil
+
+        for name in ("sound-pick.png", "sound-axes.png"):
+            shutil.copy(tmp_path / name, os.environ["GGL_SCREENSHOTS"])
 
 
 def test_mechanism_api_shows_the_engines_layer_numbers(client):

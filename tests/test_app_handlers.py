@@ -41,8 +41,9 @@ def test_the_gallery_and_the_current_code_are_the_engines_samples(state, face):
     assert (index, code) == (0, "") and [caption for _, caption in gallery] == [f"sample {i}" for i in range(8)]
     for (tile, _), x in zip(gallery, expected, strict=True):
         assert np.array_equal(tile, h.view(state, x)) and tile.shape == (192, 192, 3)
-    image, caption = h.show_code(state, "dcgan-face64", "noise", 3, 5, "", "pasted code")
+    image, caption, sound = h.show_code(state, "dcgan-face64", "noise", 3, 5, "", "pasted code")
     assert np.array_equal(image, gallery[5][0]) and caption.startswith("**Current code:** sample 5 of seed 3")
+    assert sound is None  # images have no sound
     spaces, *_ = h.choose_generator(state, "omniart-eyes128", 0)
     assert spaces == ["noise", "class", "both"]
 
@@ -55,7 +56,7 @@ def test_compute_shows_the_engines_metric_and_sentence(state, face, lpips_alex):
 
 
 def test_explore_measures_the_distance_it_shows(state, face, mse):
-    image, readout = h.explore_axes(state, "dcgan-face64", "noise", 0, 0, "", "mse", False, 2, 1.5, -0.5)
+    image, readout, sound = h.explore_axes(state, "dcgan-face64", "noise", 0, 0, "", "mse", False, 2, 1.5, -0.5)
     m = metric_tensor(face, mse, face.sample(1, seed=0)[0])
     z = m.z + 1.5 * m.eigvecs[:, 0] - 0.5 * m.eigvecs[:, 1]
     with torch.no_grad():

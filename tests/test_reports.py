@@ -140,3 +140,33 @@ def test_several_models_are_compared_in_the_report_and_on_the_command_line(tmp_p
     assert done.returncode == 0, done.stderr
     assert "Table 2" in done.stdout and "linear-toy (default, mse)" in done.stdout
     assert "Distance comparison" not in done.stdout  # other positions: no Table 3
+
+
+def test_a_sound_sweeps_report_shows_spectrograms_and_plays_each_montage_row(tmp_path):
+    """wavegan-notes (small, random weights): the montage is made of spectrogram pictures and the
+    HTML embeds one WAV per row, each the row's sounds in order."""
+    import base64
+    import io
+    import re
+
+    from scipy.io import wavfile
+
+    from geometry import load_generator
+    from geometry.core.sound import displayable, pcm16
+
+    options = {"random_weights": True, "model_size": 2}
+    G = load_generator("wavegan-notes", **options)
+    sweep = run_sweep(tmp_path / "notes", G, load_distance("stft"), n=2, seed=0, generator_options=options)
+    html = tmp_path / "r.html"
+    data = build_report(tmp_path / "notes", html=html)
+    axes = next(s for s in data.sections if s.key == "axes")
+    montage = default_montage(G, sweep, sweep.summary(n_boot=10).average)
+    assert displayable(montage.images).shape[-3:] == (3, 96, 128)  # the montage's tiles are spectrograms
+    assert len(axes.sounds) == len(montage.row_labels) >= 2
+    text = html.read_text()
+    wavs = re.findall(r'<audio controls preload="none" src="data:audio/wav;base64,([^"]+)"', text)
+    assert len(wavs) == len(montage.row_labels)
+    rate, samples = wavfile.read(io.BytesIO(base64.b64decode(wavs[0])))
+    gap = np.zeros(int(0.15 * 16000), dtype=np.int16)
+    expected = np.concatenate([part for x in montage.images[0] for part in (pcm16(x), gap)])
+    assert rate == 16000 and np.array_equal(samples, expected)
