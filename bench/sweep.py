@@ -35,7 +35,7 @@ def sweep_rate(distance: str, positions: int, **options) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         run_sweep(f"{tmp}/warm", G, D, n=2, seed=99, workers=1)
         start = time.perf_counter()
-        run_sweep(f"{tmp}/sweep", G, D, n=positions, seed=0, **options)
+        run_sweep(f"{tmp}/sweep", G, D, n=positions, seed=0, generator_options={}, **options)  # as the CLI does
         return (time.perf_counter() - start) / positions
 
 

@@ -222,8 +222,9 @@ def test_a_compiled_sweep_has_the_same_bits_with_any_number_of_workers(tmp_path,
 
 
 def test_a_sweep_of_many_positions_runs_in_parallel_by_default(tmp_path, monkeypatch, toy, mse):
-    """From PARALLEL_FROM positions of a registered CPU generator: one thread per position and a
-    worker per core (recorded); fewer positions stay in this process with its threads."""
+    """From PARALLEL_FROM positions of a registered CPU generator whose options are given: one
+    thread per position and a worker per core (recorded); fewer positions, or a generator whose
+    options are not known, stay in this process with its threads."""
     import os
 
     import torch
@@ -235,7 +236,9 @@ def test_a_sweep_of_many_positions_runs_in_parallel_by_default(tmp_path, monkeyp
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})  # a three-core machine
     monkeypatch.setattr(process_pool, "run_positions", lambda *args: calls.append(args[-1]))
     monkeypatch.setattr(sweep_module, "_consolidate", lambda directory, settings, positions: settings)
-    settings = run_sweep(tmp_path / "many", toy, mse, n=sweep_module.PARALLEL_FROM, seed=0)
+    settings = run_sweep(tmp_path / "many", toy, mse, n=sweep_module.PARALLEL_FROM, seed=0, generator_options={})
     assert settings["threads"] == 1 and calls == [3]
+    alone = run_sweep(tmp_path / "alone", toy, mse, n=sweep_module.PARALLEL_FROM, seed=0)  # how G was built unknown
+    assert alone["threads"] == torch.get_num_threads() and len(calls) == 1
     few = run_sweep(tmp_path / "few", toy, mse, n=3, seed=0)
     assert few["threads"] == torch.get_num_threads() and len(calls) == 1

@@ -336,7 +336,8 @@ def add_sweep(state: AppState, gen, space, dist, n, seed, progress: Progress = N
     seed = check_seed(seed)
     G = state.generator(gen, space)
     name = f"{gen}-{G.space}-{dist}-n{n}-seed{seed}"
-    run_sweep(state.settings.results / name, G, state.distance(dist), n=n, seed=seed, progress=progress)
+    run_sweep(state.settings.results / name, G, state.distance(dist), n=n, seed=seed, progress=progress,
+              generator_options={})  # the app's generators are default builds: workers rebuild them
     prune_sweeps(state.settings.results, state.settings.max_sweeps)
     return sweeps_available(state), name
 

@@ -145,7 +145,8 @@ def run_sweep(
     ``address`` joins a running cluster, else a local Ray with this machine's cores is started;
     ``cpus_per_task`` defaults to ``threads``; ``gpus_per_task``). ``workers``: processes of the
     local backend (``process_pool``); by default, from ``PARALLEL_FROM`` positions of a registered
-    generator on the CPU, one thread per position and as many workers as cores; otherwise this
+    generator on the CPU built with the given ``generator_options`` (workers rebuild it from them:
+    ``{}`` for the defaults), one thread per position and as many workers as cores; otherwise this
     process alone, with its own threads. ``compiled``: compute ``exact`` with the compiled forward-mode product
     (``core.compiled``; within 1e-5 of eager, part of the settings; by default from
     ``COMPILE_FROM`` positions on, where the compilation each worker does pays for itself). Every
@@ -168,8 +169,8 @@ def run_sweep(
         raise GeometryError(f"positions must have shape (N, {G.latent_dim}); got {positions.shape}")
     if not np.isfinite(positions).all():
         raise GeometryError("positions contain NaN or inf entries")
-    parallel = (G.device.type == "cpu" and G.name in REGISTRY and backend == "local"
-                and positions.shape[0] >= PARALLEL_FROM)
+    parallel = (G.device.type == "cpu" and G.name in REGISTRY and generator_options is not None
+                and backend == "local" and positions.shape[0] >= PARALLEL_FROM)
     threads = check_count(threads if threads is not None else 1 if parallel else torch.get_num_threads(), "threads",
                           1, 1024)
     if compiled is None:
