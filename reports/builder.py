@@ -202,7 +202,8 @@ def _montage_section(directory: Path, sweep: Sweep, avg: st.AverageMetric) -> Se
 
 
 def montage_sounds(G, montage) -> list[dict]:
-    """One WAV per montage row (its steps in order, 0.15 s apart) for a sound generator; [] for images."""
+    """One WAV per montage row (its steps in order, 0.15 s apart) for a sound generator, as
+    {"caption", "name", "wav": bytes}; [] for images. The report and the app play these."""
     if not G.sample_rate:
         return []
     from scipy.io import wavfile
@@ -215,7 +216,8 @@ def montage_sounds(G, montage) -> list[dict]:
         buffer = io.BytesIO()
         wavfile.write(buffer, G.sample_rate, np.concatenate([part for x in row for part in (pcm16(x), gap)]))
         rank = label.split("·")[0].strip().replace(" ", "-")
-        sounds.append({"caption": f"{label}: steps −3..3 in order", "name": f"{rank}.wav", "wav": buffer.getvalue()})
+        sounds.append({"caption": f"{label}: its {len(row)} steps in order", "name": f"{rank}.wav",
+                       "wav": buffer.getvalue()})
     return sounds
 
 

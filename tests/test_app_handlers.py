@@ -164,7 +164,7 @@ def test_the_pairs_the_app_compiles_run_compiled_and_agree_with_eager(tmp_path):
 
 def test_a_sound_generator_plays_its_sounds_and_shows_their_spectrograms(state):
     """wavegan-notes in the app: the current sound is the generator's waveform as 16-bit PCM, the
-    image its spectrogram; sliders give the edited sound; a montage plays its cells in order; the
+    image its spectrogram; sliders give the edited sound; a montage has a player per row; the
     distances offered are the sound ones."""
     from geometry.core.sound import spectrogram_picture
 
@@ -180,7 +180,15 @@ def test_a_sound_generator_plays_its_sounds_and_shows_their_spectrograms(state):
                                                           "lpips-alex")
     _, _, (_, edited) = h.explore_axes(state, "wavegan-notes", "noise", 0, 1, "", "stft", True, 2, 0.8, 0)
     assert edited.shape == samples.shape and np.abs(edited.astype(int) - samples).max() > 100
-    grid, _, (_, sequence) = h.montage(state, "wavegan-notes", "noise", 0, 1, "", "stft", "1, 2", 1.0, 3, "linear",
-                                       False)
-    assert sequence.shape == (2 * 3 * (16384 + 2400),) and grid.shape[2] == 3
+    grid, _, players = h.montage(state, "wavegan-notes", "noise", 0, 1, "", "stft", "1, 2", 1.0, 3, "linear", False)
+    import base64
+    import io
+    import re
+
+    from scipy.io import wavfile
+
+    wavs = re.findall(r'<audio controls preload="auto" src="data:audio/wav;base64,([^"]+)"', players)
+    assert len(wavs) == 2 and grid.shape[2] == 3  # a player per row
+    rate, row = wavfile.read(io.BytesIO(base64.b64decode(wavs[0])))
+    assert rate == 16000 and row.shape == (3 * (16384 + 2400),)  # the row's three steps, 0.15 s apart
     assert h.show_code(state, "dcgan-face64", "noise", 0, 1, "", "x")[2] is None  # images have no sound

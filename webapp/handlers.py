@@ -37,7 +37,7 @@ from geometry.core.distances import distances_for
 from geometry.core.generators import check_count, check_seed
 from geometry.core.sound import pcm16
 from reports import figures
-from reports.builder import build_report
+from reports.builder import build_report, montage_sounds
 from webapp.state import AppState
 
 Progress = Callable[[float, str], None] | None
@@ -173,14 +173,15 @@ def playable(G, x: np.ndarray) -> tuple[int, np.ndarray] | None:
     return (G.sample_rate, pcm16(x)) if G.sample_rate else None
 
 
-def sound_sequence(G, images: np.ndarray, gap: float = 0.15) -> tuple[int, np.ndarray] | None:
-    """The sounds (R, S, C, 1, T) of a montage played in order, row by row, with ``gap`` seconds
-    of silence between them; None for images."""
-    if not G.sample_rate:
-        return None
-    silence = np.zeros(int(gap * G.sample_rate), dtype=np.int16)
-    clips = [part for x in images.reshape(-1, *images.shape[-3:]) for part in (pcm16(x), silence)]
-    return G.sample_rate, np.concatenate(clips)
+def row_players(G, traversal) -> str:
+    """One audio player per montage row (its sounds in order), as HTML with the WAVs inline, the
+    same WAVs the report embeds; "" for images."""
+    import base64
+    import html
+
+    return "".join(f'<p class="row-sound">{html.escape(sound["caption"])}<br><audio controls preload="auto" '
+                   f'src="data:audio/wav;base64,{base64.b64encode(sound["wav"]).decode()}"></audio></p>'
+                   for sound in montage_sounds(G, traversal))
 
 
 def distance_choices(gen: str, current: str) -> tuple[list[str], str]:
@@ -259,8 +260,8 @@ def steps_for(state: AppState, max_step, n_steps) -> np.ndarray:
 
 def montage(state: AppState, gen, space, seed, index, code, dist, ranks_text, max_step, n_steps, mode, scaled,
             labels_text=""):
-    """(montage image, distance-curve figure, the montage's sounds in order or None) along the
-    chosen eigen-ranks (1 = top)."""
+    """(montage image, distance-curve figure, a player per row for a sound generator: HTML, "" for
+    images) along the chosen eigen-ranks (1 = top)."""
     G = state.generator(gen, space)
     m = metric_for(state, gen, space, seed, index, code, dist)
     ranks, steps = parse_ranks(state, ranks_text, m.n_computed), steps_for(state, max_step, n_steps)
@@ -268,7 +269,7 @@ def montage(state: AppState, gen, space, seed, index, code, dist, ranks_text, ma
                                 parse_labels(labels_text))
     curves = distance_curves(G, state.distance(dist), m.z, m.eigvals, m.eigvecs, ranks, curve_steps(float(steps[-1])),
                              mode, bool(scaled))
-    return traversal.grid(), figures.distance_curves_figure(curves, dist), sound_sequence(G, traversal.images)
+    return traversal.grid(), figures.distance_curves_figure(curves, dist), row_players(G, traversal)
 
 
 def exploration(state: AppState, gen, space, seed, index, code, dist, scaled, k, values):

@@ -124,13 +124,13 @@ def build(state: AppState) -> gr.Blocks:
         image, caption, sound = h.show_code(state, *inputs)
         selected = -1 if code and str(code).strip() else int(index)  # -1: no tile (a pasted code)
         audible = sound is not None
-        players = [gr.update(value=sound, visible=audible)] + [gr.update(value=None, visible=audible)] * 2
+        players = [gr.update(value=sound, visible=audible), gr.update(value=None, visible=audible), ""]
         return (image, image, image, image, caption, "", gr.update(selected_index=selected),
                 *[gr.update(value=0.0, label=f"rank {i + 1}") for i in range(axes_n)], *players)
 
     def code_failed():
         message = "**No current code:** fix the field the message names."
-        return (None, None, None, None, message, "", gr.skip(), *[gr.skip()] * axes_n, None, None, None)
+        return (None, None, None, None, message, "", gr.skip(), *[gr.skip()] * axes_n, None, None, "")
 
     def choose_generator(gen, last, seed, dist):
         """A generator that cannot run here keeps the last good one, with a message that stays. The
@@ -272,7 +272,7 @@ def build(state: AppState) -> gr.Blocks:
                                                                            "distance.")
                 montage_button = gr.Button("Make montage", variant="primary")
             montage_image = gr.Image(label="Montage", type="numpy", elem_id="montage")
-            montage_sound = sound_player("montage-sound", "The montage's sounds, row by row, left to right")
+            montage_sounds = gr.HTML(elem_id="montage-sounds")  # a player per row, for a sound generator
             curves_plot = gr.Plot(label="Distance along each axis", elem_id="curves")
             with gr.Accordion("Apply an axis to other reference codes", open=False):
                 with gr.Row():
@@ -323,7 +323,7 @@ def build(state: AppState) -> gr.Blocks:
             report_files = gr.File(label="Report", file_count="multiple", elem_id="report-files")
 
         views = [chosen, compute_image, traverse_image, explore_image, caption, readout, gallery, *sliders,
-                 current_sound, edited_sound, montage_sound]
+                 current_sound, edited_sound, montage_sounds]
         view_inputs = code_inputs + [origin]
         gallery_outputs = [gallery, index_box, code_box]
         labels_inputs = code_inputs + [dist_box, labels_box]
@@ -355,7 +355,7 @@ def build(state: AppState) -> gr.Blocks:
             [spectrum_plot, summary_box, eig_table, result_file], api_name="compute_metric", preprocess=False)
         act([montage_button.click], bound(h.montage),
             code_inputs + [dist_box, ranks_box, max_step, n_steps, mode_box, scaled_box, labels_box],
-            [montage_image, curves_plot, montage_sound], api_name="traverse", preprocess=False)
+            [montage_image, curves_plot, montage_sounds], api_name="traverse", preprocess=False)
         explore_inputs = code_inputs + [dist_box, explore_scaled, axes_k, *sliders]
         explore = bound(h.explore_axes)
         # slider moves skip the queue (answered at once, never behind sweeps or reports; about 12 ms of work)
