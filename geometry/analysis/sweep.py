@@ -103,7 +103,7 @@ def sweep_settings(G: Generator, D: Distance, method: str, k: int | None, positi
     }
 
 
-COMPILE_FROM = 200  # positions from which a sweep compiles its forward-mode products by default
+COMPILE_FROM = 1000  # positions from which a sweep compiles its forward-mode products by default (measured)
 PARALLEL_FROM = 32  # positions from which a sweep runs in worker processes by default (their start pays)
 
 

@@ -34,7 +34,7 @@ def register(commands) -> None:
     sweep.add_argument("--workers", type=whole(1, 1024), default=None,
                        help="local worker processes (default: cores / threads); any number gives the same bits")
     sweep.add_argument("--compiled", action=argparse.BooleanOptionalAction, default=None,
-                       help="compiled forward-mode products for exact (default: from 200 positions on); part of "
+                       help="compiled forward-mode products for exact (default: from 1,000 positions on); part of "
                             "the settings")
     sweep.add_argument("--backend", default="local", choices=["local", "ray"],
                        help="local: this machine's cores; ray: one Ray task per position "
