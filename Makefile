@@ -44,7 +44,8 @@ report: $(STAMP) system weights
 WAVEGAN := results/wavegan-training
 wavegan: $(STAMP)
 	$(PY) -m geometry.training --steps 6000 --out $(WAVEGAN)
-	mkdir -p assets/wavegan && cp $(WAVEGAN)/wavegan-notes.safetensors $(WAVEGAN)/training.json assets/wavegan/
+	mkdir -p assets/wavegan/samples && cp $(WAVEGAN)/wavegan-notes.safetensors $(WAVEGAN)/training.json assets/wavegan/
+	cp $(WAVEGAN)/samples/step006000-[0-3].wav assets/wavegan/samples/
 	sha256sum assets/wavegan/wavegan-notes.safetensors
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-ray.txt
