@@ -7,7 +7,7 @@ the registered generator and the distance by name, once per worker process
 (``sweep_task.models``), and check the rebuilt generator's weights against the driver's by
 checksum, so a position's metric never depends on which worker computed it. A task that fails (an
 exception, or its worker killed) is retried by Ray; the driver streams progress as shards land
-and cancels what is left if it is interrupted (rerun the same sweep to resume).
+and, interrupted, stops what is left (``stop``; rerun the same sweep to resume).
 
 Without ``address`` a local Ray is started with this machine's cores (the project root on the
 workers' ``PYTHONPATH`` through Ray's runtime environment; this process's environment is not
@@ -42,10 +42,14 @@ def _ray():
     return ray
 
 
+_started_here = False  # whether this process started the local Ray it is connected to
+
+
 def connect(address: str | None) -> None:
     """Join the cluster at ``address``, or start a local Ray with this machine's cores; nothing
     when Ray is already initialised in this process. A SIGTERM handler the caller installed (the
     command line's) is kept: Ray's own would exit without the one-line message."""
+    global _started_here
     ray = _ray()
     if ray.is_initialized():
         return
@@ -57,6 +61,7 @@ def connect(address: str | None) -> None:
     else:
         ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False,
                  runtime_env={"env_vars": {"PYTHONPATH": worker_pythonpath()}})
+        _started_here = True
     if callable(handler) and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, handler)  # ray.init replaces it with sys.exit; the caller's (the CLI's) stays
 
@@ -102,7 +107,23 @@ def run_positions(directory: Path, positions: np.ndarray, todo: list[int], G: Ge
             done += 1
             report(progress, done / N, f"position {done}/{N} (Ray)")
     except ray.exceptions.RayError as err:
+        stop(pending)
         raise GeometryError(f"a sweep task failed after {RETRIES} retries: {err}; rerun the sweep to resume") from err
-    finally:
-        for ref in pending:
-            ray.cancel(ref)
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM through the command line)
+        stop(pending)
+        raise
+
+
+def stop(pending: list) -> None:
+    """Stop the tasks not yet finished: a local Ray this process started is shut down with its
+    workers (cancelling tasks one by one can race with their completion and crash Ray's core
+    worker, seen once as "Tried to complete task that was not pending"); on a cluster it joined,
+    or a Ray its caller started, the tasks are cancelled and the cluster is left running."""
+    global _started_here
+    ray = _ray()
+    if _started_here:
+        ray.shutdown()
+        _started_here = False
+        return
+    for ref in pending:
+        ray.cancel(ref)
