@@ -1,4 +1,5 @@
-"""Feature maps of sounds for the sound distances (``distances.STFT``, ``distances.LogMel``).
+"""Sounds: their feature maps for the sound distances (``distances.STFT``, ``distances.LogMel``),
+and how they are shown (spectrogram pictures, ``displayable``) and played (``pcm16``).
 
 A sound generator's "images" are waveforms x (N, C, 1, T) in [0, 1]; the waveform is
 w = 2 x - 1 in [-1, 1]. Everything here is plain tensor algebra (framing by ``unfold``, the DFT
