@@ -186,7 +186,7 @@ def row_players(G, traversal) -> str:
 
 def distance_choices(gen: str, current: str) -> tuple[list[str], str]:
     """The distances that apply to ``gen``'s output, and the one to select (``current`` where it
-    applies, else the first: stft for sound, lpips-alex for images)."""
+    applies, else the default: stft for sound, lpips-alex for images)."""
     names = list(distances_for(REGISTRY[gen].sample_rate))
     default = "stft" if REGISTRY[gen].sample_rate else "lpips-alex"
     return names, current if current in names else default

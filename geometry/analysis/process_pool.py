@@ -1,8 +1,8 @@
 """Sweep positions in worker processes on this machine: the local backend's way of using every core.
 
 One position's metric is a chain of small dense products that one process cannot spread over
-many cores well (measured: a 1,000-position LPIPS sweep of dcgan-face64 takes 5.9 min in one
-process with two threads and 3.8 min in two one-thread workers on two cores). So the local backend
+many cores well (measured: a 1,000-position LPIPS sweep of dcgan-face64 takes 3.41 min in one
+process with two threads and 3.16 min in two one-thread workers on two cores). So the local backend
 starts ``workers`` processes (``spawn``: nothing of this process's thread pools is inherited),
 each with ``threads`` torch threads; each rebuilds the registered generator and the distance once
 (``sweep_task.models``, checked against this process's weights) and writes the same atomic shards
@@ -10,8 +10,8 @@ as every other backend. Results do not depend on the number of workers: a positi
 on its code and ``threads`` only.
 
 Workers ignore Ctrl-C (the caller handles it once); when the caller is interrupted or a position
-fails, the pool is terminated, and when it finishes the workers exit: no worker outlives the call. Finished shards
-stay: rerunning the same sweep resumes it.
+fails, the pool is terminated, and when it finishes the workers exit: no worker outlives the
+call. Finished shards stay: rerunning the same sweep resumes it.
 """
 
 from __future__ import annotations

@@ -147,10 +147,10 @@ def run_sweep(
     local backend (``process_pool``); by default, from ``PARALLEL_FROM`` positions of a registered
     generator on the CPU built with the given ``generator_options`` (workers rebuild it from them:
     ``{}`` for the defaults), one thread per position and as many workers as cores; otherwise this
-    process alone, with its own threads. ``compiled``: compute ``exact`` with the compiled forward-mode product
-    (``core.compiled``; within 1e-5 of eager, part of the settings; by default from
-    ``COMPILE_FROM`` positions on, where the compilation each worker does pays for itself). Every
-    backend writes the same atomic shards, so any resumes another's sweep.
+    process alone, with its own threads. ``compiled``: compute ``exact`` with the compiled
+    forward-mode product (``core.compiled``; within 1e-5 of eager, part of the settings; by default
+    from ``COMPILE_FROM`` positions on, where the compilation each worker does pays for itself).
+    Every backend writes the same atomic shards, so any resumes another's sweep.
     """
     if backend not in BACKENDS:
         raise GeometryError(f"unknown sweep backend '{backend}'; choose one of: {', '.join(BACKENDS)}")
