@@ -104,6 +104,12 @@ CLI_CASES = {
     "boolean option yes": (["metric", "--generator", "stylegan2-ffhq-256", "--option", "random_config=yes"],
                            "random_config"),
     "k beyond the space": (["metric", *TOY, "--method", "topk", "--k", "8"], "k must satisfy 1 <= k < 8"),
+    "wavegan model size 0": (["metric", "--generator", "wavegan-notes", "--distance", "stft", "--option",
+                              "random_weights=true", "--option", "model_size=0"], "model_size (d) is a whole number"),
+    "wavegan slice length 1000": (["metric", "--generator", "wavegan-notes", "--distance", "stft", "--option",
+                                   "random_weights=true", "--option", "slice_len=1000"],
+                                  "slice_len is one of 16384, 32768, 65536"),
+    "an image distance on sound": (["metric", "--generator", "wavegan-notes"], "these are sounds"),
 }
 
 

@@ -74,6 +74,8 @@ class WaveGANGenerator(nn.Module):
         super().__init__()
         if slice_len not in SLICE_LENGTHS:
             raise GeometryError(f"WaveGAN slice_len is one of {', '.join(map(str, SLICE_LENGTHS))}; got {slice_len}")
+        if not 1 <= model_size <= 256:
+            raise GeometryError(f"WaveGAN model_size (d) is a whole number in 1..256; got {model_size}")
         self.model_size, self.num_channels, self.use_batch_norm = model_size, num_channels, use_batch_norm
         self.dim_mul = 16 if slice_len == 16384 else 32
         self.fc1 = nn.Linear(LATENT_DIM, 4 * 4 * model_size * self.dim_mul)
