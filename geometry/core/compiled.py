@@ -29,7 +29,9 @@ import weakref
 from collections.abc import Callable
 
 import torch
-from torch.func import jvp, vmap
+from torch.func import functionalize, jvp, vmap
+
+from geometry.core.graph_passes import drop_zero_products, fold_singleton_batch, point_convolutions_as_products
 
 log = logging.getLogger(__name__)
 TOLERANCE = 1e-5
@@ -64,22 +66,37 @@ def compiled_push(G: torch.nn.Module, D: torch.nn.Module, features: Callable[[to
     return push if push is not None else eager_push(features)
 
 
-def _compile(features: Callable, z0: torch.Tensor, block: int) -> Callable | None:
-    from torch._inductor import config
+def traced_push(features: Callable, z0: torch.Tensor, V: torch.Tensor, rewritten: bool = True) -> torch.fx.GraphModule:
+    """The forward-mode product traced to an aten graph (functional: no in-place operations) at
+    the shapes of (z0, V); ``rewritten``: with ``graph_passes``' zero-tangent convolutions removed
+    and the generator's batch of one folded away (the same values, 15-20 % faster compiled)."""
     from torch.fx.experimental.proxy_tensor import make_fx
+
+    graph = make_fx(functionalize(eager_push(features), remove="mutations"))(z0, V)
+    if not rewritten:
+        return graph
+    return point_convolutions_as_products(fold_singleton_batch(drop_zero_products(graph), V.shape[0]))
+
+
+def _compile(features: Callable, z0: torch.Tensor, block: int) -> Callable | None:
+    """The compiled product of the rewritten graph, else of the plain traced graph (should a
+    rewrite fail to compile or differ), else None, with one log line."""
+    from torch._inductor import config
 
     V = torch.eye(z0.shape[0], dtype=z0.dtype, device=z0.device)[:block]
     logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)  # "no CUDA runtime" on CPU machines
-    try:
-        reference = eager_push(features)(z0, V)
-        graph = make_fx(eager_push(features))(z0, V)
-        with config.patch(freezing=True):
-            push = torch.compile(graph, dynamic=False)
-            difference = ((push(z0, V) - reference).abs().max() / reference.abs().max().clamp_min(1e-30)).item()
-    except Exception as err:  # any failure to trace or compile: the eager product is always correct
-        log.warning("forward-mode products run uncompiled (compiling failed: %s)", str(err).splitlines()[0][:200])
-        return None
-    if not difference <= TOLERANCE:
-        log.warning("forward-mode products run uncompiled (the compiled product differs by %.1e)", difference)
-        return None
-    return push
+    reference = eager_push(features)(z0, V)
+    problem = ""
+    for rewritten in (True, False):
+        try:
+            with config.patch(freezing=True):
+                push = torch.compile(traced_push(features, z0, V, rewritten), dynamic=False)
+                difference = ((push(z0, V) - reference).abs().max() / reference.abs().max().clamp_min(1e-30)).item()
+        except Exception as err:  # any failure to trace or compile: the eager product is always correct
+            problem = f"compiling failed: {str(err).splitlines()[0][:200]}"
+            continue
+        if difference <= TOLERANCE:
+            return push
+        problem = f"the compiled product differs by {difference:.1e}"
+    log.warning("forward-mode products run uncompiled (%s)", problem)
+    return None

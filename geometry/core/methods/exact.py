@@ -50,7 +50,7 @@ def block_jacobian(f: Callable[[torch.Tensor], torch.Tensor], z0: torch.Tensor, 
             push = compiled_push(*compile_for, f, z0, V.shape[0]) if compile_for else eager_push(f)
             columns.append(push(z0, V))  # (c, n) -> (c, out_dim)
             report(progress, min(start + chunk, n) / n, f"{label}forward-mode columns {min(start + chunk, n)}/{n}")
-        return torch.cat(columns).T
+        return (columns[0] if len(columns) == 1 else torch.cat(columns)).T
     _, pull_fn = vjp(f, z0)
     pull = vmap(lambda u: pull_fn(u)[0])  # (c, out_dim) -> (c, n)
     basis = torch.eye(out_dim, dtype=z0.dtype, device=z0.device)
@@ -83,7 +83,7 @@ def compute(pb: Pullback, *, chunk: int, progress: Progress | None = None, featu
     with FORWARD_MODE_LOCK, quiet_transforms():
         if pb.D.has_features:
             J = jacobian(pb, chunk, progress, feature_dim, compiled).to(torch.float64)
-            return full_output(2 * J.T @ J)
+            return full_output(2 * (J.T @ J))  # the factor on the (n, n) product, not on the (F, n) J
         J = block_jacobian(pb.image, pb.z0, pb.image_dim, chunk, progress, "generator ")  # (P, n)
         report(progress, 1.0, "image-space Hessian products")
         KJ = image_hessian_products(pb, J.T.contiguous(), chunk)  # (n, P)
