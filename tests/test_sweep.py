@@ -242,3 +242,26 @@ def test_a_sweep_of_many_positions_runs_in_parallel_by_default(tmp_path, monkeyp
     assert alone["threads"] == torch.get_num_threads() and len(calls) == 1
     few = run_sweep(tmp_path / "few", toy, mse, n=3, seed=0)
     assert few["threads"] == torch.get_num_threads() and len(calls) == 1
+
+
+def test_a_compiled_sweep_runs_in_this_process_with_every_thread(tmp_path, monkeypatch, toy, mse):
+    """From COMPILE_FROM positions a sweep compiles, and then stays in this process with all its
+    threads (measured faster than workers that each compile); workers asked for are still used."""
+    import torch
+
+    from geometry.analysis import process_pool
+    from geometry.analysis import sweep as sweep_module
+
+    pool, here = [], []
+    monkeypatch.setattr(sweep_module, "COMPILE_FROM", sweep_module.PARALLEL_FROM + 1)
+    monkeypatch.setattr(process_pool, "run_positions", lambda *args: pool.append(args[-1]))
+    monkeypatch.setattr(sweep_module, "write_position", lambda *args: here.append(args[-1]))
+    monkeypatch.setattr(sweep_module, "_consolidate", lambda directory, settings, positions: settings)
+    n = sweep_module.PARALLEL_FROM + 1
+    settings = run_sweep(tmp_path / "compiled", toy, mse, n=n, seed=0, generator_options={})
+    assert settings["compiled"] and settings["threads"] == torch.get_num_threads()
+    assert here == [True] * n and not pool
+    eager = run_sweep(tmp_path / "eager", toy, mse, n=n - 1, seed=0, generator_options={})
+    assert not eager["compiled"] and eager["threads"] == 1 and len(pool) == 1 and len(here) == n
+    asked = run_sweep(tmp_path / "asked", toy, mse, n=n, seed=0, generator_options={}, workers=2)
+    assert asked["compiled"] and pool[-1] == 2

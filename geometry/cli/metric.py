@@ -29,13 +29,15 @@ def register(commands) -> None:
     sweep.add_argument("--n", type=whole(1, 1_000_000), default=100, help="number of positions")
     sweep.add_argument("--out", required=True, help="sweep directory (rerun the same command to resume)")
     sweep.add_argument("--threads", type=whole(1, 1024), default=None,
-                       help="torch threads per position (default: 1 on the CPU, positions in parallel in worker "
-                            "processes); part of the settings: the same threads give the same bits")
+                       help="torch threads per position (default: 1 on the CPU for eager sweeps, positions in "
+                            "parallel in worker processes; every core's for compiled ones); part of the settings: "
+                            "the same threads give the same bits")
     sweep.add_argument("--workers", type=whole(1, 1024), default=None,
-                       help="local worker processes (default: cores / threads); any number gives the same bits")
+                       help="local worker processes (default: cores / threads for eager sweeps, 1 for compiled "
+                            "ones); any number gives the same bits")
     sweep.add_argument("--compiled", action=argparse.BooleanOptionalAction, default=None,
-                       help="compiled forward-mode products for exact (default: from 1,000 positions on); part of "
-                            "the settings")
+                       help="compiled forward-mode products for exact (default: from 300 positions on, in one "
+                            "process with every core's threads); part of the settings")
     sweep.add_argument("--backend", default="local", choices=["local", "ray"],
                        help="local: this machine's cores; ray: one Ray task per position "
                             "(pip install -r requirements-ray.txt)")
