@@ -70,8 +70,9 @@ def compiled_push(G: torch.nn.Module, D: torch.nn.Module, features: Callable[[to
 
 def traced_push(features: Callable, z0: torch.Tensor, V: torch.Tensor, rewritten: bool = True) -> torch.fx.GraphModule:
     """The forward-mode product traced to an aten graph (functional: no in-place operations) at
-    the shapes of (z0, V); ``rewritten``: with ``graph_passes``' zero-tangent convolutions removed
-    and the generator's batch of one folded away (the same values, 15-20 % faster compiled)."""
+    the shapes of (z0, V); ``rewritten``: by ``graph_passes`` (zero-tangent convolutions removed,
+    the generator's batch of one folded away, 1 x 1 transposed convolutions as matrix products:
+    about 1e-6 relative from the plain graph, 19-23 % faster compiled on dcgan-face64)."""
     from torch.fx.experimental.proxy_tensor import make_fx
 
     graph = make_fx(functionalize(eager_push(features), remove="mutations"))(z0, V)
