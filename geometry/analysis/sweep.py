@@ -151,7 +151,7 @@ def run_sweep(
     ``exact`` with the compiled forward-mode product (``core.compiled``; within 1e-5 of eager, part
     of the settings; by default from ``COMPILE_FROM`` positions on). A compiled sweep runs in this
     process with every core's threads unless ``workers`` says otherwise: measured on dcgan-face64
-    with LPIPS, 1,000 positions in 2.56 min so against 2.93 min on two one-thread workers that each
+    with LPIPS, 1,000 positions in 2.56 min against 2.93 min on two one-thread workers that each
     compile (``bench/sweep.py``); a cold compilation (23 s) is repaid from about 280 positions.
     Every backend writes the same atomic shards, so any resumes another's sweep.
     """

@@ -149,6 +149,8 @@ def fold_singleton_batch(gm: fx.GraphModule, block: int) -> fx.GraphModule:
             return folded[source] if rest == sorted(rest) else call(target, folded[source], [0, *rest])
         if target in DIMENSION_ARGUMENTS:
             first = source[0] if isinstance(source, (list, tuple)) else source
+            if shape_of(first) is None:
+                return None  # a node this pass made (no traced shape)
             source_rank = len(shape_of(first))
             new = list(args) if len(args) > 1 else [*args, 0]  # cat's dimension defaults to 0
             for i in DIMENSION_ARGUMENTS[target]:
