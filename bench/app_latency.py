@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from webapp.local_server import local_app
+from gan_geometry.app.local_server import local_app
 
 
 def timed(call) -> float:

@@ -21,11 +21,11 @@ import time
 import numpy as np
 import torch
 
-from geometry import load_distance, load_generator
-from geometry.analysis import statistics as st
-from geometry.analysis.sweep import run_sweep
-from geometry.applications.inversion import Coordinates, invert, search
-from geometry.applications.paths import interpolation_experiment
+from gan_geometry import load_distance, load_generator
+from gan_geometry.analysis import statistics as st
+from gan_geometry.analysis.sweep import run_sweep
+from gan_geometry.applications.inversion import Coordinates, invert, search
+from gan_geometry.applications.paths import interpolation_experiment
 
 
 def first_below(curve: np.ndarray, level: float) -> float:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from geometry import load_distance, load_generator
-from geometry.analysis import statistics as st
-from geometry.analysis.sweep import run_sweep
+from gan_geometry import load_distance, load_generator
+from gan_geometry.analysis import statistics as st
+from gan_geometry.analysis.sweep import run_sweep
 
 PAPER = {
     "mse": {"dims": "17, 38, ?, 94", "ch_log": "0.906 ± 0.022", "ch_lin": "0.776 ± 0.139"},
@@ -48,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     import torch
 
-    from geometry.training.notes import note_set
+    from gan_geometry.training.notes import note_set
 
     G = load_generator("wavegan-notes")
     print(f"wavegan-notes: {G.source}; n = {G.latent_dim}, {args.n} positions, exact method")

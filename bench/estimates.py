@@ -15,9 +15,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from geometry import load_distance, load_generator, metric_tensor
-from geometry.core import cost
-from geometry.core.pullback import Pullback
+from gan_geometry import load_distance, load_generator, metric_tensor
+from gan_geometry.core import cost
+from gan_geometry.core.pullback import Pullback
 
 FULL_SIZE = {"bigbigan", "pggan-celebahq256", "stylegan2-ffhq-256", "stylegan-face256", "fc6"}
 METHODS = ("exact", "topk", "bp", "lanczos-backward", "lanczos-forward")

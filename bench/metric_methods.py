@@ -44,9 +44,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from geometry import ITERATIVE, load_distance, load_generator, metric_tensor
-from geometry.core import cost
-from geometry.core.pullback import Pullback
+from gan_geometry import ITERATIVE, load_distance, load_generator, metric_tensor
+from gan_geometry.core import cost
+from gan_geometry.core.pullback import Pullback
 
 # case -> (space, generator options, {distance: methods timed})
 CASES = {

@@ -7,7 +7,7 @@
    included), by worker count: one process with every core's threads, and one one-thread worker
    per core, each eager and compiled; measured over ``--positions`` positions and extrapolated to
    1,000. ``--full`` runs the whole 1,000-position ``lpips-alex`` sweep as a plain
-   ``python -m geometry sweep`` runs it (the defaults; target: <= 3.5 minutes here).
+   ``gan-geometry sweep`` runs it (the defaults; target: <= 3.5 minutes here).
    ``--backend ray``: instead, one process with all cores' threads against Ray workers with one
    thread each (as many as cores), positions per minute for each, and the fixed cost of starting
    a local Ray.
@@ -24,9 +24,9 @@ import time
 
 import numpy as np
 
-from geometry import load_distance, load_generator
-from geometry.analysis import statistics as st
-from geometry.analysis.sweep import run_sweep
+from gan_geometry import load_distance, load_generator
+from gan_geometry.analysis import statistics as st
+from gan_geometry.analysis.sweep import run_sweep
 
 
 def sweep_rate(distance: str, positions: int, **options) -> float:
@@ -62,7 +62,7 @@ def ray_comparison(positions: int) -> None:
 
     import ray
 
-    from geometry.analysis.ray_backend import connect
+    from gan_geometry.analysis.ray_backend import connect
 
     cores = os.cpu_count()
     print(f"Backends, dcgan-face64, lpips-alex, exact, {positions} positions, {cores} cores")

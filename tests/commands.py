@@ -1,5 +1,5 @@
-"""Run a ``python -m geometry`` / ``python -m reports`` command in this process (no interpreter
-start-up per command): exit code, stdout and stderr, as a subprocess would give them."""
+"""Run a ``gan-geometry`` command in this process (no interpreter start-up per command): exit code,
+stdout and stderr, as a subprocess would give them."""
 
 import contextlib
 import io
@@ -13,14 +13,13 @@ class Done:
     stderr: str
 
 
-def run(*args: str, program: str = "geometry") -> Done:
-    from geometry.cli import main as geometry_main
-    from reports.__main__ import main as reports_main
+def run(*args: str) -> Done:
+    from gan_geometry.__main__ import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            code = (reports_main if program == "reports" else geometry_main)(list(args))
+            code = main(list(args))
         except SystemExit as exit_:  # argparse's usage errors
             code = exit_.code
     return Done(code, out.getvalue(), err.getvalue())

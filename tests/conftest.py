@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from geometry import load_distance, load_generator
+from gan_geometry import load_distance, load_generator
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +38,7 @@ def ray_session(tmp_path_factory):
     setup hook, so the first attempt of every sweep position fails once and Ray's retry is
     exercised each time. Yields the folder of failure markers."""
     ray = pytest.importorskip("ray")
-    from geometry.analysis.ray_backend import worker_pythonpath
+    from gan_geometry.analysis.ray_backend import worker_pythonpath
 
     markers = tmp_path_factory.mktemp("ray-failures")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from geometry import load_distance, load_generator, metric_tensor
-from geometry.analysis import statistics as st
+from gan_geometry import load_distance, load_generator, metric_tensor
+from gan_geometry.analysis import statistics as st
 
 pytestmark = pytest.mark.slow  # a server, a browser and several clients
 
@@ -18,7 +18,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    from webapp.local_server import local_app
+    from gan_geometry.app.local_server import local_app
 
     log = tmp_path_factory.mktemp("log") / "app.log"
     with local_app({"GGL_RESULTS": str(tmp_path_factory.mktemp("results"))}, log) as url:
@@ -60,7 +60,7 @@ def engine_view(z) -> np.ndarray:
 
     with torch.no_grad():
         x = load_generator("dcgan-face64")(torch.as_tensor(z)[None].float())[0].numpy()
-    from geometry.analysis.traversal import upscale
+    from gan_geometry.analysis.traversal import upscale
 
     return upscale(x, 192).transpose(1, 2, 0).astype(np.float64)
 
@@ -74,7 +74,7 @@ def test_compute_metric_api_returns_the_engines_numbers(client):
     assert "All 100 eigenpairs computed" in summary and f"{dims[0]} of 100 dimensions hold 99 %;" in summary
     import zipfile
 
-    from geometry import MetricResult
+    from gan_geometry import MetricResult
 
     folder = os.path.dirname(archive)
     zipfile.ZipFile(archive).extractall(os.path.join(folder, "unzipped"))
@@ -105,7 +105,7 @@ def test_traverse_references_axes_and_explore_apis(client):
     image, plot, summary = client.predict(*CODE, "mse", "sefa", None, 4, 3, 5, api_name="/compare_axes")
     assert "Grassmann distance" in summary and Image.open(image).size[0] > 2 * (120 + 5 * 130)
 
-    from geometry.analysis.traversal import explore
+    from gan_geometry.analysis.traversal import explore
 
     sliders = [1.5, 0, -0.5] + [0] * 7
     image, readout, sound = client.predict(*CODE, "mse", False, 3, *sliders, api_name="/explore")
@@ -321,7 +321,7 @@ def test_a_browser_clicks_through_every_tab(app_url, tmp_path):
         page.locator("#axis-0 input[type=range]").fill("0.8")
         readout = page.locator("#explore-readout")
         expect(readout).to_contain_text("rank 1: +0.80", timeout=30_000)
-        from geometry.analysis.traversal import explore
+        from gan_geometry.analysis.traversal import explore
 
         point = explore(load_generator("dcgan-face64"), load_distance("lpips-alex"), m.z, m.eigvals, m.eigvecs,
                         np.array([0.8]), scale_by_eigval=True)
@@ -396,9 +396,9 @@ def test_a_browser_walks_every_generator_and_every_method_and_distance(app_url):
     weights here, says so; no output is left with an "Error" badge."""
     from playwright.sync_api import expect, sync_playwright
 
-    from geometry import METHODS
-    from geometry.core.distances import IMAGE_DISTANCES
-    from geometry.registry import REGISTRY
+    from gan_geometry import METHODS
+    from gan_geometry.core.distances import IMAGE_DISTANCES
+    from gan_geometry.registry import REGISTRY
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -454,7 +454,7 @@ def test_a_browser_plays_a_sound_and_moves_an_audio_slider(app_url, tmp_path):
     montage has its sound; no image generator shows a player."""
     from playwright.sync_api import expect, sync_playwright
 
-    from geometry.analysis.traversal import explore
+    from gan_geometry.analysis.traversal import explore
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium",
@@ -507,14 +507,14 @@ def test_a_browser_plays_a_sound_and_moves_an_audio_slider(app_url, tmp_path):
 
 
 def test_mechanism_api_shows_the_engines_layer_numbers(client):
-    from geometry.analysis.layers import layers_at, summarise_layers
+    from gan_geometry.analysis.layers import layers_at, summarise_layers
 
     spectra, amplification, table = client.predict(*CODE, "mse", api_name="/mechanism")
     G = load_generator("dcgan-face64")
     expected = summarise_layers(layers_at(G, load_distance("mse"), engine_code()))
     rows = table["data"]
-    from geometry.analysis.layers import list_layers
-    from geometry.presentation import readable_layer_names
+    from gan_geometry.analysis.layers import list_layers
+    from gan_geometry.presentation import readable_layer_names
 
     names = readable_layer_names(list_layers(G))
     assert [row[0] for row in rows] == [names.get(r["metric"], r["metric"]) for r in expected.rows]

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from geometry import GeometryError, load_distance, load_generator, metric_tensor
-from geometry import presentation as pr
-from webapp import handlers as h
-from webapp.settings import Settings
-from webapp.state import AppState
+from gan_geometry import GeometryError, load_distance, load_generator, metric_tensor
+from gan_geometry import presentation as pr
+from gan_geometry.app import handlers as h
+from gan_geometry.app.settings import Settings
+from gan_geometry.app.state import AppState
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def state(tmp_path_factory):
 def test_importing_the_app_does_nothing_until_it_is_built():
     """No environment variable, temporary folder or model at import: the builder makes them."""
     code = ("import os, tempfile, glob; before = set(glob.glob(tempfile.gettempdir() + '/ggl-app-*')); "
-            "import app, webapp.layout, webapp.handlers; "
+            "import app, gan_geometry.app.layout, gan_geometry.app.handlers; "
             "print('GRADIO_ANALYTICS_ENABLED' in os.environ, set(glob.glob(tempfile.gettempdir() + '/ggl-app-*')) "
             "== before)")
     env = {k: v for k, v in os.environ.items() if k != "GRADIO_ANALYTICS_ENABLED"}
@@ -71,7 +71,7 @@ def test_sweeps_tables_and_reports_by_name(state):
     names, name = h.add_sweep(state, "linear-toy", "default", "mse", 3, 0)
     assert names == [name] == h.sweeps_available(state)
     overlay, table, *_ = h.compare_spectra(state, [name])
-    from geometry.analysis.sweep import load_sweep, model_rows
+    from gan_geometry.analysis.sweep import load_sweep, model_rows
 
     assert table.rows == pr.model_table(model_rows({name: load_sweep(state.settings.results / name)})).rows
     with pytest.raises(GeometryError, match="not a sweep name"):
@@ -111,7 +111,7 @@ def test_labels_kept_by_the_command_line_reach_the_apps_sliders(tmp_path):
 def test_the_metric_cache_is_bounded_in_bytes(tmp_path):
     """Three dcgan-face64 metrics (100 x 100 float64 eigenvectors and H: ~160 KB each) in a cache of
     400 KB: the least recently used goes, and what stays is reused, not recomputed."""
-    from webapp.state import metric_bytes
+    from gan_geometry.app.state import metric_bytes
 
     limits = {"models": 2**30, "distances": 2**30, "metrics": 400_000, "images": 2**20}
     app = AppState(Settings(results=tmp_path, cache_bytes=limits))
@@ -130,7 +130,7 @@ def test_the_metric_cache_is_bounded_in_bytes(tmp_path):
 def test_the_model_cache_is_bounded_in_bytes_and_the_app_says_so(tmp_path):
     """A model cache of 1.5 times dcgan-face64's bytes cannot hold it beside the VAE decoder: the
     least recently used goes, the newest is always kept; the page's sentence states every bound."""
-    from webapp.state import module_bytes
+    from gan_geometry.app.state import module_bytes
 
     face = load_generator("dcgan-face64")
     size = module_bytes(face)
@@ -166,7 +166,7 @@ def test_a_sound_generator_plays_its_sounds_and_shows_their_spectrograms(state):
     """wavegan-notes in the app: the current sound is the generator's waveform as 16-bit PCM, the
     image its spectrogram; sliders give the edited sound; a montage has a player per row; the
     distances offered are the sound ones."""
-    from geometry.core.sound import spectrogram_picture
+    from gan_geometry.core.sound import spectrogram_picture
 
     G = load_generator("wavegan-notes")
     x = G(G.sample(2, seed=0))[1].numpy()

@@ -4,14 +4,21 @@ import numpy as np
 import pytest
 import torch
 
-from geometry import GeometryError, metric_tensor
-from geometry.applications.inversion import Coordinates, best_distance_table, check_target, invert, load_target, search
-from geometry.applications.paths import curve_length, interpolation_experiment, line, shorten
+from gan_geometry import GeometryError, metric_tensor
+from gan_geometry.applications.inversion import (
+    Coordinates,
+    best_distance_table,
+    check_target,
+    invert,
+    load_target,
+    search,
+)
+from gan_geometry.applications.paths import curve_length, interpolation_experiment, line, shorten
 
 
 @pytest.fixture(scope="module")
 def ill_conditioned(mse):
-    from geometry import load_generator
+    from gan_geometry import load_generator
 
     G = load_generator("linear-toy", condition=1000.0)
     m = metric_tensor(G, mse, G.sample(1, seed=0)[0])

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from geometry import GeometryError, metric_tensor
-from geometry.analysis.axes import AxisSet, compare_axes, file_axes, pca_axes, random_unit_vectors, sefa_axes
+from gan_geometry import GeometryError, metric_tensor
+from gan_geometry.analysis.axes import AxisSet, compare_axes, file_axes, pca_axes, random_unit_vectors, sefa_axes
 
 
 def test_sefa_axes_are_orthonormal_and_match_an_independent_svd(face):
@@ -85,7 +85,7 @@ def test_bad_uploads_get_clear_errors(tmp_path, make, message):
 
 
 def test_generators_without_a_first_layer_say_so(face):
-    from geometry import from_module
+    from gan_geometry import from_module
 
     G = from_module(torch.nn.Sequential(torch.nn.Linear(4, 12), torch.nn.Tanh()), 4, (3, 2, 2))
     with pytest.raises(GeometryError, match="has no first linear layer"):

@@ -5,13 +5,13 @@ import sys
 import numpy as np
 import pytest
 
-from geometry import MetricResult
+from gan_geometry import MetricResult
 from tests.commands import run
 
 
 def run_cli(*args):
-    """A command in a real ``python -m geometry`` subprocess (the entry point itself)."""
-    return subprocess.run([sys.executable, "-m", "geometry", *args], capture_output=True, text=True, timeout=300)
+    """A command in a real ``gan-geometry`` subprocess (the entry point itself)."""
+    return subprocess.run([sys.executable, "-m", "gan_geometry", *args], capture_output=True, text=True, timeout=300)
 
 
 def test_metric_command_writes_result_and_prints_summary(tmp_path):
@@ -20,7 +20,7 @@ def test_metric_command_writes_result_and_prints_summary(tmp_path):
     assert done.returncode == 0, done.stderr
     result = MetricResult.load(tmp_path)
     assert result.latent_dim == 8 and result.provenance["seed"] == 3
-    from geometry.analysis.statistics import anisotropy_dims
+    from gan_geometry.analysis.statistics import anisotropy_dims
 
     dims = anisotropy_dims(result.eigvals)
     assert "n = 8" in done.stdout and f"{result.eigvals[0]:.4g}" in done.stdout
@@ -51,7 +51,7 @@ def test_user_errors_exit_cleanly_without_traceback():
 def test_generators_command_lists_the_registry():
     done = run("generators")
     assert done.returncode == 0
-    from geometry.registry import REGISTRY
+    from gan_geometry.registry import REGISTRY
 
     rows = {tuple(line.split()[:4]) for line in done.stdout.splitlines()[1:]}
     expected = {(e.name, space, str(dim), str(e.resolution))
@@ -84,9 +84,9 @@ def test_traverse_command_writes_a_montage_and_prints_distance_curves(tmp_path):
     assert done.returncode == 0, done.stderr
     from PIL import Image
 
-    from geometry import load_distance, load_generator, metric_tensor
-    from geometry.analysis.traversal import distance_curves
-    from geometry.presentation import distance_curve_table, text_table
+    from gan_geometry import load_distance, load_generator, metric_tensor
+    from gan_geometry.analysis.traversal import distance_curves
+    from gan_geometry.presentation import distance_curve_table, text_table
 
     assert Image.open(out).size == (120 + 3 * 130 + 2, 22 + 2 * 130 + 2)
     G, D = load_generator("dcgan-face64"), load_distance("mse")
@@ -128,7 +128,7 @@ def test_application_commands_write_results_the_report_renders(tmp_path):
     assert interpolate.returncode == 0, interpolate.stderr
     no_sweep = run("invert", *common, "--out", str(tmp_path / "x"))
     assert no_sweep.returncode == 2 and "need --sweep" in no_sweep.stderr
-    from reports.builder import collect
+    from gan_geometry.reports.builder import collect
 
     titles = [s.title for s in collect(sweep).sections]
     for title in ("Inversion: plain against eigenbasis Adam", "Gradient-free search: CMA-ES",
@@ -140,8 +140,8 @@ def test_application_commands_write_results_the_report_renders(tmp_path):
 @pytest.fixture(scope="module")
 def sweep_dirs(tmp_path_factory):
     """A good linear-toy sweep, and damaged copies of it."""
-    from geometry import load_distance, load_generator
-    from geometry.analysis.sweep import run_sweep
+    from gan_geometry import load_distance, load_generator
+    from gan_geometry.analysis.sweep import run_sweep
 
     root = tmp_path_factory.mktemp("sweeps")
     run_sweep(root / "good", load_generator("linear-toy"), load_distance("mse"), n=3, seed=0)
@@ -156,7 +156,7 @@ def sweep_dirs(tmp_path_factory):
 
 def cli_exit(argv: list[str]) -> tuple[int, str]:
     """(exit code, stderr) of a geometry or reports command."""
-    done = run(*argv[1:], program="reports") if argv[0] == "reports" else run(*argv)
+    done = run(*argv)
     return done.returncode, done.stderr
 
 
@@ -174,8 +174,8 @@ BAD_INPUTS = {
     "device cuda absent": (["metric", "--device", "cuda"], "CUDA is not available"),
     "axes of strings": (["axes", "--generator", "linear-toy", "--distance", "mse", "--family", "file", "--file",
                          "{root}/strings.npy", "--out", "{root}/axes"], "holds <U1 values; axes must be numbers"),
-    "report onto a directory": (["reports", "build", "{root}/good", "--pdf", "{root}"], "is a directory"),
-    "report unwritable": (["reports", "build", "{root}/good", "--html", "{root}/a-file/r.html"],
+    "report onto a directory": (["report", "{root}/good", "--pdf", "{root}"], "is a directory"),
+    "report unwritable": (["report", "{root}/good", "--html", "{root}/a-file/r.html"],
                           "is not a writable folder"),
     "sweep.json a list": (["stats", "{root}/list-json"], "is not a sweep's settings (a JSON object)"),
     "complete sweep without eigvals": (["stats", "{root}/no-eigvals"], "lacks eigvals.npy"),
@@ -189,7 +189,7 @@ BAD_INPUTS = {
                            "sigma0 (the search's initial step, in latent units) must be in (0, 1000]"),
     "interpolate shift 1e300": (["interpolate", "--generator", "linear-toy", "--distance", "mse", "--shift", "1e300",
                                  "--pairs", "1", "--out", "{root}/interp"], "too large for torch.float32"),
-    "report into /proc": (["reports", "build", "{root}/good", "--pdf", "/proc/x.pdf"],
+    "report into /proc": (["report", "{root}/good", "--pdf", "/proc/x.pdf"],
                           "/proc/x.pdf cannot be written: /proc is not a writable folder"),
 }
 
@@ -215,10 +215,10 @@ def test_chunk_beyond_the_latent_dimension_is_capped(tmp_path):
 
 
 def test_a_shard_without_H_is_recomputed_on_resume(sweep_dirs):
-    from geometry import load_distance, load_generator
-    from geometry.analysis.shards import shard_path
-    from geometry.analysis.sweep import run_sweep
-    from geometry.io.storage import load_arrays, save_arrays
+    from gan_geometry import load_distance, load_generator
+    from gan_geometry.analysis.shards import shard_path
+    from gan_geometry.analysis.sweep import run_sweep
+    from gan_geometry.io.storage import load_arrays, save_arrays
 
     folder = sweep_dirs / "shard-no-H"
     shutil.copytree(sweep_dirs / "good", folder)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from geometry import from_module, metric_tensor
-from geometry.core import compiled as compiled_module
+from gan_geometry import from_module, metric_tensor
+from gan_geometry.core import compiled as compiled_module
 
 
 def relative(a: np.ndarray, b: np.ndarray) -> float:
@@ -56,7 +56,7 @@ def test_a_model_that_cannot_be_compiled_runs_eager_with_one_log_line(mse, monke
     monkeypatch.setattr(torch, "compile", fails)
     G = small_generator(1)
     z = G.sample(1, seed=0)[0]
-    with caplog.at_level(logging.WARNING, logger="geometry.core.compiled"):
+    with caplog.at_level(logging.WARNING, logger="gan_geometry.core.compiled"):
         result = metric_tensor(G, mse, z, compiled=True)
     assert [r.getMessage() for r in caplog.records] == [
         "forward-mode products run uncompiled (compiling failed: no C++ compiler here)"]

@@ -6,9 +6,9 @@ import time
 import pytest
 import torch
 
-from geometry import ResourceError, from_module, load_distance, metric_tensor
-from geometry.core import cost
-from geometry.core.pullback import Pullback
+from gan_geometry import ResourceError, from_module, load_distance, metric_tensor
+from gan_geometry.core import cost
+from gan_geometry.core.pullback import Pullback
 
 
 class Stalling(torch.nn.Module):

@@ -7,9 +7,9 @@ import pytest
 import torch
 import torchvision.transforms.functional as TF
 
-from geometry import GeometryError, WeightsUnavailableError, load_distance
-from geometry.core.distances import BACKBONE_CHECKSUMS, tensor_checksum
-from geometry.io.weights import _NumpyOnlyUnpickler
+from gan_geometry import GeometryError, WeightsUnavailableError, load_distance
+from gan_geometry.core.distances import BACKBONE_CHECKSUMS, tensor_checksum
+from gan_geometry.io.weights import _NumpyOnlyUnpickler
 
 
 @pytest.mark.parametrize("name", ["mse", "ssim", "lpips-alex", "lpips-vgg"])

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from geometry import from_module, load_distance, metric_tensor
-from geometry.registry import REGISTRY, load_generator
+from gan_geometry import from_module, load_distance, metric_tensor
+from gan_geometry.registry import REGISTRY, load_generator
 
 
 def contract_cases() -> list[tuple[str, str]]:
@@ -87,7 +87,7 @@ def test_exact_equals_bp_with_mse(generator):
 def test_layer_analysis_has_default_layers_whose_metrics_build_up_to_the_images(generator):
     """Every generator offers default layers for the layer-wise analysis (its activations or its
     declared blocks); their metrics J_l^T J_l are symmetric, positive semi-definite and non-zero."""
-    from geometry.analysis.layers import layer_metrics, list_layers, major_layers
+    from gan_geometry.analysis.layers import layer_metrics, list_layers, major_layers
 
     _, G = generator
     names = major_layers(G)
@@ -103,8 +103,8 @@ def test_shuffled_controls_keep_the_scale_of_every_block(generator):
     """The paper's shuffled control permutes each kernel; its activations must stay on the
     original's scale (spectral-norm estimates re-converged on the permuted weights) and its images
     must not saturate, or the control measures an exploded or dead network."""
-    from geometry.analysis.layers import major_layers, shuffle_weights
-    from geometry.core.generators import captured
+    from gan_geometry.analysis.layers import major_layers, shuffle_weights
+    from gan_geometry.core.generators import captured
 
     _, G = generator
     S = shuffle_weights(G, seed=0)

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from geometry import GeometryError, from_module, load_generator
-from geometry.core.generators import LatentDistribution
+from gan_geometry import GeometryError, from_module, load_generator
+from gan_geometry.core.generators import LatentDistribution
 
 
 def test_dcgan_face64_makes_distinct_face_images(face):
@@ -85,7 +85,7 @@ def test_check_latent_rejects_bad_codes(face, z, message):
 
 def test_building_models_and_distances_leaves_the_callers_rng_alone():
     """A user seeding torch for their experiment gets the same numbers after loading models."""
-    from geometry import load_distance, load_generator
+    from gan_geometry import load_distance, load_generator
 
     torch.manual_seed(123)
     expected = torch.rand(3)

@@ -7,15 +7,15 @@ import torch
 import torch.nn.functional as F
 from torch.fx.passes.shape_prop import ShapeProp
 
-from geometry import from_module, load_distance, load_generator, metric_tensor
-from geometry.core import compiled as compiled_module
-from geometry.core.compiled import eager_push, traced_push
-from geometry.core.graph_passes import (
+from gan_geometry import from_module, load_distance, load_generator, metric_tensor
+from gan_geometry.core import compiled as compiled_module
+from gan_geometry.core.compiled import eager_push, traced_push
+from gan_geometry.core.graph_passes import (
     drop_zero_products,
     fold_singleton_batch,
     point_transposed_convolution,
 )
-from geometry.core.pullback import Pullback
+from gan_geometry.core.pullback import Pullback
 
 BLOCK = 3
 RANDOM = {"random_config": True}
@@ -112,6 +112,6 @@ def test_a_rewrite_that_fails_leaves_the_plain_compiled_product(mse, monkeypatch
     z = G.sample(1, seed=0)[0]
     result = metric_tensor(G, mse, z, compiled=True)
     assert next(iter(compiled_module._cache[G][mse].values())) is not None  # compiled, from the plain graph
-    assert not [r for r in caplog.records if r.name == "geometry.core.compiled"]  # nothing to say
+    assert not [r for r in caplog.records if r.name == "gan_geometry.core.compiled"]  # nothing to say
     bp = metric_tensor(G, mse, z, method="bp").H
     assert np.abs(result.H - bp).max() / np.abs(bp).max() < 1e-5

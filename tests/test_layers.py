@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from geometry import GeometryError, from_module, load_distance, metric_tensor
-from geometry.analysis.layers import amplification, layer_metrics, list_layers, major_layers, shuffle_weights
+from gan_geometry import GeometryError, from_module, load_distance, metric_tensor
+from gan_geometry.analysis.layers import amplification, layer_metrics, list_layers, major_layers, shuffle_weights
 
 
 @pytest.fixture(scope="module")
@@ -80,13 +80,13 @@ def test_the_shuffled_face_gan_has_a_flatter_spectrum_and_a_smaller_top_eigenval
     z = face.sample(1, seed=4)[0]
     original, shuffled = metric_tensor(face, D, z), metric_tensor(shuffle_weights(face, 0), D, z)
     assert shuffled.eigvals[0] < original.eigvals[0]
-    from geometry.analysis.statistics import anisotropy_dims
+    from gan_geometry.analysis.statistics import anisotropy_dims
 
     assert anisotropy_dims(shuffled.eigvals)[0] > anisotropy_dims(original.eigvals)[0]
 
 
 def test_a_layer_sweep_resumes_and_summarises(tmp_path, face, mse):
-    from geometry.analysis.layers import load_layer_sweep, run_layer_sweep, summarise_layers
+    from gan_geometry.analysis.layers import load_layer_sweep, run_layer_sweep, summarise_layers
     from tests.commands import run
 
     layers = ["module.main.2", "module.main.8"]
@@ -111,7 +111,7 @@ def test_a_layer_sweep_resumes_and_summarises(tmp_path, face, mse):
     done = run("layers", "--distance", "mse", "--n", "2", "--seed", "3", "--layers", *layers,
                "--out", str(tmp_path / "layers"))
     assert done.returncode == 0, done.stderr
-    from geometry.presentation import layer_table, text_table
+    from gan_geometry.presentation import layer_table, text_table
 
     assert text_table(layer_table(s)) in done.stdout and "Amplification of module.main.2" in done.stdout
     listing = run("layers", "--list")

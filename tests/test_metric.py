@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from geometry import GeometryError, MetricResult, ResourceError, from_module, load_distance, metric_tensor
-from geometry.io.storage import save_arrays
+from gan_geometry import GeometryError, MetricResult, ResourceError, from_module, load_distance, metric_tensor
+from gan_geometry.io.storage import save_arrays
 
 LANCZOS = ("lanczos-backward", "lanczos-forward")
 TOP_K = (*LANCZOS, "topk")
@@ -73,8 +73,8 @@ def test_lanczos_top_pairs_match_exact_on_the_face_gan(face_metrics, method):
 def test_double_backprop_hessian_is_symmetric_and_psd_before_symmetrising(face, face_metrics):
     """The raw rows of the BP Hessian (not yet symmetrised by the eigendecomposition) must be
     symmetric to rounding, and its spectrum non-negative: both fail if a row is wrong."""
-    from geometry.core.methods.backprop import hessian_rows
-    from geometry.core.pullback import Pullback
+    from gan_geometry.core.methods.backprop import hessian_rows
+    from gan_geometry.core.pullback import Pullback
 
     D, z, r = face_metrics
     raw = hessian_rows(Pullback(face, D, face.check_latent(z))).double().numpy()
@@ -111,7 +111,7 @@ def test_topk_top_pairs_match_exact_and_report_their_residuals(face_metrics):
 
 
 def test_topk_matches_exact_on_a_random_biggan_deep():
-    from geometry import load_generator
+    from gan_geometry import load_generator
 
     G = load_generator("biggan-deep-128", space="both", random_config=True)
     D = load_distance("mse")
@@ -123,7 +123,7 @@ def test_topk_matches_exact_on_a_random_biggan_deep():
 @pytest.mark.parametrize("generator", ["linear-toy", "dcgan-face64"])
 def test_ssim_exact_is_jt_k_j_and_equals_double_backprop(generator):
     """1 - SSIM has zero gradient at the reference, so H = J^T K J exactly (K: its image Hessian)."""
-    from geometry import load_generator
+    from gan_geometry import load_generator
 
     G, D = load_generator(generator), load_distance("ssim")
     z = G.sample(1, seed=0)[0]

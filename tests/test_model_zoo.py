@@ -8,10 +8,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from geometry import GeometryError, WeightsUnavailableError, load_distance, load_generator, metric_tensor
-from geometry.models import fc6, stylegan2
+from gan_geometry import GeometryError, WeightsUnavailableError, load_distance, load_generator, metric_tensor
+from gan_geometry.models import fc6, stylegan2
 
-MANIFESTS = Path(__file__).resolve().parents[1] / "geometry" / "models" / "manifests"
+MANIFESTS = Path(__file__).resolve().parents[1] / "gan_geometry" / "models" / "manifests"
 
 
 def manifest(name: str) -> dict:
@@ -74,7 +74,7 @@ def test_missing_stylegan2_weights_name_the_file_and_the_way_out(monkeypatch, tm
 
 
 def test_remote_files_check_the_hash_prefix_in_their_name():
-    from geometry.io.weights import RemoteFile
+    from gan_geometry.io.weights import RemoteFile
 
     assert RemoteFile("celebaHQ_s6_i80000-6196db68.pth", "u", None, "").hash_prefix == "6196db68"
     assert RemoteFile("celebaHQ_s6_i80000-6196db68.pth", "u", None, "", check_prefix=False).hash_prefix is None
@@ -82,7 +82,7 @@ def test_remote_files_check_the_hash_prefix_in_their_name():
 
 
 def test_the_olivetti_vae_decodes_grey_faces_from_the_verified_wheel_file():
-    from geometry.io.weights import VAE_OLIVETTI64, sha256_of, weight_path
+    from gan_geometry.io.weights import VAE_OLIVETTI64, sha256_of, weight_path
 
     assert sha256_of(weight_path(VAE_OLIVETTI64)) == VAE_OLIVETTI64.sha256
     G = load_generator("vae-olivetti64")
@@ -101,7 +101,7 @@ def test_the_olivetti_vae_decodes_grey_faces_from_the_verified_wheel_file():
 
 @pytest.mark.parametrize("name", ["pggan-celebahq256", "pggan-celebahq512"])
 def test_pggan_state_dict_matches_the_zoo_layout(name):
-    from geometry.models import ganzoo
+    from gan_geometry.models import ganzoo
 
     with torch.device("meta"):
         net = ganzoo.ProgressiveGenerator(ganzoo.PGGANConfig(depths=ganzoo.PGGAN_DEPTHS[name]))
@@ -110,7 +110,7 @@ def test_pggan_state_dict_matches_the_zoo_layout(name):
 
 def test_gan_zoo_checkpoints_are_read_without_unpickling_anything_else(tmp_path):
     """Only tensors, plain containers and the zoo's config record load: any other class is refused."""
-    from geometry.io.checkpoints import read_checkpoint
+    from gan_geometry.io.checkpoints import read_checkpoint
 
     class Payload:
         def __reduce__(self):
@@ -122,7 +122,7 @@ def test_gan_zoo_checkpoints_are_read_without_unpickling_anything_else(tmp_path)
 
 
 def test_the_fashion_dcgan_has_the_zoo_layout():
-    from geometry.models import ganzoo
+    from gan_geometry.models import ganzoo
 
     with torch.device("meta"):
         layout = ganzoo.ZooDCGAN(ganzoo.DCGANConfig())
@@ -130,7 +130,7 @@ def test_the_fashion_dcgan_has_the_zoo_layout():
 
 
 def test_stylegan1_matches_the_ports_layout():
-    from geometry.models import stylegan
+    from gan_geometry.models import stylegan
 
     with torch.device("meta"):
         layout = stylegan.StyleGAN(256)
@@ -142,7 +142,7 @@ def test_stylegan1_matches_the_ports_layout():
 
 
 def test_bigbigan_matches_the_translations_layout_and_biggans_published_size():
-    from geometry.models import bigbigan
+    from gan_geometry.models import bigbigan
 
     with torch.device("meta"):
         net = bigbigan.BigBiGAN()
@@ -156,7 +156,7 @@ def test_bigbigan_matches_the_translations_layout_and_biggans_published_size():
 def trained_like_bigbigan(seed: int):
     """The small BigBiGAN with random weights, converged power-iteration vectors and non-trivial
     batch-norm statistics, as a trained checkpoint would have."""
-    from geometry.models import bigbigan
+    from gan_geometry.models import bigbigan
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -167,14 +167,14 @@ def trained_like_bigbigan(seed: int):
                     buffer.normal_(0, 0.1)
                 elif name.endswith("stored_var"):
                     buffer.uniform_(0.5, 2.0)
-    from geometry.core.spectral_norm import converge_spectral_norms
+    from gan_geometry.core.spectral_norm import converge_spectral_norms
 
     converge_spectral_norms(net, steps=500)
     return net
 
 
 def test_bigbigan_layers_are_spectrally_normalised_and_batch_norm_uses_the_stored_statistics():
-    from geometry.models import bigbigan
+    from gan_geometry.models import bigbigan
 
     net = trained_like_bigbigan(5)
     for module in (net.linear, net.blocks[1][0].conv1, net.blocks[3][1].o, net.output_layer[2]):

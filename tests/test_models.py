@@ -6,9 +6,9 @@ import sys
 import pytest
 import torch
 
-from geometry import WeightsUnavailableError, load_generator
-from geometry.io.weights import RemoteFile, weight_path
-from geometry.models import biggan
+from gan_geometry import WeightsUnavailableError, load_generator
+from gan_geometry.io.weights import RemoteFile, weight_path
+from gan_geometry.models import biggan
 
 
 def centre_blue_minus_red(G, n=8):
@@ -88,7 +88,7 @@ def test_remote_weights_are_verified_and_pinned_on_first_use(tmp_path, monkeypat
 
 @pytest.mark.slow  # a subprocess
 def test_importing_the_project_never_imports_the_eye_package():
-    code = ("import sys, geometry, app; from geometry import load_generator; "
+    code = ("import sys, gan_geometry, app; from gan_geometry import load_generator; "
             "load_generator('omniart-eyes128'); print('omniart_eye_generator' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geometry import GeometryError, load_distance, load_generator
+from gan_geometry import GeometryError, load_distance, load_generator
 from tests.commands import run
 
 TOY = ["--generator", "linear-toy", "--distance", "mse"]
@@ -83,14 +83,14 @@ CLI_CASES = {
     # 2. finite or refused, and damaged sweeps named the same way everywhere
     "stats of NaN eigenvalues": (["stats", "{root}/nan-eigvals"], NAN_EIGVALS),
     "compare with NaN eigenvalues": (["compare", "{root}/sweep", "{root}/nan-eigvals"], NAN_EIGVALS),
-    "report of NaN eigenvalues": (["reports", "build", "{root}/nan-eigvals", "--html", "{root}/r.html"], NAN_EIGVALS),
+    "report of NaN eigenvalues": (["report", "{root}/nan-eigvals", "--html", "{root}/r.html"], NAN_EIGVALS),
     "stats of an inf in H": (["stats", "{root}/inf-H"], INF_H),
     "invert with an inf in H": (["invert", *TOY, "--sweep", "{root}/inf-H", "--out", "{root}/i2"], INF_H),
     "search with an inf in H": (["search", *TOY, "--sweep", "{root}/inf-H", "--out", "{root}/s2"], INF_H),
-    "report of an inf in H": (["reports", "build", "{root}/inf-H", "--pdf", "{root}/r.pdf"], INF_H),
+    "report of an inf in H": (["report", "{root}/inf-H", "--pdf", "{root}/r.pdf"], INF_H),
     "latent_dim abc": (["stats", "{root}/latent-abc"], "latent_dim = 'abc' is not a valid latent dim"),
     "n_positions -5": (["stats", "{root}/n-negative"], "n_positions = -5 is not a valid n positions"),
-    "generator a path": (["reports", "build", "{root}/name-a-path", "--html", "{root}/r.html"],
+    "generator a path": (["report", "{root}/name-a-path", "--html", "{root}/r.html"],
                          "generator = '../../etc' is not a valid generator"),
     "search sigma 1e300": (["search", *TOY, "--sweep", "{root}/sweep", "--sigma", "1e300", "--out", "{root}/s3"],
                            "must be in (0, 1000]"),
@@ -99,7 +99,7 @@ CLI_CASES = {
     # 5. refused early, in one line
     "sweep into /proc": (["sweep", *TOY, "--n", "2", "--out", "/proc/ggl"], "/proc is not a writable folder"),
     "metric into /proc": (["metric", *TOY, "--out", "/proc/ggl"], "/proc is not a writable folder"),
-    "report into /proc": (["reports", "build", "{root}/sweep", "--pdf", "/proc/x.pdf"],
+    "report into /proc": (["report", "{root}/sweep", "--pdf", "/proc/x.pdf"],
                           "/proc/x.pdf cannot be written: /proc is not a writable folder"),
     "boolean option yes": (["metric", "--generator", "stylegan2-ffhq-256", "--option", "random_config=yes"],
                            "random_config"),
@@ -118,7 +118,7 @@ def test_a_command_that_would_lose_or_hide_something_stops_in_one_line(case, mad
     argv, message = CLI_CASES[case]
     argv = [a.format(root=made) for a in argv]
     before = snapshot(made)
-    done = run(*argv[1:], program="reports") if argv[0] == "reports" else run(*argv)
+    done = run(*argv)
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert done.returncode == 2 and len(errors) == 1 and "Traceback" not in done.stderr, done.stderr
     assert message.format(root=made) in errors[0]
@@ -150,63 +150,63 @@ def toy_models():
 
 
 def run_sweep_again(root, seed):
-    from geometry.analysis.sweep import run_sweep
+    from gan_geometry.analysis.sweep import run_sweep
 
     return run_sweep(root, *toy_models(), n=3, seed=seed)
 
 
 def layer_sweep(root):
-    from geometry.analysis.layers import run_layer_sweep
+    from gan_geometry.analysis.layers import run_layer_sweep
 
     return run_layer_sweep(root, *toy_models(), n=2)
 
 
 def save_metric(source, target):
-    from geometry import MetricResult
+    from gan_geometry import MetricResult
 
     return MetricResult.load(source).save(target)
 
 
 def save_axes(target):
-    from geometry.analysis.axes import AxisSet
+    from gan_geometry.analysis.axes import AxisSet
 
     return AxisSet(np.eye(8)[:, :2], "file").save(target)
 
 
 def stopped_topk():
-    from geometry import Pullback
-    from geometry.core.methods import topk
+    from gan_geometry import Pullback
+    from gan_geometry.core.methods import topk
 
     G, D = toy_models()
     return topk.compute(Pullback(G, D, G.sample(1, seed=0)[0]), k=2, tol=1e-30, max_iter=1)
 
 
 def huge_code():
-    from geometry import metric_tensor
+    from gan_geometry import metric_tensor
 
     return metric_tensor(*toy_models(), np.full(8, 1e300))
 
 
 def load(root):
-    from geometry.analysis.sweep import load_sweep
+    from gan_geometry.analysis.sweep import load_sweep
 
     return load_sweep(root)
 
 
 def collect(root):
-    from reports.builder import collect
+    from gan_geometry.reports.builder import collect
 
     return collect(root)
 
 
 def nan_shard(root):
-    from geometry.analysis.shards import write_shard
+    from gan_geometry.analysis.shards import write_shard
 
     return write_shard(root, 0, np.zeros(8), {"eigvals": np.full(8, np.nan)})
 
 
 def infinite_runs(root):
-    from geometry.io.storage import save_runs
+    from gan_geometry.io.storage import save_runs
 
     return save_runs(root, "inversion", {"generator": "linear-toy"}, {"d": np.array([np.inf])}, {})
 
@@ -239,9 +239,9 @@ def test_the_api_refuses_the_same_things_with_the_same_messages(case, made):
 def test_the_app_refuses_a_damaged_sweep_with_the_message_stats_gives(made, tmp_path):
     """A sweep in the app's results folder damaged after it was listed: comparing and reporting
     stop with the message `stats` prints, and nothing in the folder changes."""
-    from webapp import handlers as h
-    from webapp.settings import Settings
-    from webapp.state import AppState
+    from gan_geometry.app import handlers as h
+    from gan_geometry.app.settings import Settings
+    from gan_geometry.app.state import AppState
 
     shutil.copytree(made / "inf-H", tmp_path / "damaged")
     state = AppState(Settings(results=tmp_path))

@@ -1,11 +1,11 @@
 """The public API a user extends: their own generator, distance and registry entry, through the
-front door only (``from geometry import ...``)."""
+front door only (``from gan_geometry import ...``)."""
 
 import numpy as np
 import torch
 
-import geometry
-from geometry import (
+import gan_geometry
+from gan_geometry import (
     FeatureDistance,
     GeneratorEntry,
     LatentDistribution,
@@ -67,6 +67,6 @@ def test_a_registered_generator_runs_through_load_generator_and_sweeps(tmp_path)
         sweep = run_sweep(tmp_path, G, Quadrants().frozen(), n=3, seed=1)
         summary = sweep.summary(n_boot=20)
         assert sweep.eigvals.shape == (3, 5) and summary.anisotropy.mean[0] <= 4
-        assert geometry.load_sweep(tmp_path).n_positions == 3
+        assert gan_geometry.load_sweep(tmp_path).n_positions == 3
     finally:
-        geometry.REGISTRY.pop("user-tiny")
+        gan_geometry.REGISTRY.pop("user-tiny")

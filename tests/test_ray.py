@@ -5,9 +5,9 @@ import sys
 import numpy as np
 import pytest
 
-from geometry import GeometryError
-from geometry.analysis.shards import shard_path
-from geometry.analysis.sweep import load_sweep, run_sweep
+from gan_geometry import GeometryError
+from gan_geometry.analysis.shards import shard_path
+from gan_geometry.analysis.sweep import load_sweep, run_sweep
 from tests.processes import alive, descendants
 
 N = 6
@@ -66,7 +66,7 @@ def test_without_ray_the_ray_backend_says_what_to_install(tmp_path, face, mse, m
 def test_unregistered_generators_are_refused_by_the_ray_backend(tmp_path, mse):
     import torch
 
-    from geometry import from_module
+    from gan_geometry import from_module
 
     G = from_module(torch.nn.Linear(4, 3 * 8 * 8), 4, (3, 8, 8))
     with pytest.raises(GeometryError, match="not registered"):
@@ -80,8 +80,9 @@ def test_an_unreachable_cluster_address_fails_at_once_in_one_line(tmp_path):
     import time
 
     start = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "geometry", "sweep", "--generator", "linear-toy", "--distance", "mse",
-                           "--n", "2", "--backend", "ray", "--address", "127.0.0.1:1", "--out", str(tmp_path / "s")],
+    done = subprocess.run([sys.executable, "-m", "gan_geometry", "sweep", "--generator", "linear-toy", "--distance",
+                           "mse", "--n", "2", "--backend", "ray", "--address", "127.0.0.1:1", "--out",
+                           str(tmp_path / "s")],
                           capture_output=True, text=True, timeout=120)
     assert time.monotonic() - start < 30
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
@@ -103,7 +104,7 @@ def test_a_sigterm_stops_a_ray_driver_cleanly_and_the_sweep_resumes_bit_for_bit(
     out = tmp_path / "terminated"
     command = ["sweep", "--generator", "dcgan-face64", "--distance", "mse", "--n", "12", "--seed", "5", "--threads",
                "1", "--backend", "ray", "--out", str(out)]
-    driver = subprocess.Popen([sys.executable, "-m", "geometry", *command], stdout=subprocess.PIPE,
+    driver = subprocess.Popen([sys.executable, "-m", "gan_geometry", *command], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while sum(shard_path(out, i).exists() for i in range(12)) < 2 and time.monotonic() < deadline:

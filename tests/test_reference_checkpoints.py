@@ -8,9 +8,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from geometry import GeometryError, load_generator
-from geometry.io.checkpoints import CheckpointError
-from geometry.models import bigbigan, stylegan2
+from gan_geometry import GeometryError, load_generator
+from gan_geometry.io.checkpoints import CheckpointError
+from gan_geometry.models import bigbigan, stylegan2
 from tests.reference_files import (
     ZooDCGANReference,
     biggan_pytorch_bigbigan,
@@ -185,8 +185,8 @@ def test_a_checkpoint_of_another_family_is_named(tmp_path):
 def test_shuffled_spectral_norm_layers_divide_by_their_own_sigma(name):
     """After the permutation every layer's sigma estimate (what it divides by) is within 10 % of
     the permuted weight's true largest singular value; with the stale trained vectors it is not."""
-    from geometry.analysis.layers import shuffle_weights
-    from geometry.core.spectral_norm import sigma_estimates
+    from gan_geometry.analysis.layers import shuffle_weights
+    from gan_geometry.core.spectral_norm import sigma_estimates
 
     G = load_generator(name, random_config=True)
     rows = sigma_estimates(shuffle_weights(G, seed=1))
@@ -204,7 +204,7 @@ def test_shuffled_spectral_norm_layers_divide_by_their_own_sigma(name):
 def test_paper_protocol_clamps_resizes_and_is_recorded():
     """protocol="paper": as the paper's wrappers measured (clamp((x + 1) / 2), bilinear resize to
     256 with align_corners for BigGAN / BigBiGAN / StyleGAN2, StyleGAN 1 z at truncation 0.7)."""
-    from geometry import load_distance, metric_tensor
+    from gan_geometry import load_distance, metric_tensor
 
     plain = load_generator("bigbigan", random_config=True)
     paper = load_generator("bigbigan", random_config=True, protocol="paper")
@@ -274,7 +274,7 @@ def test_stylegan1_equals_rosinalitys_styled_generator_on_a_train_checkpoint(tmp
     """style-based-gan-pytorch's train.py checkpoint {"generator", "discriminator", "g_optimizer",
     "d_optimizer", "g_running"}: step 6 (256 px), alpha -1, the port's fixed noise given to the
     reference; the paper's protocol in z (mean style, style_weight 0.7, clamped)."""
-    from geometry.models import stylegan
+    from gan_geometry.models import stylegan
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(13)
@@ -321,7 +321,7 @@ def test_bigbigan_equals_biggan_pytorchs_generator_on_the_translations_file(tmp_
 
 
 def test_fc6_equals_the_papers_upconvgan_on_its_state_dict(tmp_path):
-    from geometry.models import fc6
+    from gan_geometry.models import fc6
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(15)
@@ -340,7 +340,7 @@ def test_biggan_deep_loads_the_packages_own_state_dict(tmp_path):
     from pytorch_pretrained_biggan import BigGAN, one_hot_from_int
     from pytorch_pretrained_biggan.convert_tf_to_pytorch import BigGAN128
 
-    from geometry.models.biggan import _make_usable
+    from gan_geometry.models.biggan import _make_usable
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(16)

@@ -7,12 +7,12 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from geometry import GeometryError, load_distance
-from geometry.analysis import statistics as st
-from geometry.analysis.axes import sefa_axes
-from geometry.analysis.layers import load_layer_sweep, run_layer_sweep, summarise_layers
-from geometry.analysis.sweep import load_sweep, run_sweep
-from reports.builder import build_report, default_montage
+from gan_geometry import GeometryError, load_distance
+from gan_geometry.analysis import statistics as st
+from gan_geometry.analysis.axes import sefa_axes
+from gan_geometry.analysis.layers import load_layer_sweep, run_layer_sweep, summarise_layers
+from gan_geometry.analysis.sweep import load_sweep, run_sweep
+from gan_geometry.reports.builder import build_report, default_montage
 
 SECTIONS = ("Spectra", "Anisotropy", "Illusion of isotropy", "Homogeneity", "Average metric",
             "Eigen-axis montages and distance curves", "Axis families against the eigenframe",
@@ -119,7 +119,7 @@ def test_a_corrupt_results_directory_gives_a_clear_error_and_no_file(tmp_path, t
     with pytest.raises(GeometryError, match="damaged"):
         build_report(tmp_path / "toy", html=tmp_path / "r.html", pdf=tmp_path / "r.pdf")
     assert not (tmp_path / "r.html").exists() and not (tmp_path / "r.pdf").exists()
-    done = subprocess.run([sys.executable, "-m", "reports", "build", str(tmp_path / "nothing"), "--pdf",
+    done = subprocess.run([sys.executable, "-m", "gan_geometry", "report", str(tmp_path / "nothing"), "--pdf",
                            str(tmp_path / "x.pdf")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "not a sweep directory" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "x.pdf").exists()
@@ -151,8 +151,8 @@ def test_a_sound_sweeps_report_shows_spectrograms_and_plays_each_montage_row(tmp
 
     from scipy.io import wavfile
 
-    from geometry import load_generator
-    from geometry.core.sound import displayable, pcm16
+    from gan_geometry import load_generator
+    from gan_geometry.core.sound import displayable, pcm16
 
     options = {"random_weights": True, "model_size": 2}
     G = load_generator("wavegan-notes", **options)

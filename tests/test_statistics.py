@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from geometry.analysis import statistics as st
+from gan_geometry.analysis import statistics as st
 
 
 def random_frames(N, n, seed):
@@ -132,7 +132,7 @@ def test_bootstrap_intervals_contain_the_value_and_match_direct_resampling(rando
 # ---- homogeneity beyond C^H: maps whose answer is known ---------------------------------------
 def metric_stack(G, seed: int = 0, N: int = 8):
     """Exact MSE metrics of generator G at N sampled codes: (eigvals, eigvecs, H) stacks."""
-    from geometry import load_distance, metric_tensor
+    from gan_geometry import load_distance, metric_tensor
 
     results = [metric_tensor(G, load_distance("mse"), z) for z in G.sample(N, seed=seed)]
     return (np.stack([r.eigvals for r in results]), np.stack([r.eigvecs for r in results]),
@@ -145,7 +145,7 @@ def known_maps():
     different everywhere)."""
     import torch
 
-    from geometry import from_module
+    from gan_geometry import from_module
 
     n, side = 6, 4
     P = 3 * side * side

@@ -6,10 +6,10 @@ import re
 import numpy as np
 import pytest
 
-from geometry import GeometryError, load_distance
-from geometry.analysis import statistics as st
-from geometry.analysis.shards import shard_path
-from geometry.analysis.sweep import load_sweep, run_sweep
+from gan_geometry import GeometryError, load_distance
+from gan_geometry.analysis import statistics as st
+from gan_geometry.analysis.shards import shard_path
+from gan_geometry.analysis.sweep import load_sweep, run_sweep
 
 
 class Killed(Exception):
@@ -43,15 +43,15 @@ def test_a_killed_sweep_resumes_to_the_same_result_bit_for_bit(tmp_path, face, m
     with pytest.raises(GeometryError, match="incomplete"):
         load_sweep(tmp_path)
     computed = []
-    import geometry.analysis.sweep_task
+    import gan_geometry.analysis.sweep_task
 
-    original = geometry.analysis.sweep_task.metric_tensor
+    original = gan_geometry.analysis.sweep_task.metric_tensor
 
     def counting(G, D, z, **kw):
         computed.append(1)
         return original(G, D, z, **kw)
 
-    monkeypatch.setattr(geometry.analysis.sweep_task, "metric_tensor", counting)
+    monkeypatch.setattr(gan_geometry.analysis.sweep_task, "metric_tensor", counting)
     resumed = run_sweep(tmp_path, face, mse, n=4, seed=5)
     assert len(computed) == 2  # only the two missing positions
     assert_same(resumed, uninterrupted)
@@ -123,8 +123,8 @@ def test_sweep_stats_and_compare_commands(tmp_path):
         assert done.returncode == 0, done.stderr
     stats = cli("stats", str(tmp_path / "mse"), "--n-boot", "100")
     assert stats.returncode == 0, stats.stderr
-    from geometry import presentation as pr
-    from geometry.analysis.sweep import model_row, model_rows, sweep_label
+    from gan_geometry import presentation as pr
+    from gan_geometry.analysis.sweep import model_row, model_rows, sweep_label
 
     mse_sweep, ssim_sweep = load_sweep(tmp_path / "mse"), load_sweep(tmp_path / "ssim")
     summary = mse_sweep.summary(n_boot=100)
@@ -171,7 +171,7 @@ def test_a_damaged_sweep_is_refused_naming_the_field_or_the_positions(tmp_path, 
         settings[key] = value
         (folder / "sweep.json").write_text(json.dumps(settings))
         cases[folder] = f"{key} = {value!r} is not a valid"
-    from reports.builder import build_report
+    from gan_geometry.reports.builder import build_report
 
     for folder, message in cases.items():
         done = cli("stats", str(folder))
@@ -229,8 +229,8 @@ def test_a_sweep_of_many_positions_runs_in_parallel_by_default(tmp_path, monkeyp
 
     import torch
 
-    from geometry.analysis import process_pool
-    from geometry.analysis import sweep as sweep_module
+    from gan_geometry.analysis import process_pool
+    from gan_geometry.analysis import sweep as sweep_module
 
     calls = []
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})  # a three-core machine
@@ -249,8 +249,8 @@ def test_a_compiled_sweep_runs_in_this_process_with_every_thread(tmp_path, monke
     threads (measured faster than workers that each compile); workers asked for are still used."""
     import torch
 
-    from geometry.analysis import process_pool
-    from geometry.analysis import sweep as sweep_module
+    from gan_geometry.analysis import process_pool
+    from gan_geometry.analysis import sweep as sweep_module
 
     pool, here = [], []
     monkeypatch.setattr(sweep_module, "COMPILE_FROM", sweep_module.PARALLEL_FROM + 1)

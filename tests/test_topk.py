@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from geometry import GeometryError, Pullback, ResourceError, from_module, load_distance, run_sweep
-from geometry.core.methods import topk
-from geometry.core.metric import MetricResult, metric_tensor
+from gan_geometry import GeometryError, Pullback, ResourceError, from_module, load_distance, run_sweep
+from gan_geometry.core.methods import topk
+from gan_geometry.core.metric import MetricResult, metric_tensor
 
 
 def linear_pullback(singular_values, n: int, seed: int = 0) -> tuple[Pullback, np.ndarray, np.ndarray]:
@@ -54,7 +54,7 @@ def test_topk_refuses_to_return_unconverged_pairs():
 
 def test_statistics_of_a_top_k_sweep_use_the_computed_pairs_only(tmp_path, toy, mse):
     """Eigenvalues past k are zero padding: anisotropy counts dimensions of the computed top-k."""
-    from geometry.analysis import statistics as st
+    from gan_geometry.analysis import statistics as st
 
     sweep = run_sweep(tmp_path, toy, mse, n=4, seed=0, method="topk", k=3)
     full = run_sweep(tmp_path / "full", toy, mse, n=4, seed=0)
@@ -67,8 +67,8 @@ def test_statistics_of_a_top_k_sweep_use_the_computed_pairs_only(tmp_path, toy, 
 def test_top_k_results_store_the_computed_pairs_only_and_read_as_a_completed_basis(tmp_path, toy, mse):
     """Stacks hold (N, k) and (N, n, k); every statistic equals the one computed on the basis
     completed with eigenvalue 0 (what was stored before), so nothing is lost by not storing it."""
-    from geometry.analysis import statistics as st
-    from geometry.core.linalg import complete_basis
+    from gan_geometry.analysis import statistics as st
+    from gan_geometry.core.linalg import complete_basis
 
     sweep = run_sweep(tmp_path, toy, mse, n=5, seed=1, method="topk", k=3)
     N, n = sweep.positions.shape
@@ -90,14 +90,14 @@ def test_top_k_results_store_the_computed_pairs_only_and_read_as_a_completed_bas
 @pytest.mark.parametrize(("setting", "expected"), [("8G", 8 * 2**30), ("512M", 512 * 2**20), ("1.5 GiB", 3 * 2**29),
                                                    ("100", 100), ("2t", 2 * 2**40)])
 def test_the_memory_cap_setting_is_parsed(monkeypatch, setting, expected):
-    from geometry.core.cost import memory_cap
+    from gan_geometry.core.cost import memory_cap
 
     monkeypatch.setenv("GGL_MEMORY_CAP", setting)
     assert memory_cap() == expected
 
 
 def test_a_bad_memory_cap_setting_is_named(monkeypatch):
-    from geometry.core.cost import memory_cap
+    from gan_geometry.core.cost import memory_cap
 
     monkeypatch.setenv("GGL_MEMORY_CAP", "lots")
     with pytest.raises(ResourceError, match="GGL_MEMORY_CAP='lots' is not a size such as 8G or 512M"):

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from geometry import GeometryError, metric_tensor
-from geometry.analysis.traversal import apply_to_references, axis_codes, distance_curves, eigen_traversal
+from gan_geometry import GeometryError, metric_tensor
+from gan_geometry.analysis.traversal import apply_to_references, axis_codes, distance_curves, eigen_traversal
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_distance_curves_follow_the_montages_mode_and_scaling(toy, mse, toy_metr
     sphere = distance_curves(toy, mse, toy_metric.z, toy_metric.eigvals, toy_metric.eigvecs, [1, 8], small,
                              mode="spherical")
     assert np.allclose(sphere.distances, sphere.predicted, rtol=1e-2, atol=1e-12)
-    from geometry.analysis.traversal import step_labels
+    from gan_geometry.analysis.traversal import step_labels
 
     assert step_labels(steps, "spherical", True) == ["-1 rad/√λ", "+0 rad/√λ", "+0.5 rad/√λ", "+1 rad/√λ"]
     montage = eigen_traversal(toy, toy_metric.z, toy_metric.eigvals, toy_metric.eigvecs, [1], steps, "spherical",

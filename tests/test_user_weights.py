@@ -7,9 +7,9 @@ import urllib.request
 import pytest
 import torch
 
-from geometry import GeometryError, WeightsUnavailableError, load_generator
-from geometry.io.weights import sha256_of
-from geometry.registry import REGISTRY
+from gan_geometry import GeometryError, WeightsUnavailableError, load_generator
+from gan_geometry.io.weights import sha256_of
+from gan_geometry.registry import REGISTRY
 from tests.commands import run
 from tests.reference_files import save_zoo_checkpoint, zoo_pggan_config, zoo_pggan_state
 from tests.test_reference_checkpoints import dcgan_reference
@@ -30,7 +30,7 @@ def offline_cache(tmp_path, monkeypatch):
 
 
 def tiny_stylegan2_file(path):
-    from geometry.models import stylegan2
+    from gan_geometry.models import stylegan2
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(3)
@@ -94,8 +94,8 @@ def test_an_unreadable_cached_file_is_removed_and_fetched_again(offline_cache):
 
 
 def test_a_damaged_lpips_backbone_in_the_cache_is_converted_again(monkeypatch, tmp_path):
-    from geometry.core import distances
-    from geometry.io.weights import cache_dir
+    from gan_geometry.core import distances
+    from gan_geometry.io.weights import cache_dir
 
     monkeypatch.setenv("GGL_CACHE", str(tmp_path))
     monkeypatch.setattr(distances, "_BACKBONE_FILES", {"alex": distances._BACKBONE_FILES["alex"]})

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from geometry import GeometryError, load_distance, load_generator, metric_tensor
+from gan_geometry import GeometryError, load_distance, load_generator, metric_tensor
 from tests.reference_files import save_wavegan_checkpoint, wavegan_forward, wavegan_state
 
 LAYOUTS = [(16384, True, False), (16384, False, True), (16384, True, True), (32768, True, True),
@@ -80,7 +80,7 @@ def test_the_stft_distance_is_the_mean_squared_magnitude_difference():
 
 
 def test_the_notes_are_struck_strings_of_the_stated_pitch():
-    from geometry.training.notes import note_set
+    from gan_geometry.training.notes import note_set
 
     clips = note_set(6, seed=0)
     assert clips.shape == (6, 16384) and np.abs(clips).max() <= 0.8 + 1e-6

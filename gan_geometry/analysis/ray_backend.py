@@ -1,0 +1,129 @@
+"""Sweep positions as Ray tasks (``run_sweep(..., backend="ray")``; Ray is an optional extra).
+
+The driver has already recorded the settings and positions; each missing position becomes one
+task that writes the same atomic shard as the local backend (``sweep_task.write_position``) into the
+same directory: on a cluster that directory must be on a filesystem every node sees. Tasks rebuild
+the registered generator and the distance by name, once per worker process
+(``sweep_task.models``), and check the rebuilt generator's weights against the driver's by
+checksum, so a position's metric never depends on which worker computed it. A task that fails (an
+exception, or its worker killed) is retried by Ray; the driver streams progress as shards land
+and, interrupted, stops what is left (``stop``; rerun the same sweep to resume).
+
+Without ``address`` a local Ray is started with this machine's cores (the project root on the
+workers' ``PYTHONPATH`` through Ray's runtime environment; this process's environment is not
+changed); with one, the driver joins that cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from gan_geometry.analysis.sweep_task import position_task, recipe
+from gan_geometry.core.distances import Distance
+from gan_geometry.core.generators import Generator
+from gan_geometry.errors import GeometryError
+from gan_geometry.progress import Progress, report
+
+RETRIES = 3
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError:
+        raise GeometryError("the Ray backend needs Ray: pip install -r requirements-ray.txt "
+                            "(or pip install '.[ray]'); the local backend needs nothing more") from None
+    return ray
+
+
+_started_here = False  # whether this process started the local Ray it is connected to
+
+
+def connect(address: str | None) -> None:
+    """Join the cluster at ``address``, or start a local Ray with this machine's cores; nothing
+    when Ray is already initialised in this process. A SIGTERM handler the caller installed (the
+    command line's) is kept: Ray's own would exit without the one-line message."""
+    global _started_here
+    ray = _ray()
+    if ray.is_initialized():
+        return
+    if address:
+        check_reachable(address)
+    handler = signal.getsignal(signal.SIGTERM)
+    if address:
+        ray.init(address=address, log_to_driver=False)
+    else:
+        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False,
+                 runtime_env={"env_vars": {"PYTHONPATH": worker_pythonpath()}})
+        _started_here = True
+    if callable(handler) and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)  # ray.init replaces it with sys.exit; the caller's (the CLI's) stays
+
+
+def check_reachable(address: str, seconds: float = 5.0) -> None:
+    """Refuse at once, in one line, a ``host:port`` (or ``ray://host:port``) nothing answers on
+    (Ray itself retries an unreachable address for minutes); other forms ("auto") go to Ray."""
+    import socket
+
+    target = address.removeprefix("ray://")
+    host, sep, port = target.rpartition(":")
+    if not sep or not port.isdigit():
+        return
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=seconds):
+            pass
+    except OSError as err:
+        raise GeometryError(f"cannot reach a Ray cluster at {address} ({err.strerror or err}); start one with "
+                            f"'ray start --head' or leave out --address to run a local Ray") from None
+
+
+def worker_pythonpath() -> str:
+    """The project root first, then this process's PYTHONPATH: what local workers import from."""
+    paths = [str(PROJECT_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return os.pathsep.join(dict.fromkeys(paths))
+
+
+def run_positions(directory: Path, positions: np.ndarray, todo: list[int], G: Generator, D: Distance, settings: dict,
+                  progress: Progress | None, address: str | None, cpus_per_task: float, gpus_per_task: float) -> None:
+    """Compute the positions ``todo`` as Ray tasks writing their shards into ``directory``."""
+    models = recipe(G, D, settings["generator_options"], "Ray")
+    connect(address)
+    ray = _ray()
+    task = ray.remote(num_cpus=cpus_per_task, num_gpus=gpus_per_task, max_retries=RETRIES,
+                      retry_exceptions=True)(position_task)
+    N = positions.shape[0]
+    pending = [task.remote(str(directory), i, positions[i], models, settings) for i in todo]
+    done = N - len(todo)
+    try:
+        while pending:
+            finished, pending = ray.wait(pending, num_returns=1)
+            ray.get(finished)  # raises once Ray has given up on a task
+            done += 1
+            report(progress, done / N, f"position {done}/{N} (Ray)")
+    except ray.exceptions.RayError as err:
+        stop(pending)
+        raise GeometryError(f"a sweep task failed after {RETRIES} retries: {err}; rerun the sweep to resume") from err
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM through the command line)
+        stop(pending)
+        raise
+
+
+def stop(pending: list) -> None:
+    """Stop the tasks not yet finished: a local Ray this process started is shut down with its
+    workers (cancelling tasks one by one can race with their completion and crash Ray's core
+    worker, seen once as "Tried to complete task that was not pending"); on a cluster it joined,
+    or a Ray its caller started, the tasks are cancelled and the cluster is left running."""
+    global _started_here
+    ray = _ray()
+    if _started_here:
+        ray.shutdown()
+        _started_here = False
+        return
+    for ref in pending:
+        ray.cancel(ref)

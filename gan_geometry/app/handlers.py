@@ -1,0 +1,382 @@
+"""What each control of the app does: plain functions over the engine (no gradio import).
+
+Every handler takes the server's ``AppState`` first, then the values of its inputs as the page
+sends them (numbers may arrive as text through the API: each is checked and refused with a
+message naming the field). The current latent code is identified by visible inputs (generator,
+space, seed, sample index, or a pasted / uploaded code), so each action is also an API call. A
+user error raises ``GeometryError``; ``layout`` shows it as a message. Every number shown comes
+from a ``geometry`` function and every table row or sentence from ``gan_geometry.presentation``.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gan_geometry import ITERATIVE, REGISTRY, GeometryError, MetricResult
+from gan_geometry import presentation as pr
+from gan_geometry.analysis import statistics as st
+from gan_geometry.analysis.axes import axes_and_purified_montage, axes_for_family, compare_axes
+from gan_geometry.analysis.sweep import list_sweeps, load_sweep, model_rows, prune_sweeps, run_sweep, sweep_folder
+from gan_geometry.analysis.traversal import (
+    apply_to_references,
+    check_ranks,
+    curve_steps,
+    distance_curves,
+    eigen_traversal,
+    explore,
+)
+from gan_geometry.analysis.traversal import upscale as upscale_image
+from gan_geometry.app.state import AppState
+from gan_geometry.core.distances import distances_for
+from gan_geometry.core.generators import check_count, check_seed
+from gan_geometry.core.sound import pcm16
+from gan_geometry.reports import figures
+from gan_geometry.reports.builder import build_report, montage_sounds
+
+Progress = Callable[[float, str], None] | None
+
+
+def as_number(value, field: str, positive: bool = False) -> float:
+    """A number field's value (the API may send text), or an error naming the field."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number) or (positive and number <= 0):
+        raise GeometryError(f"{field} must be a finite{' positive' if positive else ''} number; got {value!r}")
+    return number
+
+
+def cap(state: AppState, name: str, count: int) -> None:
+    limit = state.settings.limits[name]
+    if count > limit:
+        raise GeometryError(f"at most {limit} {name} per request on this machine; got {count}")
+
+
+def parse_code(text: str) -> np.ndarray:
+    """Numbers separated by commas or white space -> (n,) array."""
+    try:
+        return np.array([float(v) for v in text.replace(",", " ").split()])
+    except ValueError as err:
+        raise GeometryError(f"the pasted latent code is not a list of numbers ({err})") from None
+
+
+def resolve_code(state: AppState, gen: str, space: str, seed, index, code: str) -> tuple:
+    """The generator and the current code (latent_dim,): the pasted/uploaded ``code`` if any, else
+    sample ``index`` of seed ``seed``, exactly the gallery's tile ``index``."""
+    G = state.generator(gen, space)
+    if code and str(code).strip():
+        return G, G.check_latent(parse_code(str(code)))
+    index = check_count(index, "sample index", 0, state.settings.gallery - 1)
+    return G, G.sample(index + 1, seed=check_seed(seed))[index]
+
+
+def metric_for(state: AppState, gen, space, seed, index, code, dist, method="exact", k=None) -> MetricResult:
+    """The metric at the current code, cached per (generator, space, distance, method, k, z)."""
+    _, z = resolve_code(state, gen, space, seed, index, code)
+    k = check_count(k, "k", 1) if method in ITERATIVE else None
+    return state.metric(gen, space, dist, method, k, tuple(z.double().tolist()))
+
+
+def view(state: AppState, image: np.ndarray) -> np.ndarray:
+    """(C, H, W) in [0, 1] -> (H', W', 3) uint8, upscaled to at least ``view_side`` pixels."""
+    tile = upscale_image(image, state.settings.view_side).transpose(1, 2, 0)
+    return np.repeat(tile, 3, axis=2) if tile.shape[2] == 1 else tile
+
+
+def code_caption(G, seed, index, code: str, origin: str) -> str:
+    if code and str(code).strip():
+        return f"**Current code:** {origin} ({G.name}, {G.space} space, n = {G.latent_dim})"
+    return (f"**Current code:** sample {int(index)} of seed {int(seed)} ({G.name}, {G.space} space, "
+            f"n = {G.latent_dim})")
+
+
+# ---- choosing the generator and the code ------------------------------------------------------
+def availability(state: AppState, name: str) -> str:
+    """Whether ``name`` runs in this app here: "ready" (weights here or built in), "downloads on
+    first use", "needs weights" (none can be downloaded: install a file), or "too large for this
+    app". Read anew each time, so weights installed while the app runs are seen."""
+    from gan_geometry.io.weights import RemoteFile
+
+    entry = REGISTRY[name]
+    if entry.sample_rate is None and entry.resolution > state.settings.limits["resolution"]:
+        return "too large for this app"
+    status = entry.weights_status()
+    if status != "on first use":
+        return "ready"
+    return "needs weights" if isinstance(entry.weights, RemoteFile) and entry.weights.url is None else \
+        "downloads on first use"
+
+
+def generator_choices(state: AppState) -> list[tuple[str, str]]:
+    """(label, name) for the generator menu: each name with whether it runs here."""
+    return [(name if (status := availability(state, name)) == "ready" else f"{name} ({status})", name)
+            for name in REGISTRY]
+
+
+# ---- choosing the code ------------------------------------------------------------------------
+def sample(state: AppState, gen: str, space: str, seed) -> tuple[list, int, str]:
+    """The gallery: samples 0..gallery-1 of ``seed`` as (image, caption); choosing resets to
+    sample 0 with no pasted code."""
+    G = state.generator(gen, space)
+    with torch.no_grad():
+        images = G(G.sample(state.settings.gallery, seed=check_seed(seed))).cpu().numpy()
+    return [(view(state, x), f"sample {i}") for i, x in enumerate(images)], 0, ""
+
+
+def choose_generator(state: AppState, gen: str, seed) -> tuple[list[str], list, int, str]:
+    """A new generator: its spaces (the first is chosen) and its gallery."""
+    if gen not in REGISTRY:
+        raise GeometryError(f"unknown generator '{gen}'; choose one of: {', '.join(REGISTRY)}")
+    spaces = list(REGISTRY[gen].spaces)
+    return (spaces, *sample(state, gen, spaces[0], seed))
+
+
+def random_seed() -> int:
+    return int(np.random.default_rng().integers(0, 100_000))
+
+
+def upload_code(state: AppState, path: str, gen: str, space: str) -> tuple[str, str]:
+    """A latent code from an uploaded .npy (numbers only, at most 1 MB) as pasted text."""
+    if Path(path).stat().st_size > 1_000_000:
+        raise GeometryError("a latent code file is at most 1 MB")
+    try:
+        z = np.load(path, allow_pickle=False)
+    except ValueError as err:
+        raise GeometryError(f"the uploaded file is not a numeric .npy array ({err}); pickled files are refused") \
+            from None
+    if not np.issubdtype(z.dtype, np.number):
+        raise GeometryError(f"the uploaded .npy holds {z.dtype} values; a latent code is numbers")
+    z = state.generator(gen, space).check_latent(np.asarray(z, dtype=np.float64).ravel())
+    return ", ".join(f"{v:.9g}" for v in z.tolist()), "uploaded code"
+
+
+def show_code(state: AppState, gen, space, seed, index, code, origin) -> tuple[np.ndarray, str, tuple | None]:
+    """The current image (a sound's spectrogram), the caption saying which code it is, and the
+    sound to play (None for an image generator)."""
+    G, z = resolve_code(state, gen, space, seed, index, code)
+    with torch.no_grad():
+        x = G(z[None])[0].cpu().numpy()
+    return view(state, x), code_caption(G, seed, index, code, origin), playable(G, x)
+
+
+def playable(G, x: np.ndarray) -> tuple[int, np.ndarray] | None:
+    """(sample rate, 16-bit samples) of a sound generator's output (C, 1, T), as the audio players
+    take it; None for images."""
+    return (G.sample_rate, pcm16(x)) if G.sample_rate else None
+
+
+def row_players(G, traversal) -> str:
+    """One audio player per montage row (its sounds in order), as HTML with the WAVs inline, the
+    same WAVs the report embeds; "" for images."""
+    import base64
+    import html
+
+    return "".join(f'<p class="row-sound">{html.escape(sound["caption"])}<br><audio controls preload="auto" '
+                   f'src="data:audio/wav;base64,{base64.b64encode(sound["wav"]).decode()}"></audio></p>'
+                   for sound in montage_sounds(G, traversal))
+
+
+def distance_choices(gen: str, current: str) -> tuple[list[str], str]:
+    """The distances that apply to ``gen``'s output, and the one to select (``current`` where it
+    applies, else the default: stft for sound, lpips-alex for images)."""
+    names = list(distances_for(REGISTRY[gen].sample_rate))
+    default = "stft" if REGISTRY[gen].sample_rate else "lpips-alex"
+    return names, current if current in names else default
+
+
+# ---- compute metric ---------------------------------------------------------------------------
+def compute(state: AppState, gen, space, seed, index, code, dist, method, k):
+    """(spectrum figure, summary, eigenvalue table, path of the zipped result)."""
+    start = time.perf_counter()
+    m = metric_for(state, gen, space, seed, index, code, dist, method, k)
+    elapsed = time.perf_counter() - start
+    p = m.provenance
+    cached = " (cached)" if elapsed < 0.5 * p["seconds"] else ""
+    summary = (f"**{p['generator']}** ({p['space']}, n = {m.latent_dim}), {p['distance']}: computed in "
+               f"{p['seconds']:.2f} s, answered in {elapsed:.2f} s{cached}. {pr.method_sentence(p)}  \n"
+               f"{pr.spectrum_sentence(m.eigvals, m.n_computed, m.latent_dim)}")
+    folder = state.download_folder("metric-")
+    m.save(folder / "metric")
+    archive = shutil.make_archive(str(folder / "metric"), "zip", folder / "metric")
+    plot = figures.spectrum_figure(st.spectrum_summary(m.eigvals[None, : m.n_computed]), "Spectrum at this code")
+    return plot, summary, pr.eigenvalue_table(m.eigvals, m.n_computed), archive
+
+
+# ---- traverse axes ---------------------------------------------------------------------------
+def parse_labels(text: str) -> dict[int, str]:
+    """Axis labels "rank=text, rank=text" (ranks from 1) -> {rank: text}."""
+    labels = {}
+    for part in filter(None, (p.strip() for p in str(text or "").split(","))):
+        rank, sep, label = part.partition("=")
+        if not sep or not rank.strip().isdigit() or int(rank) < 1:
+            raise GeometryError(f"axis labels are rank=text pairs separated by commas, ranks from 1, e.g. "
+                                f"1=pose, 2=light; got '{part}'")
+        labels[int(rank)] = label.strip()
+    return labels
+
+
+def kept_labels(state: AppState, gen: str, space: str, dist: str) -> str:
+    """The axis labels kept for this generator, space and distance (e.g. by ``traverse
+    --keep-labels``), as the labels box shows them: "1=pose, 2=light"."""
+    from gan_geometry.io.storage import axis_labels_key, load_axis_labels
+
+    G = state.generator(gen, space)
+    kept = load_axis_labels(state.settings.results, axis_labels_key(gen, G.space, dist))
+    return ", ".join(f"{rank}={text}" for rank, text in sorted(kept.items()))
+
+
+def slider_labels(state: AppState, gen, space, seed, index, code, dist, labels_text) -> list[str]:
+    """The explorer's slider labels at the current code: "rank r · λ value · label"."""
+    m = metric_for(state, gen, space, seed, index, code, dist)
+    labels = parse_labels(labels_text)
+    return [f"rank {r} · λ {pr.eig(m.eigvals[r - 1])}" + (f" · {labels[r]}" if r in labels else "")
+            for r in range(1, min(state.settings.explore_axes, m.n_computed) + 1)]
+
+
+# ---- traverse axes ----------------------------------------------------------------------------
+def parse_ranks(state: AppState, text: str, n: int) -> list[int]:
+    try:
+        ranks = [int(r) for r in str(text).replace(",", " ").split()]
+    except ValueError:
+        raise GeometryError(f"ranks are whole numbers separated by commas, e.g. 1, 2, 3, 6; got '{text}'") from None
+    if not ranks:
+        raise GeometryError("give at least one eigen-rank")
+    cap(state, "ranks", len(ranks))
+    return check_ranks(ranks, n)
+
+
+def steps_for(state: AppState, max_step, n_steps) -> np.ndarray:
+    n_steps = check_count(n_steps, "steps", 2, state.settings.limits["steps"])
+    return np.linspace(-1, 1, n_steps) * as_number(max_step, "largest step", positive=True)
+
+
+def montage(state: AppState, gen, space, seed, index, code, dist, ranks_text, max_step, n_steps, mode, scaled,
+            labels_text=""):
+    """(montage image, distance-curve figure, a player per row for a sound generator: HTML, "" for
+    images) along the chosen eigen-ranks (1 = top)."""
+    G = state.generator(gen, space)
+    m = metric_for(state, gen, space, seed, index, code, dist)
+    ranks, steps = parse_ranks(state, ranks_text, m.n_computed), steps_for(state, max_step, n_steps)
+    traversal = eigen_traversal(G, m.z, m.eigvals, m.eigvecs, ranks, steps, mode, bool(scaled),
+                                parse_labels(labels_text))
+    curves = distance_curves(G, state.distance(dist), m.z, m.eigvals, m.eigvecs, ranks, curve_steps(float(steps[-1])),
+                             mode, bool(scaled))
+    return traversal.grid(), figures.distance_curves_figure(curves, dist), row_players(G, traversal)
+
+
+def exploration(state: AppState, gen, space, seed, index, code, dist, scaled, k, values):
+    G = state.generator(gen, space)
+    m = metric_for(state, gen, space, seed, index, code, dist)
+    k = check_count(k, "number of axes", 1, min(state.settings.explore_axes, m.n_computed))
+    coefficients = np.array([as_number(v, f"axis {i + 1}") for i, v in enumerate(values[:k])])
+    x0 = state.image(gen, space, tuple(m.z.tolist()))
+    return explore(G, state.distance(dist), m.z, m.eigvals, m.eigvecs, coefficients, bool(scaled), x0), m
+
+
+def explore_axes(state: AppState, gen, space, seed, index, code, dist, scaled, k, *values):
+    """The image after moving along the top-k eigen-axes by the slider values, with the measured
+    distance and the quadratic prediction, and the edited sound (None for images)."""
+    point, m = exploration(state, gen, space, seed, index, code, dist, scaled, k, values)
+    unit = "units of λ^-1/2: each unit predicts the same change" if scaled else "latent units"
+    k = int(k)
+    moved = ", ".join(f"rank {i + 1}: {float(v):+.2f}" for i, v in enumerate(values[:k]) if float(v) != 0)
+    readout = (f"**Measured D(G(z0), G(z)) = {point.distance:.4g}** ({dist}); predicted ½ δᵀHδ = "
+               f"{point.predicted:.4g}.  \nMoved ({unit}): {moved or 'nowhere yet'}.  \n"
+               f"*The prediction is the metric's quadratic approximation: it holds for small moves; the "
+               f"measured distance departs from it as the image changes nonlinearly.*")
+    return view(state, point.image), readout, playable(state.generator(gen, space), point.image)
+
+
+def download_code(state: AppState, gen, space, seed, index, code, dist, scaled, k, *values) -> str:
+    point, _ = exploration(state, gen, space, seed, index, code, dist, scaled, k, values)
+    path = state.download_folder("code-") / "edited-code.npy"
+    np.save(path, point.z)
+    return str(path)
+
+
+def references(state: AppState, gen, space, seed, index, code, dist, rank, n_refs, max_step, n_steps, mode):
+    G = state.generator(gen, space)
+    n_refs = check_count(n_refs, "references", 1, state.settings.limits["references"])
+    m = metric_for(state, gen, space, seed, index, code, dist)
+    rank = parse_ranks(state, str(check_count(rank, "rank", 1)), m.n_computed)[0]
+    refs = G.sample(n_refs, seed=check_seed(seed) + 1).double().numpy()
+    return apply_to_references(G, refs, m.eigvecs[:, rank - 1], steps_for(state, max_step, n_steps), mode).grid()
+
+
+def families(state: AppState, gen, space, seed, index, code, dist, family, upload, k, max_step, n_steps):
+    """(axes | purified montage, projection figure, summary) for SeFa / PCA / uploaded axes."""
+    G = state.generator(gen, space)
+    m = metric_for(state, gen, space, seed, index, code, dist)
+    k = check_count(k, "k", 1, state.settings.limits["ranks"])
+    axes = axes_for_family(G, family, k, file=upload, n_samples=500, seed=check_seed(seed))
+    k = min(k, axes.vectors.shape[1])
+    result = compare_axes(axes, m.eigvals, m.eigvecs, k=k)
+    grid = axes_and_purified_montage(G, m.z, axes, result.purified, steps_for(state, max_step, n_steps))
+    summary = pr.axis_summary(result, family, k) + f" Montage: axes (left) | purified top-{k} (right)."
+    return grid, figures.axis_projection_figure(result, family), summary
+
+
+# ---- sweeps, by name --------------------------------------------------------------------------
+def sweeps_available(state: AppState) -> list[str]:
+    """Names of the completed sweeps in the app's results folder, newest first."""
+    return list_sweeps(state.settings.results)
+
+
+def add_sweep(state: AppState, gen, space, dist, n, seed, progress: Progress = None) -> tuple[list[str], str]:
+    """Run a sweep into the results folder; returns every sweep name and the new one's (the page
+    adds it to the sweeps already selected)."""
+    n = check_count(n, "positions", 2, state.settings.limits["positions"])
+    seed = check_seed(seed)
+    G = state.generator(gen, space)
+    name = f"{gen}-{G.space}-{dist}-n{n}-seed{seed}"
+    run_sweep(state.settings.results / name, G, state.distance(dist), n=n, seed=seed, progress=progress,
+              generator_options={})  # the app's generators are default builds: workers rebuild them
+    prune_sweeps(state.settings.results, state.settings.max_sweeps)
+    return sweeps_available(state), name
+
+
+def compare_spectra(state: AppState, selected: list[str] | str):
+    """(spectra overlay, Tables 2 and 4, and the first sweep's heatmap, histograms, isotropy)."""
+    if not selected:
+        raise GeometryError("select at least one sweep (run one with 'Run sweep')")
+    if isinstance(selected, str):
+        selected = [selected]
+    rows = model_rows({name: load_sweep(sweep_folder(state.settings.results, name)) for name in selected})
+    first = rows[0]["summary"]  # the figures below the table show the first sweep
+    return (figures.spectra_overlay_figure({r["label"]: r["summary"].spectrum for r in rows}), pr.model_table(rows),
+            figures.consistency_heatmap(first.consistency), figures.consistency_histograms(first.consistency),
+            figures.isotropy_figure(first.isotropy))
+
+
+def mechanism(state: AppState, gen, space, seed, index, code, dist):
+    """Layer metrics, amplification and the weight-shuffled control at the current code; layers
+    named by block, type and output size."""
+    from gan_geometry.analysis.layers import layers_at, list_layers, summarise_layers
+
+    G, z = resolve_code(state, gen, space, seed, index, code)
+    s = summarise_layers(layers_at(G, state.distance(dist), z))
+    return (figures.layer_spectra_figure(s), figures.amplification_figure(s),
+            pr.layer_table(s, pr.readable_layer_names(list_layers(G))))
+
+
+def make_report(state: AppState, selected: list[str] | str, progress: Progress = None) -> list[str]:
+    """PDF and HTML report of the selected sweeps (the first in full, the others compared with it
+    in a "Models compared" section), in a fresh download folder."""
+    if isinstance(selected, str):
+        selected = [selected] if selected else []
+    if not selected:
+        raise GeometryError("choose the sweeps to report on (run one in 'Compare spectra')")
+    folders = [sweep_folder(state.settings.results, name) for name in selected]
+    folder = state.download_folder("report-")
+    stem = selected[0] + (f"-and-{len(selected) - 1}-more" if len(selected) > 1 else "")
+    build_report(folders[0], html=folder / f"{stem}.html", pdf=folder / f"{stem}.pdf", models=folders[1:],
+                 progress=progress)
+    return [str(folder / f"{stem}.pdf"), str(folder / f"{stem}.html")]

@@ -1,0 +1,84 @@
+"""``samples``, ``generators``, ``fetch-weights``: the models themselves."""
+
+from __future__ import annotations
+
+import argparse
+
+import torch
+
+from gan_geometry.cli.options import add_generator, generator_of, image_file, whole
+from gan_geometry.registry import REGISTRY
+
+
+def register(commands) -> None:
+    samples = commands.add_parser("samples", help="a grid of sampled images")
+    add_generator(samples, distance=False, seed_help="seed of the sampled codes")
+    samples.add_argument("--n", type=whole(1, 10_000), default=16, help="number of samples")
+    samples.add_argument("--nrow", type=whole(1, 10_000), default=8, help="images per row")
+    samples.add_argument("--out", type=image_file, required=True, help="image file to write (.png, .jpg, .webp)")
+    samples.set_defaults(run=run_samples)
+
+    listing = commands.add_parser("generators", help="list registered generators and their weights")
+    listing.set_defaults(run=run_generators)
+    fetch = commands.add_parser("fetch-weights", help="download, verify and convert every known weights file")
+    fetch.set_defaults(run=run_fetch_weights)
+    for verb, text in (("check-weights", "load a weights file as a registered generator and report what it holds"),
+                       ("install-weights", "check a weights file, then install it into the cache (used offline "
+                                           "from then on, by the command line and the app)")):
+        command = commands.add_parser(verb, help=text)
+        command.add_argument("generator", choices=list(REGISTRY), metavar="GENERATOR",
+                             help="registered generator the file is for (gan-geometry generators)")
+        command.add_argument("file", help="the weights file (.pt / .pth / .pkl-free checkpoint or .safetensors)")
+        if verb == "install-weights":
+            command.add_argument("--replace", action="store_true", help="replace a different file installed there")
+        command.set_defaults(run=run_check_weights if verb == "check-weights" else run_install_weights)
+
+
+def run_samples(args: argparse.Namespace) -> None:
+    from torchvision.utils import save_image
+
+    G = generator_of(args)
+    with torch.no_grad():
+        images = G(G.sample(args.n, seed=args.seed)).cpu()
+    save_image(images, args.out, nrow=args.nrow, padding=2)
+    print(f"saved {args.n} samples of {G.name} ({G.space} space, seed {args.seed}) to {args.out}")
+
+
+def run_generators(_: argparse.Namespace) -> None:
+    from gan_geometry.registry import REGISTRY
+
+    rows = [(entry.name, space, str(dim), str(entry.resolution), entry.distributions[space], entry.weights_status(),
+             entry.licence, entry.source()) for entry in REGISTRY.values() for space, dim in entry.spaces.items()]
+    header = ("generator", "space", "dim", "res", "latent distribution", "weights", "licence", "source")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
+    for row in [header, *rows]:  # columns as wide as their longest entry; numbers right-aligned
+        cells = [cell.rjust(w) if i in (2, 3) else cell.ljust(w)
+                 for i, (cell, w) in enumerate(zip(row, widths, strict=False))]
+        print("  ".join([*cells, row[-1]]))
+
+
+def run_check_weights(args: argparse.Namespace) -> None:
+    from gan_geometry.user_weights import check_weights
+
+    print("\n".join(check_weights(args.generator, args.file).lines()))
+    print(f"ok: loads as {args.generator}; install it with: gan-geometry install-weights {args.generator} "
+          f"{args.file}")
+
+
+def run_install_weights(args: argparse.Namespace) -> None:
+    from gan_geometry.user_weights import install_weights
+
+    report, target = install_weights(args.generator, args.file, replace=args.replace)
+    print("\n".join(report.lines()))
+    print(f"installed as {target}; '{args.generator}' now loads offline (gan-geometry generators lists it)")
+
+
+def run_fetch_weights(_: argparse.Namespace) -> None:
+    from gan_geometry.core.distances import backbone_state
+    from gan_geometry.io.weights import KNOWN_FILES, weight_path
+
+    for f in KNOWN_FILES:
+        print(f"ok  {weight_path(f)}")
+    for net in ("alex", "vgg"):
+        backbone_state(net)
+        print(f"ok  LPIPS {net} backbone converted")

@@ -1,0 +1,138 @@
+"""What several commands share: argument types that refuse bad input with one message (argparse
+exits with code 2), the generator / distance / device arguments, and building the models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from gan_geometry.core.distances import DISTANCE_NAMES, load_distance
+from gan_geometry.core.methods import METHODS
+from gan_geometry.errors import GeometryError
+from gan_geometry.registry import PROTOCOLS, REGISTRY, load_generator
+
+
+def whole(minimum: int = 0, maximum: int = 2**63 - 1):
+    """argparse type: a whole number in minimum..maximum; integral floats (1e3) are accepted."""
+
+    def parse(text: str) -> int:
+        try:
+            value = float(text)
+            integral = value.is_integer()
+        except ValueError:
+            integral = False
+        if not integral or not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"must be a whole number in {minimum}..{maximum}; got '{text}'")
+        return int(value)
+
+    return parse
+
+
+def number(positive: bool = False, minimum: float | None = None):
+    """argparse type: a finite number (and > 0 when ``positive``, >= ``minimum`` when given)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not np.isfinite(value) or (positive and value <= 0):
+            raise argparse.ArgumentTypeError(f"must be a finite{' positive' if positive else ''} number; got '{text}'")
+        if minimum is not None and value < minimum:
+            raise argparse.ArgumentTypeError(f"must be a number >= {minimum:g}; got '{text}'")
+        return value
+
+    return parse
+
+
+def device(text: str) -> str:
+    """argparse type: a torch device this machine has."""
+    from gan_geometry.core.devices import resolve_device
+
+    try:
+        return str(resolve_device(text))
+    except GeometryError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def image_file(text: str) -> Path:
+    """argparse type: an output image path whose extension names a format, in a writable folder."""
+    from gan_geometry.io.storage import check_writable
+
+    path = Path(text)
+    if path.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp"):
+        raise argparse.ArgumentTypeError(f"'{text}' needs an image extension: .png, .jpg or .webp")
+    try:
+        return check_writable(path, "image file")
+    except GeometryError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def option(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` with VALUE read as JSON when it parses (numbers, true/false), else a string;
+    ``load_generator`` checks each against the type of the option's default."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got '{text}'")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def add_generator(parser: argparse.ArgumentParser, distance: bool = True, seed_help: str | None = None) -> None:
+    """--generator, --space, --option, --device; with ``distance`` --distance; with ``seed_help`` --seed."""
+    parser.add_argument("--generator", default="dcgan-face64", choices=list(REGISTRY), help="registered generator")
+    parser.add_argument("--space", default=None, help="latent space of the generator (default: its first)")
+    parser.add_argument("--option", type=option, action="append", default=[], metavar="KEY=VALUE",
+                        help="generator option, repeatable (e.g. eye_class=blue, truncation=0.5)")
+    parser.add_argument("--device", type=device, default="cpu", help="torch device, e.g. cpu or cuda")
+    parser.add_argument("--protocol", default="plain", choices=PROTOCOLS,
+                        help="plain: the generator's images; paper: as the paper's code measured them (clamped, "
+                             "resized to 256 px for BigGAN / BigBiGAN / StyleGAN2, its truncations)")
+    if distance:
+        parser.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES,
+                            help="distance: images (mse, ssim, lpips-*) or sounds (mse, stft, logmel)")
+    if seed_help:
+        parser.add_argument("--seed", type=whole(), default=0, help=seed_help)
+
+
+def add_method(parser: argparse.ArgumentParser) -> None:
+    """--method and --k: how a metric is computed."""
+    parser.add_argument("--method", default="exact", choices=list(METHODS), help="how to compute the metric")
+    parser.add_argument("--k", type=whole(1), default=None,
+                        help="eigenpairs for the top-k methods: topk, lanczos-backward, lanczos-forward "
+                             "(default min(20, n-1))")
+
+
+def generator_options(args: argparse.Namespace) -> dict:
+    """The options the generator is built with (``--option`` pairs, and ``--protocol`` where it is
+    not plain), as sweeps record them and ``load_generator`` takes them."""
+    options = dict(args.option)
+    if getattr(args, "protocol", "plain") != "plain":
+        options["protocol"] = args.protocol
+    return options
+
+
+def generator_of(args: argparse.Namespace):
+    """The generator the arguments name, on ``--device``."""
+    return load_generator(args.generator, space=args.space, device=args.device, **generator_options(args))
+
+
+def models(args: argparse.Namespace):
+    """(generator, distance) the arguments name, both on ``--device``."""
+    return generator_of(args), load_distance(args.distance, device=args.device)
+
+
+def labels(pairs: list[str]) -> dict[int, str]:
+    """``INDEX=TEXT`` arguments -> {index: text}."""
+    found = {}
+    for text in pairs:
+        index, sep, label = text.partition("=")
+        if not sep or not index.isdigit():
+            raise GeometryError(f"a label is INDEX=TEXT, e.g. 0=smile; got '{text}'")
+        found[int(index)] = label
+    return found

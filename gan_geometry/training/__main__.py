@@ -1,0 +1,4 @@
+from gan_geometry.training.wavegan import main
+
+if __name__ == "__main__":
+    main()

@@ -1,3 +1,0 @@
-"""Training a generator this project can ship: ``wavegan-notes``, a WaveGAN trained on
-synthesised piano-like notes (``notes``) with the WGAN-GP objective (``wavegan``).
-``python -m geometry.training --help``."""

@@ -1,4 +1,0 @@
-from geometry.training.wavegan import main
-
-if __name__ == "__main__":
-    main()

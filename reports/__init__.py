@@ -1,1 +1,0 @@
-"""Report builder: saved results -> HTML and PDF (Jinja2 + WeasyPrint). Built in issue 7."""
