@@ -15,3 +15,9 @@ class WeightsUnavailableError(GeometryError):
 
 class ResourceError(GeometryError):
     """A request whose estimated memory exceeds what this machine allows."""
+
+
+def unknown(kind: str, name, choices) -> GeometryError:
+    """The one message for a name that is not one of ``choices`` (a generator, distance, method,
+    mode...): "unknown generator 'x'; choose one of: a, b, c"."""
+    return GeometryError(f"unknown {kind} '{name}'; choose one of: {', '.join(map(str, choices))}")

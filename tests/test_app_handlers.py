@@ -148,7 +148,7 @@ def test_the_model_cache_is_bounded_in_bytes_and_the_app_says_so(tmp_path):
         app.close()
 
 
-def test_the_pairs_the_app_compiles_run_compiled_and_agree_with_eager(tmp_path):
+def test_the_pairs_the_app_compiles_run_compiled_and_agree_with_eager(tmp_path, monkeypatch):
     compiled = AppState(Settings(results=tmp_path, compiled=(("linear-toy", "mse"),)))
     eager = AppState(Settings(results=tmp_path))
     try:
@@ -156,7 +156,10 @@ def test_the_pairs_the_app_compiles_run_compiled_and_agree_with_eager(tmp_path):
         slow = h.metric_for(eager, "linear-toy", "default", 0, 1, "", "mse")
         assert fast.provenance["compiled"] and not slow.provenance["compiled"]
         assert np.abs(fast.H - slow.H).max() <= 1e-5 * np.abs(slow.H).max()
+        monkeypatch.delenv("GGL_COMPILE", raising=False)
         assert Settings.from_env().compiled == (("dcgan-face64", "lpips-alex"),)  # what the app compiles at start
+        monkeypatch.setenv("GGL_COMPILE", "0")
+        assert Settings.from_env().compiled == ()
     finally:
         compiled.close()
         eager.close()

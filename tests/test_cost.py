@@ -34,15 +34,30 @@ def test_one_slow_probe_run_does_not_inflate_the_estimate():
     assert found.forward_seconds < 0.2 and cost.estimate(pb, "exact", None, None, found).seconds < 1
 
 
-def test_estimates_learn_from_the_calls_they_have_seen(toy, mse):
+def test_estimates_learn_from_the_calls_their_cost_model_has_seen(toy, mse):
     pb = Pullback(toy, mse, toy.sample(1, seed=0)[0])
-    first = cost.estimate(pb, "bp", None, None, cost.probe(pb))
+    model, found = cost.CostModel(), cost.probe(pb)
+    first = model.estimate(pb, "bp", None, None, found)
     for _ in range(3):  # the calls took 10x the estimate
-        cost.record_call(pb, first, 10 * first.seconds)
-    corrected = cost.estimate(pb, "bp", None, None, cost.probe(pb))
+        model.record(pb, first, 10 * first.seconds)
+    corrected = model.estimate(pb, "bp", None, None, found)
     assert corrected.seconds == pytest.approx(10 * first.seconds, rel=1e-6)
-    cost.record_call(pb, corrected, 10 * first.seconds)  # measured against the uncorrected estimate: still 10x
-    assert cost.correction(pb, "bp") == pytest.approx(10)
+    model.record(pb, corrected, 10 * first.seconds)  # measured against the uncorrected estimate: still 10x
+    assert model.correction(pb, "bp") == pytest.approx(10)
+    assert cost.CostModel().estimate(pb, "bp", None, None, found).seconds == pytest.approx(first.seconds)
+
+
+def test_a_plain_call_is_not_changed_by_an_earlier_call(toy, mse):
+    """Corrections live in the CostModel a caller passes: a call given another model, or none, is
+    estimated and refused as if no call had run before."""
+    z = toy.sample(1, seed=0)[0]
+    model = cost.CostModel()
+    pb = Pullback(toy, mse, toy.check_latent(z))
+    base = model.estimate(pb, "exact", None, None, cost.probe(pb))
+    model.record(pb, base, 1000 * base.seconds)  # a call that took 1000x its estimate (corrections stop at 30x)
+    assert metric_tensor(toy, mse, z, seconds_cap=10 * base.seconds).provenance["method"] == "exact"
+    with pytest.raises(ResourceError, match="exact would take about"):
+        metric_tensor(toy, mse, z, seconds_cap=10 * base.seconds, costs=model)
 
 
 def test_a_time_refusal_names_a_cheaper_method_that_fits():

@@ -73,11 +73,10 @@ def test_lanczos_top_pairs_match_exact_on_the_face_gan(face_metrics, method):
 def test_double_backprop_hessian_is_symmetric_and_psd_before_symmetrising(face, face_metrics):
     """The raw rows of the BP Hessian (not yet symmetrised by the eigendecomposition) must be
     symmetric to rounding, and its spectrum non-negative: both fail if a row is wrong."""
-    from gan_geometry.core.methods.backprop import hessian_rows
     from gan_geometry.core.pullback import Pullback
 
     D, z, r = face_metrics
-    raw = hessian_rows(Pullback(face, D, face.check_latent(z))).double().numpy()
+    raw = Pullback(face, D, face.check_latent(z)).hessian_products().rows().double().numpy()
     assert relative_frobenius(raw, raw.T) < 1e-5
     assert r["bp"].eigvals.min() > -1e-5 * r["bp"].eigvals.max()
 

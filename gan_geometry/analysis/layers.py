@@ -6,9 +6,10 @@ Hessian of 1/2 ||phi_l(z) - phi_l(z0)||^2 (paper section 3, Eq. 3):
     H_l = J_l^T J_l,     J_l = d phi_l(G(z)) / dz |_{z0}     (F_l, n)
 
 (the image metric with ``mse`` is 2 J^T J / P for the P pixels in [0, 1], so the last layer's
-H_l with phi_l = the image equals P/2 times it). All layers come from one batched forward-mode
-pass (``vmap`` over ``jvp`` of a function returning every chosen layer's output), taken through a
-shared-weight copy of G whose hooks never touch the (shared) generator.
+H_l with phi_l = the image equals P/2 times it). All layers come from one Jacobian
+(``products.JacobianProducts`` of a function returning every chosen layer's output, batched
+forward-mode columns), taken through a shared-weight copy of G whose hooks never touch the
+(shared) generator.
 
 Amplification (paper Fig. 4B): for the eigenvectors u_i of a source layer's metric, their
 speeds u_i^T H_b u_i under every layer b and the image metric: a layers x ranks matrix, and the
@@ -30,13 +31,12 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from torch.func import jvp, vmap
 
 from gan_geometry.core.distances import Distance
-from gan_geometry.core.forward_mode import FORWARD_MODE_LOCK, quiet_transforms
 from gan_geometry.core.generators import Generator, captured, shared_weight_copy
 from gan_geometry.core.linalg import descending_eigh
 from gan_geometry.core.metric import metric_tensor
+from gan_geometry.core.products import JacobianProducts
 from gan_geometry.errors import GeometryError
 from gan_geometry.io.storage import check_space
 from gan_geometry.progress import Progress, report
@@ -106,37 +106,31 @@ class LayerMetrics:
 
 def layer_metrics(G: Generator, z: torch.Tensor | np.ndarray, layers: Sequence[str] | None = None,
                   chunk: int = 32, progress: Progress | None = None) -> LayerMetrics:
-    """H_l = J_l^T J_l for every layer in ``layers`` (default ``major_layers(G)``) at ``z``,
-    from one batched forward-mode pass per ``chunk`` of basis directions."""
+    """H_l = J_l^T J_l for every layer in ``layers`` (default ``major_layers(G)``) at ``z``: the
+    rows of one Jacobian of all layers' outputs, ``chunk`` forward-mode columns at a time."""
     z0 = G.check_latent(z)
     layers = list(layers) if layers is not None else major_layers(G)
     if not layers:
         raise GeometryError("give at least one layer")
-    n = z0.shape[0]
+    sizes: list[int] = []
     with captured(G, layers) as (twin, outputs):
 
-        def features(z: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        def features(z: torch.Tensor) -> torch.Tensor:
+            """Every chosen layer's output for one code, flattened and concatenated (F = sum F_l,)."""
             for stored in outputs.values():
                 stored.clear()
             twin(z[None])
             missing = [name for name in layers if not outputs[name]]
             if missing:
                 raise GeometryError(f"layer {missing[0]} produced no output in {G.name}'s forward pass")
-            return tuple(outputs[name][-1].flatten() for name in layers)
+            return torch.cat([outputs[name][-1].flatten() for name in layers])
 
-        basis = torch.eye(n, dtype=z0.dtype, device=z0.device)
-        push = vmap(lambda v: jvp(features, (z0,), (v,))[1])
-        H = np.zeros((len(layers), n, n))
-        sizes: list[int] = []
-        with FORWARD_MODE_LOCK, quiet_transforms():
-            blocks = []
-            for start in range(0, n, chunk):
-                blocks.append([t.detach().double().cpu() for t in push(basis[start:start + chunk])])  # (c, F_l)
-                report(progress, min(start + chunk, n) / n, f"layer tangents {min(start + chunk, n)}/{n}")
-        for index in range(len(layers)):
-            J = torch.cat([block[index] for block in blocks]).T  # (F_l, n)
-            sizes.append(J.shape[0])
-            H[index] = (J.T @ J).numpy()
+        with torch.no_grad():
+            features(z0)
+            sizes = [outputs[name][-1].numel() for name in layers]
+        J = JacobianProducts(features, z0, sum(sizes)).matrix(chunk, progress, "layers: ")  # (F, n)
+    blocks = torch.split(J.detach().double().cpu(), sizes)
+    H = np.stack([(block.T @ block).numpy() for block in blocks])
     H = (H + np.swapaxes(H, 1, 2)) / 2
     values, vectors = descending_eigh(H)
     return LayerMetrics(z0.detach().cpu().double().numpy(), layers, sizes, H, values, vectors)

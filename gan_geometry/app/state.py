@@ -14,6 +14,7 @@ import numpy as np
 
 from gan_geometry import REGISTRY, GeometryError, MetricResult, load_distance, load_generator, metric_tensor
 from gan_geometry.app.settings import Settings
+from gan_geometry.core.cost import CostModel
 
 
 class BoundedCache:
@@ -52,7 +53,8 @@ def module_bytes(module) -> int:
 
 class AppState:
     """Caches keyed by their inputs, each bounded in bytes (``settings.cache_bytes``: models,
-    metrics, images; the least recently used go first, the newest is always kept), and a
+    metrics, images; the least recently used go first, the newest is always kept), the server's
+    ``CostModel`` (its estimates learn from this server's calls, and from no one else's), and a
     downloads folder removed by ``close``."""
 
     def __init__(self, settings: Settings):
@@ -63,6 +65,7 @@ class AppState:
         self.distance = BoundedCache(load_distance, module_bytes, limit["distances"])
         self.metric = BoundedCache(self._metric, metric_bytes, limit["metrics"])
         self.image = BoundedCache(self._image, lambda x: x.nbytes, limit["images"])
+        self.costs = CostModel()
 
     def _generator(self, name: str, space: str):
         if name not in REGISTRY:
@@ -77,7 +80,7 @@ class AppState:
                 z: tuple[float, ...]) -> MetricResult:
         return metric_tensor(self.generator(gen, space), self.distance(dist), np.array(z, dtype=np.float32),
                              method=method, k=k, seconds_cap=self.settings.limits["seconds"],
-                             compiled=(gen, dist) in self.settings.compiled)
+                             compiled=True if (gen, dist) in self.settings.compiled else None, costs=self.costs)
 
     def _image(self, gen: str, space: str, z: tuple[float, ...]):
         """The generator's image (1, C, H, W) of code ``z``, kept for the live explorer's distance."""

@@ -9,36 +9,52 @@ weights become constants), rewritten by ``core.graph_passes`` (the generator's b
 away so tangents stay channels-last, zero-tangent convolutions dropped, 1 x 1 transposed
 convolutions as matrix products), then compiled by inductor with ``freezing`` (layouts chosen by
 inductor, the batch-norm / ReLU-mask / normalisation arithmetic of each layer fused into one loop).
-Measured on dcgan-face64's 100 tangents at two threads: LPIPS 0.21 s eager, 0.166 s compiled from
-the plain graph, 0.134 s from the rewritten one, below the no-grad batched forward (``bench/``).
+Measured by ``python -m bench.metric_methods --side-by-side``: below the no-grad batched forward.
 
-A compiled product is kept per process for each (generator, distance, chunk, latent dimension,
+A compiled product is kept per process for each (generator, distance, block, latent dimension,
 dtype, device), while both models live and their weights are unchanged (tensor version counters
-are part of the key: a loaded state dict recompiles). The first use of a key is checked against
-the eager product (relative difference <= ``TOLERANCE``); a model that cannot be traced or
-compiled, or whose compiled product differs, falls back to eager for that key with one log line.
-Compilation costs seconds (tens the first time on a machine; inductor caches its code on disk),
-so callers turn it on only where calls repeat: sweeps of many positions, repeated app requests.
+are part of the key: a loaded state dict recompiles). Each build is checked against the eager
+product (relative difference <= ``TOLERANCE``); a model that cannot be traced or compiled, or
+whose compiled product differs, stays eager for that key with one log line.
+
+Two ways to get one: ``compiled_push`` builds it now and waits (sweeps that run compiled, an
+explicit ``compiled=True``); ``ready_push`` returns it only when already built and otherwise starts
+building it in a background thread (at low priority, tracing under the forward-mode lock,
+compiling outside it) so the caller can run eager meanwhile and switch once it is ready (what a
+plain ``metric_tensor`` does). Inductor keeps the code it generates in ``cache_dir()/inductor``
+(``TORCHINDUCTOR_CACHE_DIR`` unless set), so a later process compiles the same model in seconds.
 Tracing runs the model on real tensors: Python control flow that depends on tensor values (rare in
 generators; ReLU masks are tensor operations and stay exact) would be fixed at the traced code.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import torch
 from torch.func import functionalize, jvp, vmap
 
+from gan_geometry.core.forward_mode import FORWARD_MODE_LOCK, quiet_transforms
 from gan_geometry.core.graph_passes import drop_zero_products, fold_singleton_batch, point_convolutions_as_products
 
 log = logging.getLogger(__name__)
 TOLERANCE = 1e-5
-_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # generator -> distance -> key -> push or None
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # generator -> distance -> key -> Build
 _lock = threading.Lock()
+
+
+@dataclass
+class Build:
+    """One compiled product: ``done`` once built; ``push`` None where it stayed eager."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    push: Callable | None = None
 
 
 def weights_version(*modules: torch.nn.Module) -> tuple[int, ...]:
@@ -52,20 +68,67 @@ def eager_push(features: Callable[[torch.Tensor], torch.Tensor]) -> Callable:
     return lambda z0, V: vmap(lambda v: jvp(features, (z0,), (v,))[1])(V)
 
 
+def _key(G: torch.nn.Module, D: torch.nn.Module, z0: torch.Tensor, block: int) -> tuple:
+    return block, z0.shape[0], z0.dtype, str(z0.device), weights_version(G, D)
+
+
+def _builds(G: torch.nn.Module, D: torch.nn.Module) -> dict:
+    return _cache.setdefault(G, weakref.WeakKeyDictionary()).setdefault(D, {})
+
+
+def _build_for(G: torch.nn.Module, D: torch.nn.Module, z0: torch.Tensor, block: int) -> tuple[Build, bool]:
+    """The build of this key, and whether it is new (the caller must then run it)."""
+    key = _key(G, D, z0, block)
+    with _lock:
+        builds = _builds(G, D)
+        if key in builds:
+            return builds[key], False
+        for old in [k for k in builds if k[:4] == key[:4]]:  # the weights changed since
+            del builds[old]
+        builds[key] = Build()
+        return builds[key], True
+
+
+def _run(build: Build, features: Callable, z0: torch.Tensor, block: int) -> None:
+    try:
+        build.push = _compile(features, z0, block)
+    finally:
+        build.done.set()
+
+
 def compiled_push(G: torch.nn.Module, D: torch.nn.Module, features: Callable[[torch.Tensor], torch.Tensor],
                   z0: torch.Tensor, block: int) -> Callable:
     """The compiled push for (G, D) at blocks of ``block`` tangents (the graph is specialised to
-    its shapes), compiled on first use (then checked against the eager product at ``z0``), else
-    the eager push where compiling fails."""
-    key = (block, z0.shape[0], z0.dtype, str(z0.device), weights_version(G, D))
+    its shapes), built now if it was not (or waited for, if it is being built), else the eager push
+    where compiling failed."""
+    build, new = _build_for(G, D, z0, block)
+    if new:
+        _run(build, features, z0, block)
+    build.done.wait()
+    return build.push if build.push is not None else eager_push(features)
+
+
+def ready_push(G: torch.nn.Module, D: torch.nn.Module, features: Callable[[torch.Tensor], torch.Tensor],
+               z0: torch.Tensor, block: int, start: bool = True) -> Callable | None:
+    """The compiled push if it is built (None where it stayed eager); otherwise None, and with
+    ``start`` its build begins in a background thread (once per key)."""
     with _lock:
-        per_distance = _cache.setdefault(G, weakref.WeakKeyDictionary()).setdefault(D, {})
-        if key not in per_distance:
-            for old in [k for k in per_distance if k[:4] == key[:4]]:  # the weights changed since
-                del per_distance[old]
-            per_distance[key] = _compile(features, z0, block)
-        push = per_distance[key]
-    return push if push is not None else eager_push(features)
+        found = _builds(G, D).get(_key(G, D, z0, block))
+    if found is not None:
+        return found.push if found.done.is_set() else None
+    if start:
+        build, new = _build_for(G, D, z0, block)
+        if new:
+            threading.Thread(target=_background, args=(build, features, z0.detach().clone(), block), daemon=True,
+                             name="gan-geometry-compile").start()
+    return None
+
+
+def _background(build: Build, features: Callable, z0: torch.Tensor, block: int) -> None:
+    """A build in its own thread at the lowest priority, so the caller's eager work keeps the cores."""
+    with contextlib.suppress(OSError, AttributeError):  # per-thread niceness: Linux
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    _run(build, features, z0, block)
 
 
 def traced_push(features: Callable, z0: torch.Tensor, V: torch.Tensor, rewritten: bool = True) -> torch.fx.GraphModule:
@@ -81,19 +144,31 @@ def traced_push(features: Callable, z0: torch.Tensor, V: torch.Tensor, rewritten
     return point_convolutions_as_products(fold_singleton_batch(drop_zero_products(graph), V.shape[0]))
 
 
+def cache_folder() -> str:
+    """Where inductor keeps its generated code: ``$TORCHINDUCTOR_CACHE_DIR``, else the project's
+    cache (``io.weights.cache_dir()/inductor``), which outlives /tmp."""
+    from gan_geometry.io.weights import cache_dir
+
+    return os.environ.get("TORCHINDUCTOR_CACHE_DIR") or str(cache_dir() / "inductor")
+
+
 def _compile(features: Callable, z0: torch.Tensor, block: int) -> Callable | None:
     """The compiled product of the rewritten graph, else of the plain traced graph (should a
-    rewrite fail to compile or differ), else None, with one log line."""
+    rewrite fail to compile or differ), else None, with one log line. Tracing and the eager
+    reference hold the forward-mode lock; inductor's compilation does not."""
     from torch._inductor import config
 
+    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", cache_folder())
     V = torch.eye(z0.shape[0], dtype=z0.dtype, device=z0.device)[:block]
-    logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)  # "no CUDA runtime" on CPU machines
-    reference = eager_push(features)(z0, V)
+    with FORWARD_MODE_LOCK, quiet_transforms():
+        reference = eager_push(features)(z0, V)
     problem = ""
     for rewritten in (True, False):
         try:
-            with config.patch(freezing=True):
-                push = torch.compile(traced_push(features, z0, V, rewritten), dynamic=False)
+            with FORWARD_MODE_LOCK, quiet_transforms():
+                graph = traced_push(features, z0, V, rewritten)
+            with config.patch(freezing=True, compile_threads=1), quiet_compiler_logs():
+                push = torch.compile(graph, dynamic=False)
                 difference = ((push(z0, V) - reference).abs().max() / reference.abs().max().clamp_min(1e-30)).item()
         except Exception as err:  # any failure to trace or compile: the eager product is always correct
             problem = f"compiling failed: {str(err).splitlines()[0][:200]}"
@@ -103,3 +178,16 @@ def _compile(features: Callable, z0: torch.Tensor, block: int) -> Callable | Non
         problem = f"the compiled product differs by {difference:.1e}"
     log.warning("forward-mode products run uncompiled (%s)", problem)
     return None
+
+
+@contextlib.contextmanager
+def quiet_compiler_logs():
+    """While compiling: torch's C++ extension logger says "no CUDA runtime" on CPU machines; its
+    level is restored afterwards."""
+    logger = logging.getLogger("torch.utils.cpp_extension")
+    previous = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)

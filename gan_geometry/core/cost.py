@@ -21,14 +21,17 @@ lanczos-forward. Calibrated against the peak resident memory measured by
 ``bench/metric_methods.py`` (within 2x).
 
 The constants ``C`` were measured on dcgan-face64 and checked on the full-size families
-(``bench/metric_methods.py`` prints estimate / measured for each method). Each call's measured
-time then corrects later estimates of the same (generator, distance, method): the estimate is
-multiplied by the median ratio measured / estimated of the last ``HISTORY`` calls.
+(``python -m bench.estimates`` prints estimate / measured for each method). A ``CostModel`` learns
+from the calls it is shown: each measured time corrects its later estimates of the same
+(generator, distance, method) by the median ratio measured / estimated of the last ``HISTORY``
+calls. The app keeps one per server; a plain ``metric_tensor`` call uses a fresh one, so no call
+changes what another is told or refused.
 """
 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import os
 import re
 import statistics
@@ -84,8 +87,7 @@ class CostEstimate:
         return f"~{self.memory_bytes / 2**30:.2f} GiB, ~{self.seconds:.1f} s ({self.method}, chunk {self.chunk})"
 
 
-_PROBES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # G -> {D -> Probe}
-_RATIOS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # G -> {D -> {method: deque of ratios}}
+_PROBES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # G -> {D -> Probe}: a cache keyed by its inputs
 _LOCK = threading.Lock()
 
 
@@ -130,22 +132,32 @@ def probe(pb: Pullback) -> Probe:
     return found
 
 
-def correction(pb: Pullback, method: str) -> float:
-    """The median ratio measured / estimated of the last calls of ``method`` on (G, D) (1 when
-    none was seen), clipped to [1/30, 30]."""
-    ratios = _RATIOS.get(pb.G, {}).get(pb.D, {}).get(method)
-    return min(30.0, max(1 / 30, statistics.median(ratios))) if ratios else 1.0
+class CostModel:
+    """Estimates corrected by the calls this model has been shown (``record``): the median ratio
+    measured / estimated of the last ``HISTORY`` calls of a (generator, distance, method),
+    clipped to [1/30, 30]; 1 before any. Thread-safe; holds models only weakly."""
 
+    def __init__(self):
+        self._ratios: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # G -> {D -> {method: ratios}}
+        self._lock = threading.Lock()
 
-def record_call(pb: Pullback, estimate: CostEstimate, seconds: float) -> None:
-    """Remember how long a call took against its uncorrected estimate, for later estimates."""
-    base = estimate.base_seconds
-    if base <= 0:
-        return
-    with _LOCK:
-        by_distance = _RATIOS.setdefault(pb.G, weakref.WeakKeyDictionary())
-        history = by_distance.setdefault(pb.D, {}).setdefault(estimate.method, collections.deque(maxlen=HISTORY))
-        history.append(seconds / base)
+    def correction(self, pb: Pullback, method: str) -> float:
+        ratios = self._ratios.get(pb.G, {}).get(pb.D, {}).get(method)
+        return min(30.0, max(1 / 30, statistics.median(ratios))) if ratios else 1.0
+
+    def estimate(self, pb: Pullback, method: str, k: int | None, chunk: int | None, found: Probe) -> CostEstimate:
+        """``estimate`` with its time corrected by the calls seen."""
+        base = estimate(pb, method, k, chunk, found)
+        return dataclasses.replace(base, seconds=base.base_seconds * self.correction(pb, method))
+
+    def record(self, pb: Pullback, estimate: CostEstimate, seconds: float) -> None:
+        """Remember how long a call took against its uncorrected estimate, for later estimates."""
+        if estimate.base_seconds <= 0:
+            return
+        with self._lock:
+            by_distance = self._ratios.setdefault(pb.G, weakref.WeakKeyDictionary())
+            history = by_distance.setdefault(pb.D, {}).setdefault(estimate.method, collections.deque(maxlen=HISTORY))
+            history.append(seconds / estimate.base_seconds)
 
 
 def memory_cap(device: torch.device | None = None) -> int:
@@ -182,8 +194,8 @@ def available_memory() -> int | None:
 
 
 def estimate(pb: Pullback, method: str, k: int | None, chunk: int | None, found: Probe) -> CostEstimate:
-    """Estimated peak memory and time of ``method`` at ``pb.z0`` (the time corrected by the calls
-    seen); picks ``chunk`` when None (the largest that keeps the batched tangents under
+    """Estimated peak memory and time of ``method`` at ``pb.z0`` (uncorrected: ``CostModel``
+    corrects it by the calls it has seen); picks ``chunk`` when None (the largest that keeps the batched tangents under
     ``TANGENT_BUDGET``: larger batches gain nothing on a CPU once they leave the caches, measured
     on omniart-eyes128)."""
     n, act, itemsize = pb.n, found.activation_bytes, pb.z0.element_size()
@@ -208,11 +220,11 @@ def estimate(pb: Pullback, method: str, k: int | None, chunk: int | None, found:
     else:  # lanczos-forward: float64 copies of the models and their activations
         memory = 8 * act * 8 // itemsize + found.parameter_bytes * 8 // itemsize + n * ncv * 8
         seconds = 3 * ncv * t1 * C["lanczos-forward"]
-    return CostEstimate(method, int(memory + BASELINE_BYTES), seconds * correction(pb, method), chunk, seconds)
+    return CostEstimate(method, int(memory + BASELINE_BYTES), seconds, chunk, seconds)
 
 
 def advice(pb: Pullback, found: Probe, refused: CostEstimate, cap: int, seconds_cap: float | None,
-           k: int = 10) -> str:
+           costs: CostModel, k: int = 10) -> str:
     """A cheaper method that fits where ``refused`` does not, with its estimate: ``topk`` for
     feature distances, else ``lanczos-backward``, with k = 10 (fewer where n is smaller); "" when
     none is cheaper and fits."""
@@ -220,7 +232,7 @@ def advice(pb: Pullback, found: Probe, refused: CostEstimate, cap: int, seconds_
     k = min(k, pb.n - 1)
     if method == refused.method or k < 1:
         return ""
-    cost = estimate(pb, method, k, None, found)
+    cost = costs.estimate(pb, method, k, None, found)
     fits = cost.memory_bytes <= cap and (seconds_cap is None or cost.seconds <= seconds_cap)
     cheaper = cost.seconds < refused.seconds or cost.memory_bytes < refused.memory_bytes
     return f"method {method} with k = {k} (~{cost.seconds:.1f} s, ~{cost.memory_bytes / 2**30:.2f} GiB)" \

@@ -2,7 +2,9 @@
 
 ``d2(z) = D(G(z0), G(z))`` for a fixed reference image ``G(z0)``. Its Hessian at ``z0`` is the
 metric tensor, H = d^2/dz^2 d2(z) at z = z0 (Wang & Ponce 2021, section 2). Every metric method
-works on a ``Pullback``.
+works on a ``Pullback`` and takes its derivatives from its operators (``core.products``):
+``feature_products`` (J of psi(G(z)), for squared feature distances) and ``hessian_products``
+(H of d2 itself, for any twice-differentiable distance).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import torch
 
 from gan_geometry.core.distances import Distance
 from gan_geometry.core.generators import Generator
+from gan_geometry.core.products import HessianProducts, JacobianProducts
 
 
 @dataclass
@@ -60,6 +63,15 @@ class Pullback:
         """P = C * H * W of the generator's images."""
         C, H, W = self.G.image_shape
         return C * H * W
+
+    def feature_products(self, feature_dim: int | None = None, compiled: bool = False) -> JacobianProducts:
+        """Products with J = d psi(G(z)) / dz at z0 (F, n); ``feature_dim`` F when known;
+        ``compiled``: forward-mode products by ``core.compiled``."""
+        return JacobianProducts(self.features, self.z0, feature_dim, (self.G, self.D) if compiled else None)
+
+    def hessian_products(self) -> HessianProducts:
+        """Products with H = d^2 d2 / dz^2 at z0 (n, n), the metric itself."""
+        return HessianProducts(self.d2, self.z0)
 
     def feature_dim(self) -> int:
         with torch.no_grad():
