@@ -115,3 +115,38 @@ def test_a_rewrite_that_fails_leaves_the_plain_compiled_product(mse, monkeypatch
     assert not [r for r in caplog.records if r.name == "gan_geometry.core.compiled"]  # nothing to say
     bp = metric_tensor(G, mse, z, method="bp").H
     assert np.abs(result.H - bp).max() / np.abs(bp).max() < 1e-5
+
+
+def unsqueezed(x):
+    """(B, C, H, W) -> (B, 1, C, H, W): how a tangent of the generator's batch of one enters the graph."""
+    return x.unsqueeze(1)
+
+
+RULE_CASES = {  # rule -> an operation on a (B, 1, 4, 3, 3) tensor that the rule folds
+    "view_rule": lambda x: unsqueezed(x).reshape(x.shape[0], 1, 36) * 2,
+    "expand_rule": lambda x: unsqueezed(x)[:, :, :1].expand(x.shape[0], 1, 4, 3, 3) + unsqueezed(x),
+    "permute_rule": lambda x: unsqueezed(x).permute(0, 1, 3, 4, 2) * 1.5,
+    "dimension_rule": lambda x: torch.cat([unsqueezed(x), unsqueezed(x).flip(3)], dim=2).sum(dim=4),
+    "pad_rule": lambda x: F.pad(unsqueezed(x), (1, 2)) - 1,
+    "pointwise_rule": lambda x: torch.tanh(unsqueezed(x)) * unsqueezed(x) + 3,
+}
+
+
+@pytest.mark.parametrize("rule", sorted(RULE_CASES))
+def test_each_folding_rule_computes_its_operation_without_the_batch_of_one(rule):
+    """Each rule on its own: the operation runs on the folded (B, 4, 3, 3) tensors, the size-1
+    dimension comes back only for the graph's output, and the values are the same bit for bit."""
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    from gan_geometry.core import graph_passes
+
+    x = torch.randn(BLOCK, 4, 3, 3, generator=torch.Generator().manual_seed(0))
+    function = RULE_CASES[rule]
+    graph = make_fx(function)(x)
+    used = {graph_passes.rule_for(n.target).__name__ for n in graph.graph.nodes
+            if n.op == "call_function" and graph_passes.rule_for(n.target) is not None}
+    assert rule in used
+    folded = fold_singleton_batch(graph, BLOCK)
+    restored = [n for n in folded.graph.nodes if n.target is torch.ops.aten.unsqueeze.default and n.args[1] == 1]
+    assert all(user.op == "output" for n in restored for user in n.users)
+    assert torch.equal(folded(x), function(x))

@@ -103,7 +103,7 @@ CLI_CASES = {
                           "/proc/x.pdf cannot be written: /proc is not a writable folder"),
     "boolean option yes": (["metric", "--generator", "stylegan2-ffhq-256", "--option", "random_config=yes"],
                            "random_config"),
-    "k beyond the space": (["metric", *TOY, "--method", "topk", "--k", "8"], "k must be a whole number with 1 <= k < 8"),
+    "k beyond the space": (["metric", *TOY, "--method", "topk", "--k", "8"], "whole number with 1 <= k < 8"),
     "wavegan model size 0": (["metric", "--generator", "wavegan-notes", "--distance", "stft", "--option",
                               "random_weights=true", "--option", "model_size=0"], "model_size (d) is a whole number"),
     "wavegan slice length 1000": (["metric", "--generator", "wavegan-notes", "--distance", "stft", "--option",

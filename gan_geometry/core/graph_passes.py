@@ -82,104 +82,162 @@ def drop_zero_products(gm: fx.GraphModule) -> fx.GraphModule:
     return gm
 
 
-def fold_singleton_batch(gm: fx.GraphModule, block: int) -> fx.GraphModule:
-    """Compute every (block, 1, ...) tensor of the graph as (block, ...) where the operation
-    allows (see the module docstring); put the dimension back where it does not."""
-    graph = gm.graph
-    folded: dict[fx.Node, fx.Node] = {}  # node -> a node computing its value without dimension 1
-    restored: dict[fx.Node, fx.Node] = {}  # node -> unsqueeze(folded[node], 1)
+class Folding:
+    """The state of ``fold_singleton_batch`` over one graph: ``folded[node]`` computes a (block, 1, ...)
+    node's value without dimension 1, ``restored[node]`` is ``unsqueeze(folded[node], 1)``. Rules
+    (``RULES``) read it and make nodes through ``call``."""
 
-    def batched(shape) -> bool:
-        return shape is not None and len(shape) >= 2 and shape[0] == block and shape[1] == 1
+    def __init__(self, graph: fx.Graph, block: int):
+        self.graph, self.block = graph, block
+        self.folded: dict[fx.Node, fx.Node] = {}
+        self.restored: dict[fx.Node, fx.Node] = {}
 
-    def call(target, *args, **kwargs) -> fx.Node:
-        return graph.call_function(target, args, kwargs)
+    def batched(self, shape) -> bool:
+        """Whether a traced shape is (block, 1, ...): a tangent of the generator's batch of one."""
+        return shape is not None and len(shape) >= 2 and shape[0] == self.block and shape[1] == 1
 
-    def squeezed(arg, rank: int):
+    def call(self, target, *args, **kwargs) -> fx.Node:
+        return self.graph.call_function(target, args, kwargs)
+
+    def squeezed(self, arg, rank: int):
         """An argument of an operation whose (block, 1, ...) result of rank ``rank`` is folded:
         its folded node, a tensor of the same rank squeezed (its dimension 1 has size 1), anything
         of lower rank as it is (broadcasting aligns it from the right)."""
         if isinstance(arg, (list, tuple)):
-            return [squeezed(a, rank) for a in arg]
+            return [self.squeezed(a, rank) for a in arg]
         if not isinstance(arg, fx.Node):
             return arg
-        if arg in folded:
-            return folded[arg]
+        if arg in self.folded:
+            return self.folded[arg]
         shape = shape_of(arg)
-        return call(aten.squeeze.dim, arg, 1) if shape is not None and len(shape) == rank else arg
+        return self.call(aten.squeeze.dim, arg, 1) if shape is not None and len(shape) == rank else arg
 
-    def restore(node: fx.Node) -> fx.Node:
-        if node not in restored:
-            with graph.inserting_after(folded[node]):
-                restored[node] = call(aten.unsqueeze.default, folded[node], 1)
-        return restored[node]
+    def restore(self, node: fx.Node) -> fx.Node:
+        if node not in self.restored:
+            with self.graph.inserting_after(self.folded[node]):
+                self.restored[node] = self.call(aten.unsqueeze.default, self.folded[node], 1)
+        return self.restored[node]
 
-    def rule(node: fx.Node):
-        """What computes ``node`` without dimension 1 (for a (block, 1, ...) result), or what
-        equals it (for another result); None where no rule applies."""
-        target, args, kwargs, out = node.target, node.args, node.kwargs, shape_of(node)
-        source = args[0] if args else None
-        if any(isinstance(v, fx.Node) for v in kwargs.values()):
-            return None  # tensors passed by keyword: none seen in traced products, so no rule
-        if not batched(out):
-            if not (isinstance(source, fx.Node) and source in folded) or out is None:
-                return None
-            if target in (aten.select.int, aten.squeeze.dim) and args[1] % (len(out) + 1) == 1:
-                return folded[source]  # x[:, 0] of a (block, 1, ...) tensor is its folded tensor
-            if target in VIEWS:
-                same = out == (block, *shape_of(source)[2:])
-                return folded[source] if same else call(aten.reshape.default, folded[source], list(out))
+
+# Each rule returns what computes ``node`` without dimension 1 (for a (block, 1, ...) result), or
+# what equals it (for another result); None where it does not apply (the driver then restores the
+# dimension of every folded input).
+def view_rule(node: fx.Node, fold: Folding):
+    """Views and unsqueezes: a reshape of the folded source (also out of the batched shape)."""
+    source, out = node.args[0], shape_of(node)
+    if not fold.batched(out):
+        if source not in fold.folded or node.target is aten.unsqueeze.default:
             return None
-        rank = len(out)
-        if target in VIEWS or target is aten.unsqueeze.default:
-            if source in folded:
-                if target is aten.unsqueeze.default and args[1] % rank < 2:
-                    return None
-                return call(aten.reshape.default, folded[source], [block, *out[2:]])
-            return source if shape_of(source) == (block, *out[2:]) else None
-        if target is aten.expand.default:
-            return call(target, squeezed(source, rank), [block, *args[1][2:]])
-        if not any(a in folded for a in node.all_input_nodes):
-            return None  # made without a folded input (from constants, the primal): left as it is
-        if target is aten.permute.default:
-            order = [d % rank for d in args[1]]
-            if order[:2] != [0, 1]:
-                return None
-            rest = [d - 1 for d in order[2:]]
-            return folded[source] if rest == sorted(rest) else call(target, folded[source], [0, *rest])
-        if target in DIMENSION_ARGUMENTS:
-            first = source[0] if isinstance(source, (list, tuple)) else source
-            if shape_of(first) is None:
-                return None  # a node this pass made (no traced shape)
-            source_rank = len(shape_of(first))
-            new = list(args) if len(args) > 1 else [*args, 0]  # cat's dimension defaults to 0
-            for i in DIMENSION_ARGUMENTS[target]:
-                dims = new[i] if isinstance(new[i], (list, tuple)) else [new[i]]
-                if not dims or not all(isinstance(d, int) for d in dims) or min(d % source_rank for d in dims) < 2:
-                    return None  # no dimension (all of them), or dimension 0 or 1 itself
-                dims = [d % source_rank for d in dims]
-                new[i] = [d - 1 for d in dims] if isinstance(new[i], (list, tuple)) else dims[0] - 1
-            return call(target, *(squeezed(a, source_rank) for a in new), **kwargs)
-        if target is aten.constant_pad_nd.default and len(args[1]) // 2 <= rank - 2:
-            return call(target, folded[source], *args[1:], **kwargs)
-        if target in ELEMENTWISE or torch.Tag.pointwise in getattr(target, "tags", ()):
-            return call(target, *(squeezed(a, rank) for a in args), **kwargs)
-        return None
+        same = out == (fold.block, *shape_of(source)[2:])
+        return fold.folded[source] if same else fold.call(aten.reshape.default, fold.folded[source], list(out))
+    if source in fold.folded:
+        if node.target is aten.unsqueeze.default and node.args[1] % len(out) < 2:
+            return None
+        return fold.call(aten.reshape.default, fold.folded[source], [fold.block, *out[2:]])
+    return source if shape_of(source) == (fold.block, *out[2:]) else None
 
-    for node in list(graph.nodes):
-        if node.op == "output" or (node.op == "call_function" and node.target is not operator.getitem):
-            with graph.inserting_before(node.next if node.op != "output" else node):
-                replacement = None if node.op == "output" else rule(node)
-            if replacement is None:
-                for arg in node.all_input_nodes:
-                    if arg in folded:
-                        node.replace_input_with(arg, restore(arg))
-            elif batched(shape_of(node)):
-                folded[node] = replacement
-            else:
-                node.replace_all_uses_with(replacement)
-    graph.eliminate_dead_code()
-    graph.lint()
+
+def expand_rule(node: fx.Node, fold: Folding):
+    out = shape_of(node)
+    if not fold.batched(out):
+        return None
+    return fold.call(node.target, fold.squeezed(node.args[0], len(out)), [fold.block, *node.args[1][2:]])
+
+
+def permute_rule(node: fx.Node, fold: Folding):
+    """Permutations that keep dimensions 0 and 1 in place."""
+    source, out = node.args[0], shape_of(node)
+    if not fold.batched(out) or source not in fold.folded:
+        return None
+    order = [d % len(out) for d in node.args[1]]
+    if order[:2] != [0, 1]:
+        return None
+    rest = [d - 1 for d in order[2:]]
+    return fold.folded[source] if rest == sorted(rest) else fold.call(node.target, fold.folded[source], [0, *rest])
+
+
+def dimension_rule(node: fx.Node, fold: Folding):
+    """Operations with dimension arguments (``DIMENSION_ARGUMENTS``) along dimensions after 1:
+    the same operation on the folded tensors, each dimension one less. Selecting or squeezing
+    dimension 1 itself of a folded tensor is its folded tensor."""
+    target, args, out = node.target, node.args, shape_of(node)
+    source = args[0]
+    if not fold.batched(out):
+        if target in (aten.select.int, aten.squeeze.dim) and source in fold.folded and out is not None \
+                and args[1] % (len(out) + 1) == 1:
+            return fold.folded[source]  # x[:, 0] of a (block, 1, ...) tensor is its folded tensor
+        return None
+    if not any(a in fold.folded for a in node.all_input_nodes):
+        return None
+    first = source[0] if isinstance(source, (list, tuple)) else source
+    if shape_of(first) is None:
+        return None  # a node this pass made (no traced shape)
+    source_rank = len(shape_of(first))
+    new = list(args) if len(args) > 1 else [*args, 0]  # cat's dimension defaults to 0
+    for i in DIMENSION_ARGUMENTS[target]:
+        dims = new[i] if isinstance(new[i], (list, tuple)) else [new[i]]
+        if not dims or not all(isinstance(d, int) for d in dims) or min(d % source_rank for d in dims) < 2:
+            return None  # no dimension (all of them), or dimension 0 or 1 itself
+        dims = [d % source_rank for d in dims]
+        new[i] = [d - 1 for d in dims] if isinstance(new[i], (list, tuple)) else dims[0] - 1
+    return fold.call(target, *(fold.squeezed(a, source_rank) for a in new), **node.kwargs)
+
+
+def pad_rule(node: fx.Node, fold: Folding):
+    """Constant padding of dimensions after 1."""
+    source, out = node.args[0], shape_of(node)
+    if not fold.batched(out) or source not in fold.folded or len(node.args[1]) // 2 > len(out) - 2:
+        return None
+    return fold.call(node.target, fold.folded[source], *node.args[1:], **node.kwargs)
+
+
+def pointwise_rule(node: fx.Node, fold: Folding):
+    """Elementwise operations (broadcasting aligns from the right): the same on folded inputs."""
+    out = shape_of(node)
+    if not fold.batched(out) or not any(a in fold.folded for a in node.all_input_nodes):
+        return None  # made without a folded input (from constants, the primal): left as it is
+    return fold.call(node.target, *(fold.squeezed(a, len(out)) for a in node.args), **node.kwargs)
+
+
+RULES = {
+    **dict.fromkeys((*VIEWS, aten.unsqueeze.default), view_rule),
+    aten.expand.default: expand_rule,
+    aten.permute.default: permute_rule,
+    **dict.fromkeys(DIMENSION_ARGUMENTS, dimension_rule),
+    aten.constant_pad_nd.default: pad_rule,
+    **dict.fromkeys(ELEMENTWISE, pointwise_rule),
+}
+
+
+def rule_for(target):
+    """The rule of an operation: its entry in ``RULES``, else ``pointwise_rule`` for operations
+    tagged pointwise, else None."""
+    if target in RULES:
+        return RULES[target]
+    return pointwise_rule if torch.Tag.pointwise in getattr(target, "tags", ()) else None
+
+
+def fold_singleton_batch(gm: fx.GraphModule, block: int) -> fx.GraphModule:
+    """Compute every (block, 1, ...) tensor of the graph as (block, ...) where a rule allows (see
+    the module docstring); put the dimension back where none does."""
+    fold = Folding(gm.graph, block)
+    for node in list(gm.graph.nodes):
+        if node.op != "output" and (node.op != "call_function" or node.target is operator.getitem):
+            continue
+        rule = rule_for(node.target) if node.op != "output" else None
+        keyword_tensors = any(isinstance(v, fx.Node) for v in node.kwargs.values())  # none seen in products
+        with gm.graph.inserting_before(node.next if node.op != "output" else node):
+            replacement = None if rule is None or keyword_tensors else rule(node, fold)
+        if replacement is None:
+            for arg in node.all_input_nodes:
+                if arg in fold.folded:
+                    node.replace_input_with(arg, fold.restore(arg))
+        elif fold.batched(shape_of(node)):
+            fold.folded[node] = replacement
+        else:
+            node.replace_all_uses_with(replacement)
+    gm.graph.eliminate_dead_code()
+    gm.graph.lint()
     gm.recompile()
     return gm
 
