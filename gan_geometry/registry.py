@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import torch
 
 from gan_geometry.core.generators import Generator
-from gan_geometry.errors import GeometryError
+from gan_geometry.errors import GeometryError, unknown
 from gan_geometry.io.weights import (
     DCGAN_FACE64,
     OMNIART_EYES128,
@@ -164,6 +164,13 @@ register(GeneratorEntry(
 ))
 
 
+def entry_of(name: str) -> GeneratorEntry:
+    """The registered entry called ``name``; an unknown name is refused naming every registered one."""
+    if name not in REGISTRY:
+        raise unknown("generator", name, REGISTRY)
+    return REGISTRY[name]
+
+
 def load_generator(name: str, space: str | None = None, device: str | torch.device = "cpu", protocol: str = "plain",
                    **options) -> Generator:
     """Build the registered generator ``name`` in latent ``space`` (default: its first).
@@ -173,9 +180,7 @@ def load_generator(name: str, space: str | None = None, device: str | torch.devi
     ``PaperProtocol``; options given here override the protocol's). ``options`` are checked
     against the entry's (name and type) before anything is built. Building never changes the
     caller's global torch RNG."""
-    entry = REGISTRY.get(name)
-    if entry is None:
-        raise GeometryError(f"unknown generator '{name}'; choose one of: {', '.join(REGISTRY)}")
+    entry = entry_of(name)
     space = space or next(iter(entry.spaces))
     if space not in entry.spaces:
         raise GeometryError(f"generator '{name}' has latent spaces {', '.join(entry.spaces)}; got '{space}'")

@@ -23,7 +23,7 @@ from gan_geometry.errors import GeometryError
 from gan_geometry.io.checkpoints import checkpoint_file
 from gan_geometry.io.storage import atomic_path
 from gan_geometry.io.weights import RemoteFile, pin_digest, sha256_of
-from gan_geometry.registry import REGISTRY, GeneratorEntry, load_generator
+from gan_geometry.registry import GeneratorEntry, entry_of, load_generator
 
 
 @dataclass
@@ -63,9 +63,7 @@ class WeightsReport:
 
 
 def _entry_with_file(name: str) -> tuple[GeneratorEntry, RemoteFile]:
-    entry = REGISTRY.get(name)
-    if entry is None:
-        raise GeometryError(f"unknown generator '{name}'; choose one of: {', '.join(REGISTRY)}")
+    entry = entry_of(name)
     if not isinstance(entry.weights, RemoteFile) or "weights_path" not in entry.options:
         where = entry.weights.source if entry.weights is not None else "its code"
         raise GeometryError(f"generator '{name}' takes no weights file of yours: its weights come from {where}")

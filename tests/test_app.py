@@ -143,7 +143,7 @@ def test_sweeps_are_reachable_by_name_from_a_fresh_client(app_url):
 def test_requests_beyond_the_caps_name_the_cap(client):
     from gradio_client.exceptions import AppError
 
-    with pytest.raises(AppError, match="positions must be a whole number, 2..100; got 500"):
+    with pytest.raises(AppError, match="positions must be a whole number in 2..100; got 500"):
         client.predict("linear-toy", "default", "mse", 500, 0, [], api_name="/run_sweep")
     with pytest.raises(AppError, match="at most 12 ranks per request"):
         client.predict(*CODE, "mse", ", ".join(map(str, range(1, 14))), 3, 5, "linear", False, "",
@@ -155,8 +155,8 @@ def test_requests_beyond_the_caps_name_the_cap(client):
 @pytest.mark.parametrize(("inputs", "message"), [
     (("dcgan-face64", "noise", "abc", 0, ""), "seed must be a whole number"),
     (("dcgan-face64", "noise", 1e23, 0, ""), "seed must be a whole number in 0..9223372036854775807"),
-    (("dcgan-face64", "noise", 0, "two", ""), "sample index must be a whole number, 0..7"),
-    (("dcgan-face64", "noise", 0, 8, ""), "sample index must be a whole number, 0..7"),
+    (("dcgan-face64", "noise", 0, "two", ""), "sample index must be a whole number in 0..7"),
+    (("dcgan-face64", "noise", 0, 8, ""), "sample index must be a whole number in 0..7"),
     (("dcgan-face64", "noise", 0, 0, "1, 2, x"), "the pasted latent code is not a list of numbers"),
 ])
 def test_every_code_field_is_answered(client, inputs, message):

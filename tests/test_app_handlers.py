@@ -80,7 +80,7 @@ def test_sweeps_tables_and_reports_by_name(state):
 
 @pytest.mark.parametrize(("args", "message"), [
     (("dcgan-face64", "noise", "abc", 0, ""), "seed must be a whole number"),
-    (("dcgan-face64", "noise", 0, 8, ""), "sample index must be a whole number, 0..7"),
+    (("dcgan-face64", "noise", 0, 8, ""), "sample index must be a whole number in 0..7"),
     (("dcgan-face64", "noise", 0, 0, "1, x"), "the pasted latent code is not a list of numbers"),
     (("stylegan2-ffhq-1024", "z", 0, 0, ""), "this app is capped at 256px"),
 ])

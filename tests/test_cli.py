@@ -181,7 +181,7 @@ BAD_INPUTS = {
     "complete sweep without eigvals": (["stats", "{root}/no-eigvals"], "lacks eigvals.npy"),
     "steps nan inf": (["traverse", "--steps", "nan", "inf", "--out", "{root}/t.png"], "--steps: must be a finite"),
     "negative gpus per task": (["sweep", "--gpus-per-task", "-1", "--out", "{root}/g"],
-                               "--gpus-per-task: must be a number >= 0"),
+                               "--gpus-per-task: must be a number of at least 0"),
     "step 1e308": (["traverse", "--distance", "mse", "--ranks", "1", "--steps", "1e308", "--out", "{root}/t.png"],
                    "use smaller steps"),
     "search sigma 1e300": (["search", "--generator", "linear-toy", "--distance", "mse", "--sweep", "{root}/good",

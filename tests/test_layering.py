@@ -46,7 +46,9 @@ def imports() -> dict[str, set[str]]:
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                targets = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+                # "from a import b": module a.b where it is one, else a itself
+                targets = [f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in graph else node.module
+                           for alias in node.names]
             graph[name] |= {t for t in targets if t in graph and t != name}
     return graph
 

@@ -84,7 +84,7 @@ def test_given_positions_and_bad_requests(tmp_path, toy, mse):
     assert np.array_equal(sweep.positions, positions.astype(np.float64)) and sweep.settings["seed"] is None
     with pytest.raises(GeometryError, match=r"shape \(N, 8\)"):
         run_sweep(tmp_path / "bad", toy, mse, positions=np.zeros((3, 7)))
-    with pytest.raises(GeometryError, match="number of positions n must be a whole number, 1..1000000"):
+    with pytest.raises(GeometryError, match="number of positions n must be a whole number in 1..1000000"):
         run_sweep(tmp_path / "none", toy, mse, n=0)
     with pytest.raises(GeometryError, match="not a sweep directory"):
         load_sweep(tmp_path / "nowhere")

@@ -24,7 +24,7 @@ import torch
 
 from gan_geometry.core.generators import Generator, captured
 from gan_geometry.core.linalg import complete_basis
-from gan_geometry.errors import GeometryError
+from gan_geometry.errors import GeometryError, unknown
 from gan_geometry.io.storage import claim_folder, load_arrays, load_json, save_arrays, save_json
 
 MAX_UPLOAD_BYTES = 20 * 2**20
@@ -167,7 +167,7 @@ def axes_for_family(G: Generator, family: str, k: int, *, file: str | Path | Non
         if not file:
             raise GeometryError("the 'file' axis family needs an axes file (.npy or .csv, one axis per row)")
         return file_axes(file, G.latent_dim)
-    raise GeometryError(f"unknown axis family '{family}'; choose one of: {', '.join(FAMILIES)}")
+    raise unknown("axis family", family, FAMILIES)
 
 
 @dataclass

@@ -244,11 +244,11 @@ def run_layer_sweep(directory: str | Path, G: Generator, D: Distance, n: int, se
                     progress: Progress | None = None) -> LayerSweep:
     """``position_arrays`` at ``n`` positions sampled with ``seed``, one atomic shard per position
     in ``directory``; rerunning the same command resumes (other settings are refused)."""
+    from gan_geometry import checks
     from gan_geometry.analysis.shards import pending, record, write_shard
-    from gan_geometry.core.generators import check_count
 
     directory = Path(directory)
-    n = check_count(n, "the number of positions n", 1, 100_000)
+    n = checks.whole(n, "the number of positions n", 1, 100_000)
     layers = list(layers) if layers is not None else major_layers(G)
     check_space(directory, n * (2 * len(layers) + 3) * G.latent_dim**2 * 8,
                 f"a layer sweep of {n} positions, {len(layers)} layers, in {G.latent_dim} dimensions")

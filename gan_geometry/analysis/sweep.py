@@ -31,13 +31,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gan_geometry import checks
 from gan_geometry.analysis.shards import pending, record, shard_path
 from gan_geometry.analysis.statistics import SweepSummary, summarise
 from gan_geometry.analysis.sweep_task import write_position
 from gan_geometry.core.distances import Distance
-from gan_geometry.core.generators import Generator, check_count
+from gan_geometry.core.generators import Generator
 from gan_geometry.core.methods import default_k
-from gan_geometry.errors import GeometryError
+from gan_geometry.errors import GeometryError, unknown
 from gan_geometry.io.storage import atomic_path, check_space, load_arrays, load_json, save_json
 from gan_geometry.progress import Progress, report
 from gan_geometry.registry import REGISTRY
@@ -156,12 +157,12 @@ def run_sweep(
     Every backend writes the same atomic shards, so any resumes another's sweep.
     """
     if backend not in BACKENDS:
-        raise GeometryError(f"unknown sweep backend '{backend}'; choose one of: {', '.join(BACKENDS)}")
+        raise unknown("sweep backend", backend, BACKENDS)
     directory = Path(directory)
     if positions is None:
         if n is None:
             raise GeometryError("a sweep needs n, the number of positions, or explicit positions")
-        n = check_count(n, "the number of positions n", 1, MAX_POSITIONS)
+        n = checks.whole(n, "the number of positions n", 1, MAX_POSITIONS)
         check_disk(directory, n, G.latent_dim, method in FULL_METHODS)
         positions = G.sample(n, seed=seed)
         recorded_seed = seed
@@ -176,7 +177,7 @@ def run_sweep(
         compiled = positions.shape[0] >= COMPILE_FROM and method == "exact" and D.has_features
     parallel = (G.device.type == "cpu" and G.name in REGISTRY and generator_options is not None
                 and backend == "local" and positions.shape[0] >= PARALLEL_FROM and not compiled)
-    threads = check_count(threads if threads is not None else 1 if parallel else torch.get_num_threads(), "threads",
+    threads = checks.whole(threads if threads is not None else 1 if parallel else torch.get_num_threads(), "threads",
                           1, 1024)
     settings = sweep_settings(G, D, method, k, positions, recorded_seed, generator_options or {}, threads,
                               bool(compiled))
@@ -208,7 +209,7 @@ def local_workers(workers: int | None, threads: int, parallel: bool, todo: int) 
     ``parallel`` sweep, as many as the cores allow at ``threads`` each."""
     if workers is None:
         workers = max(1, len(os.sched_getaffinity(0)) // threads) if parallel else 1
-    return min(check_count(workers, "workers", 1, 1024), max(todo, 1))
+    return min(checks.whole(workers, "workers", 1, 1024), max(todo, 1))
 
 
 BACKENDS = ("local", "ray")

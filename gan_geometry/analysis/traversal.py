@@ -26,7 +26,7 @@ import torch
 from gan_geometry.core import sound
 from gan_geometry.core.distances import Distance
 from gan_geometry.core.generators import Generator
-from gan_geometry.errors import GeometryError
+from gan_geometry.errors import GeometryError, unknown
 from gan_geometry.io.storage import atomic_path
 
 MODES = ("linear", "spherical")
@@ -37,7 +37,7 @@ def axis_codes(z0: np.ndarray, axes: np.ndarray, steps: np.ndarray, mode: str = 
     """Codes (R, S, n) along each column of ``axes`` (n, R) at ``steps`` (S,), each row's steps
     multiplied by ``scales`` (R,) when given."""
     if mode not in MODES:
-        raise GeometryError(f"unknown traversal mode '{mode}'; choose one of: {', '.join(MODES)}")
+        raise unknown("traversal mode", mode, MODES)
     z0, axes, steps = (np.asarray(a, dtype=np.float64) for a in (z0, axes, steps))
     if steps.ndim != 1 or not np.isfinite(steps).all():
         raise GeometryError(f"steps must be finite numbers; got {steps.tolist()}")

@@ -10,7 +10,6 @@ from a ``geometry`` function and every table row or sentence from ``gan_geometry
 
 from __future__ import annotations
 
-import math
 import shutil
 import time
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gan_geometry import ITERATIVE, REGISTRY, GeometryError, MetricResult
+from gan_geometry import ITERATIVE, REGISTRY, GeometryError, MetricResult, checks
 from gan_geometry import presentation as pr
 from gan_geometry.analysis import statistics as st
 from gan_geometry.analysis.axes import axes_and_purified_montage, axes_for_family, compare_axes
@@ -35,23 +34,12 @@ from gan_geometry.analysis.traversal import (
 from gan_geometry.analysis.traversal import upscale as upscale_image
 from gan_geometry.app.state import AppState
 from gan_geometry.core.distances import distances_for
-from gan_geometry.core.generators import check_count, check_seed
 from gan_geometry.core.sound import pcm16
+from gan_geometry.registry import entry_of
 from gan_geometry.reports import figures
 from gan_geometry.reports.builder import build_report, montage_sounds
 
 Progress = Callable[[float, str], None] | None
-
-
-def as_number(value, field: str, positive: bool = False) -> float:
-    """A number field's value (the API may send text), or an error naming the field."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if isinstance(value, bool) or not math.isfinite(number) or (positive and number <= 0):
-        raise GeometryError(f"{field} must be a finite{' positive' if positive else ''} number; got {value!r}")
-    return number
 
 
 def cap(state: AppState, name: str, count: int) -> None:
@@ -74,14 +62,14 @@ def resolve_code(state: AppState, gen: str, space: str, seed, index, code: str) 
     G = state.generator(gen, space)
     if code and str(code).strip():
         return G, G.check_latent(parse_code(str(code)))
-    index = check_count(index, "sample index", 0, state.settings.gallery - 1)
-    return G, G.sample(index + 1, seed=check_seed(seed))[index]
+    index = checks.whole(index, "sample index", 0, state.settings.gallery - 1)
+    return G, G.sample(index + 1, seed=checks.seed(seed))[index]
 
 
 def metric_for(state: AppState, gen, space, seed, index, code, dist, method="exact", k=None) -> MetricResult:
     """The metric at the current code, cached per (generator, space, distance, method, k, z)."""
     _, z = resolve_code(state, gen, space, seed, index, code)
-    k = check_count(k, "k", 1) if method in ITERATIVE else None
+    k = checks.whole(k, "k", 1) if method in ITERATIVE else None
     return state.metric(gen, space, dist, method, k, tuple(z.double().tolist()))
 
 
@@ -127,15 +115,13 @@ def sample(state: AppState, gen: str, space: str, seed) -> tuple[list, int, str]
     sample 0 with no pasted code."""
     G = state.generator(gen, space)
     with torch.no_grad():
-        images = G(G.sample(state.settings.gallery, seed=check_seed(seed))).cpu().numpy()
+        images = G(G.sample(state.settings.gallery, seed=checks.seed(seed))).cpu().numpy()
     return [(view(state, x), f"sample {i}") for i, x in enumerate(images)], 0, ""
 
 
 def choose_generator(state: AppState, gen: str, seed) -> tuple[list[str], list, int, str]:
     """A new generator: its spaces (the first is chosen) and its gallery."""
-    if gen not in REGISTRY:
-        raise GeometryError(f"unknown generator '{gen}'; choose one of: {', '.join(REGISTRY)}")
-    spaces = list(REGISTRY[gen].spaces)
+    spaces = list(entry_of(gen).spaces)
     return (spaces, *sample(state, gen, spaces[0], seed))
 
 
@@ -254,8 +240,8 @@ def parse_ranks(state: AppState, text: str, n: int) -> list[int]:
 
 
 def steps_for(state: AppState, max_step, n_steps) -> np.ndarray:
-    n_steps = check_count(n_steps, "steps", 2, state.settings.limits["steps"])
-    return np.linspace(-1, 1, n_steps) * as_number(max_step, "largest step", positive=True)
+    n_steps = checks.whole(n_steps, "steps", 2, state.settings.limits["steps"])
+    return np.linspace(-1, 1, n_steps) * checks.number(max_step, "largest step", positive=True)
 
 
 def montage(state: AppState, gen, space, seed, index, code, dist, ranks_text, max_step, n_steps, mode, scaled,
@@ -275,8 +261,8 @@ def montage(state: AppState, gen, space, seed, index, code, dist, ranks_text, ma
 def exploration(state: AppState, gen, space, seed, index, code, dist, scaled, k, values):
     G = state.generator(gen, space)
     m = metric_for(state, gen, space, seed, index, code, dist)
-    k = check_count(k, "number of axes", 1, min(state.settings.explore_axes, m.n_computed))
-    coefficients = np.array([as_number(v, f"axis {i + 1}") for i, v in enumerate(values[:k])])
+    k = checks.whole(k, "number of axes", 1, min(state.settings.explore_axes, m.n_computed))
+    coefficients = np.array([checks.number(v, f"axis {i + 1}") for i, v in enumerate(values[:k])])
     x0 = state.image(gen, space, tuple(m.z.tolist()))
     return explore(G, state.distance(dist), m.z, m.eigvals, m.eigvecs, coefficients, bool(scaled), x0), m
 
@@ -304,10 +290,10 @@ def download_code(state: AppState, gen, space, seed, index, code, dist, scaled, 
 
 def references(state: AppState, gen, space, seed, index, code, dist, rank, n_refs, max_step, n_steps, mode):
     G = state.generator(gen, space)
-    n_refs = check_count(n_refs, "references", 1, state.settings.limits["references"])
+    n_refs = checks.whole(n_refs, "references", 1, state.settings.limits["references"])
     m = metric_for(state, gen, space, seed, index, code, dist)
-    rank = parse_ranks(state, str(check_count(rank, "rank", 1)), m.n_computed)[0]
-    refs = G.sample(n_refs, seed=check_seed(seed) + 1).double().numpy()
+    rank = parse_ranks(state, str(checks.whole(rank, "rank", 1)), m.n_computed)[0]
+    refs = G.sample(n_refs, seed=checks.seed(seed) + 1).double().numpy()
     return apply_to_references(G, refs, m.eigvecs[:, rank - 1], steps_for(state, max_step, n_steps), mode).grid()
 
 
@@ -315,8 +301,8 @@ def families(state: AppState, gen, space, seed, index, code, dist, family, uploa
     """(axes | purified montage, projection figure, summary) for SeFa / PCA / uploaded axes."""
     G = state.generator(gen, space)
     m = metric_for(state, gen, space, seed, index, code, dist)
-    k = check_count(k, "k", 1, state.settings.limits["ranks"])
-    axes = axes_for_family(G, family, k, file=upload, n_samples=500, seed=check_seed(seed))
+    k = checks.whole(k, "k", 1, state.settings.limits["ranks"])
+    axes = axes_for_family(G, family, k, file=upload, n_samples=500, seed=checks.seed(seed))
     k = min(k, axes.vectors.shape[1])
     result = compare_axes(axes, m.eigvals, m.eigvecs, k=k)
     grid = axes_and_purified_montage(G, m.z, axes, result.purified, steps_for(state, max_step, n_steps))
@@ -333,8 +319,8 @@ def sweeps_available(state: AppState) -> list[str]:
 def add_sweep(state: AppState, gen, space, dist, n, seed, progress: Progress = None) -> tuple[list[str], str]:
     """Run a sweep into the results folder; returns every sweep name and the new one's (the page
     adds it to the sweeps already selected)."""
-    n = check_count(n, "positions", 2, state.settings.limits["positions"])
-    seed = check_seed(seed)
+    n = checks.whole(n, "positions", 2, state.settings.limits["positions"])
+    seed = checks.seed(seed)
     G = state.generator(gen, space)
     name = f"{gen}-{G.space}-{dist}-n{n}-seed{seed}"
     run_sweep(state.settings.results / name, G, state.distance(dist), n=n, seed=seed, progress=progress,

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_geometry import REGISTRY, GeometryError, MetricResult, load_distance, load_generator, metric_tensor
+from gan_geometry import GeometryError, MetricResult, load_distance, load_generator, metric_tensor
 from gan_geometry.app.settings import Settings
 from gan_geometry.core.cost import CostModel
+from gan_geometry.registry import entry_of
 
 
 class BoundedCache:
@@ -68,11 +69,10 @@ class AppState:
         self.costs = CostModel()
 
     def _generator(self, name: str, space: str):
-        if name not in REGISTRY:
-            raise GeometryError(f"unknown generator '{name}'; choose one of: {', '.join(REGISTRY)}")
+        entry = entry_of(name)
         cap = self.settings.limits["resolution"]
-        if REGISTRY[name].sample_rate is None and REGISTRY[name].resolution > cap:
-            raise GeometryError(f"{name} makes {REGISTRY[name].resolution}px images; this app is capped at {cap}px on "
+        if entry.sample_rate is None and entry.resolution > cap:
+            raise GeometryError(f"{name} makes {entry.resolution}px images; this app is capped at {cap}px on "
                                 f"this machine (use the Python API for it)")
         return load_generator(name, space=space or None)
 

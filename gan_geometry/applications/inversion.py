@@ -31,7 +31,7 @@ import torch
 from gan_geometry.core.distances import Distance
 from gan_geometry.core.generators import Generator
 from gan_geometry.core.linalg import complete_basis
-from gan_geometry.errors import GeometryError
+from gan_geometry.errors import GeometryError, unknown
 from gan_geometry.progress import Progress, report
 
 BASES = ("plain", "eigen", "eigen-scaled")
@@ -48,7 +48,7 @@ class Coordinates:
     def build(cls, basis: str, n: int, eigvals: np.ndarray | None = None, eigvecs: np.ndarray | None = None,
               k: int | None = None, floor_ratio: float = 1e-3) -> Coordinates:
         if basis not in BASES:
-            raise GeometryError(f"unknown basis '{basis}'; choose one of: {', '.join(BASES)}")
+            raise unknown("basis", basis, BASES)
         k = n if k is None else k
         if not 1 <= k <= n:
             raise GeometryError(f"k must lie in 1..{n}; got {k}")

@@ -7,6 +7,7 @@ import argparse
 import numpy as np
 import torch
 
+from gan_geometry.applications.inversion import BASES
 from gan_geometry.cli.options import add_generator, models, number, whole
 from gan_geometry.errors import GeometryError
 from gan_geometry.io.storage import claim_folder, save_runs
@@ -21,8 +22,9 @@ def register(commands) -> None:
         sub.add_argument("--target-seed", type=whole(), default=1000, help="target = G(sample 0 of this seed)")
         sub.add_argument("--target-image", default=None, help="target image file, resized to the generator")
         sub.add_argument("--sweep", default=None, help="sweep of this generator whose average metric gives the bases")
-        sub.add_argument("--bases", nargs="+", default=["plain", "eigen", "eigen-scaled"],
-                         choices=["plain", "eigen", "eigen-scaled"])
+        sub.add_argument("--bases", nargs="+", default=list(BASES), choices=BASES,
+                         help="coordinates to optimise in: plain, the average metric's eigenbasis, or it scaled by "
+                              "lambda^-1/2 (default: all)")
         sub.add_argument("--k", type=whole(1), default=None, help="restrict eigen bases to the top-k directions")
         sub.add_argument("--out", required=True, help="result directory (the report builder reads it)")
         sub.set_defaults(run=run)

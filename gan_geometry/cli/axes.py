@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gan_geometry.analysis.axes import FAMILIES
+from gan_geometry.analysis.traversal import MODES
 from gan_geometry.cli.options import add_generator, image_file, labels, models, number, whole
 from gan_geometry.core.metric import MetricResult, metric_tensor
 from gan_geometry.errors import GeometryError
@@ -19,7 +21,8 @@ def register(commands) -> None:
     traverse.add_argument("--ranks", type=whole(1), nargs="+", default=[1, 2, 3, 6, 11],
                           help="eigen-ranks (1 = the largest eigenvalue)")
     traverse.add_argument("--steps", type=number(), nargs="+", default=[-3, -1.5, 0, 1.5, 3], help="step sizes")
-    traverse.add_argument("--mode", default="linear", choices=["linear", "spherical"])
+    traverse.add_argument("--mode", default="linear", choices=MODES,
+                          help="linear: z0 + step u; spherical: along the great circle through z0 (steps in radians)")
     traverse.add_argument("--scale-by-eigval", action="store_true", help="steps of rank r scaled by 1/sqrt(lambda_r)")
     traverse.add_argument("--label", action="append", default=[], metavar="RANK=TEXT", help="label a rank's axis")
     traverse.add_argument("--keep-labels", default=None, metavar="RESULTS_DIR",
@@ -30,7 +33,8 @@ def register(commands) -> None:
 
     axes = commands.add_parser("axes", help="SeFa, PCA or uploaded axes compared with the eigenframe")
     add_generator(axes, seed_help="seed of the reference code (and PCA samples)")
-    axes.add_argument("--family", required=True, choices=["sefa", "pca", "file"])
+    axes.add_argument("--family", required=True, choices=FAMILIES,
+                      help="sefa: first-layer factorisation; pca: GANSpace PCA of a layer; file: --file's axes")
     axes.add_argument("--file", default=None, help="axes .npy or .csv, one axis per row (family file)")
     axes.add_argument("--k", type=whole(1), default=10, help="number of axes / compared eigenspace dimension")
     axes.add_argument("--layer", default=None, help="layer for PCA (default: the generator's)")

@@ -6,6 +6,7 @@ import argparse
 
 import numpy as np
 
+from gan_geometry.analysis.sweep import BACKENDS
 from gan_geometry.cli.options import add_generator, add_method, generator_options, models, number, whole
 from gan_geometry.core.metric import metric_tensor
 from gan_geometry.errors import GeometryError
@@ -38,7 +39,7 @@ def register(commands) -> None:
     sweep.add_argument("--compiled", action=argparse.BooleanOptionalAction, default=None,
                        help="compiled forward-mode products for exact (default: from 300 positions on, in one "
                             "process with every core's threads); part of the settings")
-    sweep.add_argument("--backend", default="local", choices=["local", "ray"],
+    sweep.add_argument("--backend", default="local", choices=BACKENDS,
                        help="local: this machine's cores; ray: one Ray task per position "
                             "(pip install -r requirements-ray.txt)")
     sweep.add_argument("--address", default=None, help="Ray cluster to join (default: start a local Ray)")

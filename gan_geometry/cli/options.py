@@ -7,45 +7,35 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
-
+from gan_geometry import checks
 from gan_geometry.core.distances import DISTANCE_NAMES, load_distance
 from gan_geometry.core.methods import METHODS
 from gan_geometry.errors import GeometryError
 from gan_geometry.registry import PROTOCOLS, REGISTRY, load_generator
 
 
-def whole(minimum: int = 0, maximum: int = 2**63 - 1):
-    """argparse type: a whole number in minimum..maximum; integral floats (1e3) are accepted."""
+def argument(check, **limits):
+    """An argparse type from a check of ``gan_geometry.checks``: its one-line refusal becomes
+    argparse's ("argument --n: must be a whole number in 1..1000000; got '1e12'", exit code 2)."""
 
-    def parse(text: str) -> int:
+    def parse(text: str):
         try:
-            value = float(text)
-            integral = value.is_integer()
-        except ValueError:
-            integral = False
-        if not integral or not minimum <= value <= maximum:
-            raise argparse.ArgumentTypeError(f"must be a whole number in {minimum}..{maximum}; got '{text}'")
-        return int(value)
+            return check(text, **limits)
+        except GeometryError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
 
+    parse.__name__ = check.__name__  # argparse names the type in its messages
     return parse
 
 
-def number(positive: bool = False, minimum: float | None = None):
-    """argparse type: a finite number (and > 0 when ``positive``, >= ``minimum`` when given)."""
+def whole(minimum: int = 0, maximum: int = checks.MAX_SEED):
+    """argparse type: a whole number in minimum..maximum (``checks.whole``)."""
+    return argument(checks.whole, minimum=minimum, maximum=maximum)
 
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = float("nan")
-        if not np.isfinite(value) or (positive and value <= 0):
-            raise argparse.ArgumentTypeError(f"must be a finite{' positive' if positive else ''} number; got '{text}'")
-        if minimum is not None and value < minimum:
-            raise argparse.ArgumentTypeError(f"must be a number >= {minimum:g}; got '{text}'")
-        return value
 
-    return parse
+def number(positive: bool = False, minimum: float | None = None, maximum: float | None = None):
+    """argparse type: a finite number (``checks.number``)."""
+    return argument(checks.number, positive=positive, minimum=minimum, maximum=maximum)
 
 
 def device(text: str) -> str:

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from gan_geometry.core import sound
-from gan_geometry.errors import GeometryError, WeightsUnavailableError
+from gan_geometry.errors import GeometryError, WeightsUnavailableError, unknown
 from gan_geometry.io.storage import atomic_path
 from gan_geometry.io.weights import (
     LPIPS_ALEX_BACKBONE,
@@ -279,7 +279,7 @@ def load_distance(name: str, device: str | torch.device = "cpu", **options) -> D
     the caller's global torch RNG.
     """
     if name not in _DISTANCES:
-        raise GeometryError(f"unknown distance '{name}'; choose one of: {', '.join(DISTANCE_NAMES)}")
+        raise unknown("distance", name, DISTANCE_NAMES)
     try:
         with torch.random.fork_rng(devices=[]):  # the backbones' initial weights never touch the caller's RNG
             distance = _DISTANCES[name](**options)

@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gan_geometry import checks
 from gan_geometry.errors import GeometryError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,7 +159,7 @@ class Generator(nn.Module):
         ``SeedSequence``, so ``sample(n, seed)[i]`` is the same code for every n > i: the i-th
         sample of a seed is one code everywhere (gallery, CLI, sweeps, inversion targets).
         """
-        n, seed = check_count(n, "number of samples"), check_seed(seed)
+        n, seed = checks.whole(n, "the number of samples", 1), checks.seed(seed)
         z = torch.cat([self.distribution.draw(1, self.latent_dim, row_stream(seed, i)) for i in range(n)])
         return z.to(self.device, self.dtype)
 
@@ -211,33 +214,13 @@ class Generator(nn.Module):
         }
 
 
-MAX_SEED = 2**63 - 1
-
-
-def check_seed(seed) -> int:
-    """``seed`` as an int in 0..2**63 - 1 (integral floats such as 3.0 are accepted); else a
-    ``GeometryError`` naming the range."""
-    try:
-        value = int(seed)
-        integral = value == float(seed) if not isinstance(seed, int) else True
-    except (TypeError, ValueError, OverflowError):
-        integral = False
-    if not integral or not 0 <= value <= MAX_SEED:
-        raise GeometryError(f"seed must be a whole number in 0..{MAX_SEED}; got {seed!r}")
-    return value
-
-
-def check_count(n, what: str, minimum: int = 1, maximum: int | None = None) -> int:
-    """``n`` as an int with minimum <= n <= maximum; else a ``GeometryError`` naming ``what``."""
-    try:
-        value = int(n)
-        integral = isinstance(n, int) or value == float(n)
-    except (TypeError, ValueError, OverflowError):
-        integral = False
-    if not integral or value < minimum or (maximum is not None and value > maximum):
-        bound = f"{minimum}..{maximum}" if maximum is not None else f"at least {minimum}"
-        raise GeometryError(f"{what} must be a whole number, {bound}; got {n!r}")
-    return value
+def seeded(build: Callable[[], T], seed: int = 0) -> T:
+    """``build()`` with torch's global random generator seeded by ``seed`` inside and the
+    caller's left untouched: a model's initial weights (random weights for tests, fixed noise, or
+    the placeholders a weights file replaces) are the same on every call and machine."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build()
 
 
 def row_stream(seed: int, index: int) -> torch.Generator:

@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan_geometry.core.generators import Generator
+from gan_geometry.core.generators import Generator, seeded
 from gan_geometry.core.spectral_norm import converge_spectral_norms
 from gan_geometry.io.checkpoints import expect_family, load_into
 from gan_geometry.io.weights import RemoteFile, read_weights
@@ -218,9 +218,7 @@ def build(space: str = "noise", weights_path: str | Path | None = None, random_c
     ch, chunk, shared_dim = (4, 4, 8) if random_config else (96, 20, 128)
     source, licence, info = "random weights", "", None
     if random_config or full_size_random:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            net = BigBiGAN(ch, chunk, shared_dim)
+        net = seeded(lambda: BigBiGAN(ch, chunk, shared_dim))
         converge_spectral_norms(net, steps=30)
     else:
         family = "BigBiGAN (BigGAN-PyTorch layout)"

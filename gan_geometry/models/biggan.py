@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from gan_geometry.core.generators import Generator, LatentDistribution, conditional_space
+from gan_geometry.core.generators import Generator, LatentDistribution, conditional_space, seeded
 from gan_geometry.core.spectral_norm import converge_spectral_norms
 from gan_geometry.errors import GeometryError
 from gan_geometry.io.checkpoints import expect_family, load_into
@@ -75,9 +75,7 @@ def build_biggan(
         raise GeometryError(f"imagenet_class must be an ImageNet class index 0..999; got {imagenet_class}")
     if random_config:
         config = BigGANConfig(**TINY_CONFIG)
-        with torch.random.fork_rng(devices=[]):  # seeded weights without touching the caller's global seed
-            torch.manual_seed(0)
-            model = BigGAN(config)
+        model = seeded(lambda: BigGAN(config))
         _make_usable(model)
         source, licence, info = "random weights (small test configuration)", "", None
     else:
@@ -85,8 +83,7 @@ def build_biggan(
         state, path, source = read_weights(f, weights_path)  # before allocating
         expect_family(state, path, family)
         config = {128: BigGAN128, 256: BigGAN256, 512: BigGAN512}[resolution]
-        with torch.random.fork_rng(devices=[]):  # the file replaces every initial weight
-            model = BigGAN(config)
+        model = seeded(lambda: BigGAN(config))  # the file replaces every initial weight
         info = load_into(model, state, path, f"{family} {resolution} px", {"resolution": resolution})
         licence = "" if weights_path is not None else f.licence
     model.eval()

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from gan_geometry.core.generators import Generator, LatentDistribution, conditional_space
-from gan_geometry.errors import GeometryError
+from gan_geometry.errors import unknown
 from gan_geometry.io.weights import DCGAN_FACE64, OMNIART_EYES128, weight_path
 
 EYE_CLASSES = ("amber", "blue", "brown", "gray", "grayscale", "green", "hazel", "red")
@@ -74,7 +74,7 @@ def build_eyes128(space: str = "noise", eye_class: str = "brown", noise_seed: in
     class space. The class space is the 8-d class vector treated as continuous; its samples are
     one-hot classes."""
     if eye_class not in EYE_CLASSES:
-        raise GeometryError(f"unknown eye class '{eye_class}'; choose one of: {', '.join(EYE_CLASSES)}")
+        raise unknown("eye class", eye_class, EYE_CLASSES)
     with torch.device("meta"):  # no initial weights: the file replaces them all
         net = Main(dcgan_sequential(108, (1024, 512, 256, 128, 64), dropout_after_first=0.2))
     net = net.to_empty(device="cpu")

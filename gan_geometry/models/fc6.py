@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from gan_geometry.core.generators import Generator
+from gan_geometry.core.generators import Generator, seeded
 from gan_geometry.io.checkpoints import expect_family, load_into
 from gan_geometry.io.weights import RemoteFile, read_weights
 
@@ -71,9 +71,7 @@ def build_fc6(space: str = "fc6", weights_path: str | Path | None = None, random
     """The fc6 generator; ``random_config``: widths / 64 and a 64-d code with random weights
     (tests); ``full_size_random``: the published architecture with random weights (benchmarks)."""
     code, scale = (64, 1 / 64) if random_config else (4096, 1.0)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        net = deepsim(code, scale)
+    net = seeded(lambda: deepsim(code, scale))
     source, licence, info = "random weights", "", None
     if random_config or full_size_random:
         with torch.no_grad():  # random layers would saturate the clamp: keep the output near the mean

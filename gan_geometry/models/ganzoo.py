@@ -50,7 +50,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan_geometry.core.generators import Generator
+from gan_geometry.core.generators import Generator, seeded
 from gan_geometry.io.checkpoints import CheckpointError, ZooConfig, expect_family, load_into
 from gan_geometry.io.weights import RemoteFile, read_weights
 
@@ -275,12 +275,6 @@ class ZooDCGAN(nn.Module):
         return torch.tanh(x) if self.config.tanh else x
 
 
-def _seeded(build):
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        return build()
-
-
 def build_pggan(name: str, space: str = "noise", weights_path: str | Path | None = None,
                 random_config: bool = False, full_size_random: bool = False) -> Generator:
     """Progressive GAN ``name``; ``random_config``: 3 scales (16 px) of width 16 with random weights."""
@@ -296,7 +290,7 @@ def build_pggan(name: str, space: str = "noise", weights_path: str | Path | None
         net = net.to_empty(device="cpu")
         info = load_into(net, state, path, "PGGAN (GAN Zoo)", asdict(config))
     else:
-        net = _seeded(lambda: ProgressiveGenerator(config))
+        net = seeded(lambda: ProgressiveGenerator(config))
     side = 4 * 2 ** (len(config.depths) - 1)
     return Generator(net, name=name, space=space, latent_dim=config.dim_latent,
                      image_shape=(config.dim_output, side, side), source=source, licence="BSD-3-Clause",
@@ -324,7 +318,7 @@ def build_dcgan_fashion(space: str = "noise", weights_path: str | Path | None = 
         info = load_into(net, state, path, "DCGAN (GAN Zoo)", {**asdict(config), "batch_norm": batch_norm},
                          optional=("num_batches_tracked",))
     else:
-        net = _seeded(lambda: ZooDCGAN(config, per_image))
+        net = seeded(lambda: ZooDCGAN(config, per_image))
     first = net.formatLayer.weight.detach()
     side = 4 * 2 ** (config.depth + 1)
     return Generator(net, name="dcgan-fashion64", space=space, latent_dim=config.dim_latent,

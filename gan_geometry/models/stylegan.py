@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan_geometry.core.generators import Generator, LatentDistribution
+from gan_geometry.core.generators import Generator, LatentDistribution, seeded
 from gan_geometry.errors import GeometryError
 from gan_geometry.io.checkpoints import expect_family, load_into
 from gan_geometry.io.weights import RemoteFile, read_weights
@@ -172,9 +172,7 @@ def build(space: str = "z", truncation: float = 1.0, weights_path: str | Path | 
         raise GeometryError(f"StyleGAN latent spaces are z and w; got '{space}'")
     source, licence, info = "random weights", "", None
     if random_config or full_size_random:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            net = StyleGAN(16, 16, 2, (8, 8, 8)) if random_config else StyleGAN(256)
+        net = seeded(lambda: StyleGAN(16, 16, 2, (8, 8, 8)) if random_config else StyleGAN(256))
         with torch.no_grad():  # keep random RGB outputs inside [-1, 1]
             for to_rgb in net.generator.to_rgb:
                 to_rgb.conv.weight_orig.mul_(0.05)
@@ -182,9 +180,7 @@ def build(space: str = "z", truncation: float = 1.0, weights_path: str | Path | 
         checkpoint, path, source = read_weights(STYLEGAN_WEIGHTS, weights_path)
         expect_family(checkpoint, path, FAMILY)
         state = checkpoint.get("g_running", checkpoint)
-        with torch.random.fork_rng(devices=[]):  # seeded fixed noise; the file replaces every weight
-            torch.manual_seed(0)
-            net = StyleGAN(256)
+        net = seeded(lambda: StyleGAN(256))  # seeded fixed noise; the file replaces every weight
         # the port's checkpoints hold no noise buffers (the port draws noise per call): fixed seeded noise here
         info = load_into(net, state, path, FAMILY, {"size": 256},
                          optional=tuple(f"noise_{i}" for i in range(net.steps + 1)))

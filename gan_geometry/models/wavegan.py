@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan_geometry.core.generators import Generator
+from gan_geometry.core.generators import Generator, seeded
 from gan_geometry.errors import GeometryError
 from gan_geometry.io.checkpoints import CheckpointError, expect_family, load_into, read_checkpoint
 
@@ -161,9 +161,7 @@ def build(space: str = "noise", weights_path: str | None = None, random_weights:
     if random_weights:
         config = {"model_size": model_size, "num_channels": 1, "upsample": True, "slice_len": slice_len or 16384,
                   "use_batch_norm": False}
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            net = WaveGANGenerator(**config)
+        net = seeded(lambda: WaveGANGenerator(**config))
         source, info = "random weights (untrained)", None
     else:
         if weights_path is not None:
