@@ -23,7 +23,7 @@ import torch
 
 from gan_geometry import load_distance, load_generator
 from gan_geometry.analysis import statistics as st
-from gan_geometry.analysis.sweep import run_sweep
+from gan_geometry.analysis.sweeps import run_sweep
 from gan_geometry.applications.inversion import Coordinates, invert, search
 from gan_geometry.applications.paths import interpolation_experiment
 

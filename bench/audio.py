@@ -20,7 +20,7 @@ import numpy as np
 
 from gan_geometry import load_distance, load_generator
 from gan_geometry.analysis import statistics as st
-from gan_geometry.analysis.sweep import run_sweep
+from gan_geometry.analysis.sweeps import run_sweep
 
 PAPER = {
     "mse": {"dims": "17, 38, ?, 94", "ch_log": "0.906 ± 0.022", "ch_lin": "0.776 ± 0.139"},

@@ -26,7 +26,7 @@ import numpy as np
 
 from gan_geometry import load_distance, load_generator
 from gan_geometry.analysis import statistics as st
-from gan_geometry.analysis.sweep import run_sweep
+from gan_geometry.analysis.sweeps import run_sweep
 
 
 def sweep_rate(distance: str, positions: int, **options) -> float:
@@ -62,7 +62,7 @@ def ray_comparison(positions: int) -> None:
 
     import ray
 
-    from gan_geometry.analysis.ray_backend import connect
+    from gan_geometry.analysis.sweeps.ray_cluster import connect
 
     cores = os.cpu_count()
     print(f"Backends, dcgan-face64, lpips-alex, exact, {positions} positions, {cores} cores")

@@ -22,7 +22,7 @@ Everything not listed in ``__all__`` is internal and may change.
 """
 
 from gan_geometry.analysis.statistics import SweepSummary, summarise
-from gan_geometry.analysis.sweep import Sweep, load_sweep, run_sweep
+from gan_geometry.analysis.sweeps import Sweep, load_sweep, run_sweep
 from gan_geometry.core.distances import DISTANCE_NAMES, Distance, FeatureDistance, load_distance
 from gan_geometry.core.generators import ConcatDistribution, Generator, LatentDistribution, from_module
 from gan_geometry.core.methods import ITERATIVE, METHODS

@@ -29,7 +29,8 @@ from gan_geometry.registry import GeneratorEntry, entry_of, load_generator
 @dataclass
 class WeightsReport:
     """What a weights file holds for generator ``generator``: its digest, the family and
-    configuration read from it, keys skipped, and the sample it draws (shape, value range)."""
+    configuration read from it, keys skipped, and the sample it draws (shape, value range);
+    ``presentation.tables.weights_table`` shows it."""
 
     generator: str
     path: Path
@@ -42,24 +43,7 @@ class WeightsReport:
     image_shape: tuple[int, ...]
     latent_dim: int
     sample_range: tuple[float, float]
-    notes: list[str] = field(default_factory=list)
-
-    def lines(self) -> list[str]:
-        """The report as the command line prints it."""
-        skipped = ", ".join(self.skipped_keys[:5]) + (" ..." if len(self.skipped_keys) > 5 else "")
-        config = ", ".join(f"{k} {v}" for k, v in self.config.items())
-        return [
-            f"file       {self.path} ({self.size_bytes / 1e6:.1f} MB)",
-            f"sha256     {self.sha256}",
-            f"family     {self.family}",
-            f"config     {config or 'as registered'}",
-            f"keys       {self.tensors} tensors loaded; "
-            + (f"{len(self.skipped_keys)} skipped as the reference skips them: {skipped}" if self.skipped_keys
-               else "none missing, none unexpected, every shape as in the file"),
-            f"sample     {self.image_shape[0]} x {self.image_shape[1]} x {self.image_shape[2]} image from a "
-            f"{self.latent_dim}-d code, values {self.sample_range[0]:.3f}..{self.sample_range[1]:.3f}",
-            *self.notes,
-        ]
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (what, text), e.g. the train arguments
 
 
 def _entry_with_file(name: str) -> tuple[GeneratorEntry, RemoteFile]:
@@ -91,7 +75,7 @@ def check_weights(name: str, path) -> WeightsReport:
     shown = ("size", "channel_multiplier", "n_mlp", "latent", "iter")
     if info.get("train_args"):
         args = info["train_args"]
-        report.notes.append("train args " + ", ".join(f"{k} {args[k]}" for k in shown if k in args))
+        report.notes.append(("train args", ", ".join(f"{k} {args[k]}" for k in shown if k in args)))
     return report
 
 

@@ -40,7 +40,7 @@ def ray_session(tmp_path_factory):
     setup hook, so the first attempt of every sweep position fails once and Ray's retry is
     exercised each time. Yields the folder of failure markers."""
     ray = pytest.importorskip("ray")
-    from gan_geometry.analysis.ray_backend import worker_pythonpath
+    from gan_geometry.analysis.sweeps.ray_cluster import worker_pythonpath
 
     markers = tmp_path_factory.mktemp("ray-failures")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def fail_first_attempts() -> None:
-    from gan_geometry.analysis import sweep_task
+    from gan_geometry.analysis.sweeps import task as sweep_task
 
     markers = Path(os.environ["GGL_TEST_FAILURE_MARKERS"])
     write = sweep_task.write_position

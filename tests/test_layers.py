@@ -111,8 +111,8 @@ def test_a_layer_sweep_resumes_and_summarises(tmp_path, face, mse):
     done = run("layers", "--distance", "mse", "--n", "2", "--seed", "3", "--layers", *layers,
                "--out", str(tmp_path / "layers"))
     assert done.returncode == 0, done.stderr
-    from gan_geometry.presentation import layer_table, text_table
+    from gan_geometry.presentation.tables import layer_table, text_table
 
     assert text_table(layer_table(s)) in done.stdout and "Amplification of module.main.2" in done.stdout
     listing = run("layers", "--list")
-    assert "module.main.11" in listing.stdout and "(64, 32, 32)" in listing.stdout
+    assert "module.main.11" in listing.stdout and "64×32×32" in listing.stdout

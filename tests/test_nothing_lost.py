@@ -150,7 +150,7 @@ def toy_models():
 
 
 def run_sweep_again(root, seed):
-    from gan_geometry.analysis.sweep import run_sweep
+    from gan_geometry.analysis.sweeps import run_sweep
 
     return run_sweep(root, *toy_models(), n=3, seed=seed)
 
@@ -188,7 +188,7 @@ def huge_code():
 
 
 def load(root):
-    from gan_geometry.analysis.sweep import load_sweep
+    from gan_geometry.analysis.sweeps import load_sweep
 
     return load_sweep(root)
 
@@ -200,7 +200,7 @@ def collect(root):
 
 
 def nan_shard(root):
-    from gan_geometry.analysis.shards import write_shard
+    from gan_geometry.analysis.sweeps.shards import write_shard
 
     return write_shard(root, 0, np.zeros(8), {"eigvals": np.full(8, np.nan)})
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from gan_geometry import GeometryError
-from gan_geometry.analysis.shards import shard_path
-from gan_geometry.analysis.sweep import load_sweep, run_sweep
+from gan_geometry.analysis.sweeps import RayCluster, load_sweep, run_sweep
+from gan_geometry.analysis.sweeps.shards import shard_path
 from tests.processes import alive, descendants
 
 N = 6
@@ -25,7 +25,7 @@ def same_stacks(a, b) -> bool:
 
 def test_a_ray_sweep_equals_the_local_one_bit_for_bit_despite_failed_tasks(ray_session, tmp_path, face, mse,
                                                                            local_sweep):
-    sweep = run_sweep(tmp_path / "ray", face, mse, n=N, seed=5, threads=1, backend="ray")
+    sweep = run_sweep(tmp_path / "ray", face, mse, n=N, seed=5, threads=1, executor=RayCluster())
     assert same_stacks(sweep, local_sweep)
     failed = sorted(p.name for p in ray_session.glob("failed-ray-*"))
     assert failed == [f"failed-ray-{i}" for i in range(N)]  # each task raised once and Ray retried it
@@ -38,16 +38,16 @@ def test_an_interrupted_ray_driver_resumes_to_the_same_sweep(ray_session, tmp_pa
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(tmp_path / "resumed", face, mse, n=N, seed=5, threads=1, backend="ray",
+        run_sweep(tmp_path / "resumed", face, mse, n=N, seed=5, threads=1, executor=RayCluster(),
                   progress=interrupt_after_two)
     assert not (tmp_path / "resumed" / "eigvals.npy").exists()
     assert sum(shard_path(tmp_path / "resumed", i).exists() for i in range(N)) >= 2
-    sweep = run_sweep(tmp_path / "resumed", face, mse, n=N, seed=5, threads=1, backend="ray")
+    sweep = run_sweep(tmp_path / "resumed", face, mse, n=N, seed=5, threads=1, executor=RayCluster())
     assert same_stacks(sweep, local_sweep)
 
 
 def test_a_local_sweep_resumes_a_ray_sweep_with_the_same_threads(ray_session, tmp_path, face, mse):
-    run_sweep(tmp_path / "mixed", face, mse, n=2, seed=1, threads=1, backend="ray")
+    run_sweep(tmp_path / "mixed", face, mse, n=2, seed=1, threads=1, executor=RayCluster())
     with pytest.raises(GeometryError, match="threads was 1, now 2"):
         run_sweep(tmp_path / "mixed", face, mse, n=2, seed=1, threads=2)
 
@@ -55,7 +55,7 @@ def test_a_local_sweep_resumes_a_ray_sweep_with_the_same_threads(ray_session, tm
 def test_without_ray_the_ray_backend_says_what_to_install(tmp_path, face, mse, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # as if it were not installed
     with pytest.raises(GeometryError, match="pip install -r requirements-ray.txt"):
-        run_sweep(tmp_path / "no-ray", face, mse, n=2, seed=1, backend="ray")
+        run_sweep(tmp_path / "no-ray", face, mse, n=2, seed=1, executor=RayCluster())
     assert run_sweep(tmp_path / "local", face, mse, n=2, seed=1).n_positions == 2  # local needs nothing more
     from tests.commands import run
 
@@ -70,7 +70,7 @@ def test_unregistered_generators_are_refused_by_the_ray_backend(tmp_path, mse):
 
     G = from_module(torch.nn.Linear(4, 3 * 8 * 8), 4, (3, 8, 8))
     with pytest.raises(GeometryError, match="not registered"):
-        run_sweep(tmp_path / "user", G, mse, n=2, seed=1, backend="ray")
+        run_sweep(tmp_path / "user", G, mse, n=2, seed=1, executor=RayCluster())
 
 
 @pytest.mark.slow  # a subprocess: this test session's own Ray must not answer for the address

@@ -11,8 +11,9 @@ from gan_geometry import GeometryError, load_distance
 from gan_geometry.analysis import statistics as st
 from gan_geometry.analysis.axes import sefa_axes
 from gan_geometry.analysis.layers import load_layer_sweep, run_layer_sweep, summarise_layers
-from gan_geometry.analysis.sweep import load_sweep, run_sweep
-from gan_geometry.reports.builder import build_report, default_montage
+from gan_geometry.analysis.sweeps import load_sweep, run_sweep
+from gan_geometry.reports.builder import build_report
+from gan_geometry.reports.sections.montages import default_montage
 
 SECTIONS = ("Spectra", "Anisotropy", "Illusion of isotropy", "Homogeneity", "Average metric",
             "Eigen-axis montages and distance curves", "Axis families against the eigenframe",
@@ -60,27 +61,30 @@ def test_html_parses_has_every_section_and_loads_nothing_from_the_network(result
     assert "Plotly.newPlot" in text and "cdn.plot.ly" not in "".join(parser.sources)
 
 
-def pdftotext(path):
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+def pdftotext(path, *options):
+    return subprocess.run(["pdftotext", *options, str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def test_pdf_has_each_heading_and_the_engines_headline_numbers(results):
-    text = " ".join(pdftotext(results / "report.pdf").split())
+    """The PDF shows the tables the presentation layer makes of the engine's statistics (their
+    formats are tested once, in test_presentation): headline numbers, both Table 2 definitions,
+    the homogeneity statistics and the layer numbers."""
+    from gan_geometry.presentation import tables
+
+    text = " ".join(pdftotext(results / "report.pdf").split())  # reading order: a table cell's text stays together
     for heading in SECTIONS + ("Contents", "Provenance", "page 2 of"):
         assert heading in text, heading
     sweep = load_sweep(results / "face")
-    C = st.consistency(sweep.eigvals, sweep.eigvecs, sweep.H)
-    table = st.anisotropy_table(np.asarray(sweep.eigvals))
-    assert f"{C.log_mean:.3f} ± {C.log_std:.3f}" in text
-    assert f"{table.mean[0]:.1f} ± {table.std[0]:.1f}" in text
-    rank = st.bootstrap_summaries(np.asarray(sweep.eigvals), C)[0]
-    assert rank.name == "effective rank" and f"{rank.value:.4g}" in text
-    assert "0: pose" in text  # the axis label travels into the report
-    h = st.homogeneity(sweep.eigvals, sweep.eigvecs)
-    assert f"{h.log_euclidean[0]:.3f} ± {h.log_euclidean[1]:.3f}" in text and "metric cosine" in text
-    layers = summarise_layers(load_layer_sweep(results / "face" / "layers"))
-    top = layers.rows[0]
-    assert f"{top['top']:.4g} {top['top_shuffled']:.4g} {top['dims99']:.1f}" in text  # the engine's layer numbers
+    summary = sweep.summary(n_boot=1000)
+    row = tables.model_row(tables.sweep_label(sweep.settings), sweep, summary)
+    shown = [(tables.headline_table(row, 1000), 1), (tables.anisotropy_table([row]), 4),
+             (tables.homogeneity_table([row]), 1)]  # each with the column its numbers start in
+    for table, first in shown:
+        for cells in table.rows:
+            assert " ".join(cells[first:]).strip() in text, cells
+    assert "0: pose" in text and "metric cosine" in text  # the axis label travels into the report
+    layers = tables.layer_table(summarise_layers(load_layer_sweep(results / "face" / "layers")))
+    assert " ".join(layers.rows[0][1:]) in text  # the engine's layer numbers
 
 
 def test_every_pdf_page_renders_and_one_holds_the_montage_pixels(results, tmp_path, face):
@@ -132,10 +136,12 @@ def test_several_models_are_compared_in_the_report_and_on_the_command_line(tmp_p
     run_sweep(tmp_path / "toy", toy, mse, n=3, seed=0)
     data = build_report(tmp_path / "face", html=tmp_path / "r.html", models=[tmp_path / "toy"])
     section = next(s for s in data.sections if s.key == "models")
-    labels = [row[0] for row in section.tables[0]["rows"]]
-    assert labels == ["dcgan-face64 (noise, mse)", "linear-toy (default, mse)"]
+    rows = section.tables[0].rows  # per model: the paper's counts, then the per-position mean ± std
+    assert [row[0] for row in rows[::2]] == ["dcgan-face64 (noise, mse)", "linear-toy (default, mse)"]
     table = st.anisotropy_table(np.asarray(load_sweep(tmp_path / "toy").eigvals))
-    assert section.tables[0]["rows"][1][3] == f"{table.mean[0]:.1f} ± {table.std[0]:.1f}"
+    assert [int(cell) for cell in rows[2][4:]] == table.paper.tolist()
+    mean, std = (float(x) for x in rows[3][4].split(" ± "))
+    assert mean == pytest.approx(table.mean[0], abs=0.05) and std == pytest.approx(table.std[0], abs=0.05)
     done = run("compare", str(tmp_path / "face"), str(tmp_path / "toy"))
     assert done.returncode == 0, done.stderr
     assert "Table 2" in done.stdout and "linear-toy (default, mse)" in done.stdout
@@ -167,6 +173,11 @@ def test_a_sound_sweeps_report_shows_spectrograms_and_plays_each_montage_row(tmp
     wavs = re.findall(r'<audio controls preload="none" src="data:audio/wav;base64,([^"]+)"', text)
     assert len(wavs) == len(montage.row_labels)
     rate, samples = wavfile.read(io.BytesIO(base64.b64decode(wavs[0])))
-    gap = np.zeros(int(0.15 * 16000), dtype=np.int16)
-    expected = np.concatenate([part for x in montage.images[0] for part in (pcm16(x), gap)])
-    assert rate == 16000 and np.array_equal(samples, expected)
+    assert rate == 16000
+    at = 0  # each step's sound, in order, whatever the silence between them
+    for x in montage.images[0]:
+        clip = pcm16(x)
+        starts = [i for i in np.flatnonzero(samples[at:] == clip[0]) + at
+                  if np.array_equal(samples[i:i + clip.size], clip)]
+        assert starts, "a step's sound is missing from the row's WAV"
+        at = starts[0] + clip.size

@@ -8,8 +8,8 @@ import pytest
 
 from gan_geometry import GeometryError, load_distance
 from gan_geometry.analysis import statistics as st
-from gan_geometry.analysis.shards import shard_path
-from gan_geometry.analysis.sweep import load_sweep, run_sweep
+from gan_geometry.analysis.sweeps import LocalWorkers, load_sweep, run_sweep
+from gan_geometry.analysis.sweeps.shards import shard_path
 
 
 class Killed(Exception):
@@ -43,15 +43,15 @@ def test_a_killed_sweep_resumes_to_the_same_result_bit_for_bit(tmp_path, face, m
     with pytest.raises(GeometryError, match="incomplete"):
         load_sweep(tmp_path)
     computed = []
-    import gan_geometry.analysis.sweep_task
+    import gan_geometry.analysis.sweeps.task
 
-    original = gan_geometry.analysis.sweep_task.metric_tensor
+    original = gan_geometry.analysis.sweeps.task.metric_tensor
 
     def counting(G, D, z, **kw):
         computed.append(1)
         return original(G, D, z, **kw)
 
-    monkeypatch.setattr(gan_geometry.analysis.sweep_task, "metric_tensor", counting)
+    monkeypatch.setattr(gan_geometry.analysis.sweeps.task, "metric_tensor", counting)
     resumed = run_sweep(tmp_path, face, mse, n=4, seed=5)
     assert len(computed) == 2  # only the two missing positions
     assert_same(resumed, uninterrupted)
@@ -123,22 +123,23 @@ def test_sweep_stats_and_compare_commands(tmp_path):
         assert done.returncode == 0, done.stderr
     stats = cli("stats", str(tmp_path / "mse"), "--n-boot", "100")
     assert stats.returncode == 0, stats.stderr
-    from gan_geometry import presentation as pr
-    from gan_geometry.analysis.sweep import model_row, model_rows, sweep_label
+    from gan_geometry.presentation import sentences, tables
 
     mse_sweep, ssim_sweep = load_sweep(tmp_path / "mse"), load_sweep(tmp_path / "ssim")
     summary = mse_sweep.summary(n_boot=100)
-    row = model_row(sweep_label(mse_sweep), mse_sweep, summary)
-    for table in (pr.anisotropy_table([row]), pr.homogeneity_table([row]), pr.isotropy_table(summary.isotropy)):
-        assert pr.text_table(table) in stats.stdout  # the numbers the engine computes, as shown
-    assert pr.average_metric_sentence(summary.average) in stats.stdout
+    row = tables.model_row(tables.sweep_label(mse_sweep.settings), mse_sweep, summary)
+    for table in (tables.anisotropy_table([row]), tables.homogeneity_table([row]),
+                  tables.isotropy_table(summary.isotropy)):
+        assert tables.text_table(table) in stats.stdout  # the numbers the engine computes, as shown
+    assert sentences.average_metric_sentence(summary.average) in stats.stdout
     compare = cli("compare", str(tmp_path / "mse"), str(tmp_path / "ssim"))
     assert compare.returncode == 0, compare.stderr
-    labels = {f"{sweep_label(s)} [{tmp_path / d}]": s for d, s in (("mse", mse_sweep), ("ssim", ssim_sweep))}
-    assert pr.text_table(pr.model_table(model_rows(labels))) in compare.stdout
+    labels = {f"{tables.sweep_label(s.settings)} [{tmp_path / d}]": s
+              for d, s in (("mse", mse_sweep), ("ssim", ssim_sweep))}
+    assert tables.text_table(tables.anisotropy_table(tables.model_rows(labels))) in compare.stdout
     result = st.compare_distances((mse_sweep.eigvals, mse_sweep.eigvecs, mse_sweep.H),
                                   (ssim_sweep.eigvals, ssim_sweep.eigvecs, ssim_sweep.H))
-    assert pr.text_table(pr.distance_comparison_table(result, ("mse", "ssim"))) in compare.stdout
+    assert tables.text_table(tables.distance_comparison_table(result, ("mse", "ssim"))) in compare.stdout
     mismatch = cli("sweep", "--generator", "linear-toy", "--n", "5", "--seed", "3", "--distance", "mse",
                    "--out", str(tmp_path / "other"))
     assert mismatch.returncode == 0
@@ -190,8 +191,8 @@ def test_worker_processes_give_the_bits_of_one_process_and_stop_with_the_caller(
 
     from tests.processes import alive, descendants
 
-    one = run_sweep(tmp_path / "one", face, mse, n=6, seed=7, threads=1, workers=1)
-    two = run_sweep(tmp_path / "two", face, mse, n=6, seed=7, threads=1, workers=2)
+    one = run_sweep(tmp_path / "one", face, mse, n=6, seed=7, threads=1, executor=LocalWorkers(1))
+    two = run_sweep(tmp_path / "two", face, mse, n=6, seed=7, threads=1, executor=LocalWorkers(2))
     assert_same(one, two)
     before = descendants(os.getpid())
     started = set()
@@ -202,46 +203,44 @@ def test_worker_processes_give_the_bits_of_one_process_and_stop_with_the_caller(
             raise Killed
 
     with pytest.raises(Killed):
-        run_sweep(tmp_path / "stopped", face, mse, n=6, seed=7, threads=1, workers=2, progress=interrupt)
+        run_sweep(tmp_path / "stopped", face, mse, n=6, seed=7, threads=1, executor=LocalWorkers(2),
+                  progress=interrupt)
     assert started  # the workers ran, and are gone now
     deadline = time.monotonic() + 10
     while any(alive(pid) for pid in started) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in started if alive(pid)]
     assert sum(shard_path(tmp_path / "stopped", i).exists() for i in range(6)) >= 2
-    assert_same(run_sweep(tmp_path / "stopped", face, mse, n=6, seed=7, threads=1, workers=2), one)
+    assert_same(run_sweep(tmp_path / "stopped", face, mse, n=6, seed=7, threads=1, executor=LocalWorkers(2)), one)
 
 
 @pytest.mark.slow  # compiles in each worker
 def test_a_compiled_sweep_has_the_same_bits_with_any_number_of_workers(tmp_path, toy, mse):
-    one = run_sweep(tmp_path / "one", toy, mse, n=4, seed=2, threads=1, workers=1, compiled=True)
-    two = run_sweep(tmp_path / "two", toy, mse, n=4, seed=2, threads=1, workers=2, compiled=True)
+    one = run_sweep(tmp_path / "one", toy, mse, n=4, seed=2, threads=1, executor=LocalWorkers(1), compiled=True)
+    two = run_sweep(tmp_path / "two", toy, mse, n=4, seed=2, threads=1, executor=LocalWorkers(2), compiled=True)
     assert one.settings["compiled"] and np.array_equal(one.H, two.H) and np.array_equal(one.eigvecs, two.eigvecs)
-    eager = run_sweep(tmp_path / "eager", toy, mse, n=4, seed=2, threads=1, workers=1, compiled=False)
+    eager = run_sweep(tmp_path / "eager", toy, mse, n=4, seed=2, threads=1, executor=LocalWorkers(1), compiled=False)
     assert np.abs(eager.H - one.H).max() <= 1e-5 * np.abs(eager.H).max()
 
 
 def test_a_sweep_of_many_positions_runs_in_parallel_by_default(tmp_path, monkeypatch, toy, mse):
-    """From PARALLEL_FROM positions of a registered CPU generator whose options are given: one
-    thread per position and a worker per core (recorded); fewer positions, or a generator whose
-    options are not known, stay in this process with its threads."""
-    import os
-
+    """From PARALLEL_FROM positions of a registered CPU generator whose options are given: local
+    workers with one thread per position (recorded); fewer positions, or a generator whose options
+    are not known, stay in this process with its threads."""
     import torch
 
-    from gan_geometry.analysis import process_pool
-    from gan_geometry.analysis import sweep as sweep_module
+    from gan_geometry.analysis.sweeps import InProcess, LocalWorkers, plan_sweep
+    from gan_geometry.analysis.sweeps import plan as plan_module
+    from gan_geometry.analysis.sweeps.local import worker_count
 
-    calls = []
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})  # a three-core machine
-    monkeypatch.setattr(process_pool, "run_positions", lambda *args: calls.append(args[-1]))
-    monkeypatch.setattr(sweep_module, "_consolidate", lambda directory, settings, positions: settings)
-    settings = run_sweep(tmp_path / "many", toy, mse, n=sweep_module.PARALLEL_FROM, seed=0, generator_options={})
-    assert settings["threads"] == 1 and calls == [3]
-    alone = run_sweep(tmp_path / "alone", toy, mse, n=sweep_module.PARALLEL_FROM, seed=0)  # how G was built unknown
-    assert alone["threads"] == torch.get_num_threads() and len(calls) == 1
-    few = run_sweep(tmp_path / "few", toy, mse, n=3, seed=0)
-    assert few["threads"] == torch.get_num_threads() and len(calls) == 1
+    many = plan_sweep(tmp_path / "many", toy, mse, n=plan_module.PARALLEL_FROM, generator_options={})
+    assert isinstance(many.executor, LocalWorkers) and many.settings["threads"] == 1
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2})  # a three-core machine
+    assert worker_count(None, 1, 100) == 3 and worker_count(None, 1, 2) == 2  # never more workers than positions
+    alone = plan_sweep(tmp_path / "alone", toy, mse, n=plan_module.PARALLEL_FROM)  # how it was built: unknown
+    few = plan_sweep(tmp_path / "few", toy, mse, n=3, generator_options={})
+    for plan in (alone, few):
+        assert isinstance(plan.executor, InProcess) and plan.settings["threads"] == torch.get_num_threads()
 
 
 def test_a_compiled_sweep_runs_in_this_process_with_every_thread(tmp_path, monkeypatch, toy, mse):
@@ -249,19 +248,24 @@ def test_a_compiled_sweep_runs_in_this_process_with_every_thread(tmp_path, monke
     threads (measured faster than workers that each compile); workers asked for are still used."""
     import torch
 
-    from gan_geometry.analysis import process_pool
-    from gan_geometry.analysis import sweep as sweep_module
+    from gan_geometry.analysis.sweeps import InProcess, LocalWorkers, plan_sweep
+    from gan_geometry.analysis.sweeps import plan as plan_module
 
-    pool, here = [], []
-    monkeypatch.setattr(sweep_module, "COMPILE_FROM", sweep_module.PARALLEL_FROM + 1)
-    monkeypatch.setattr(process_pool, "run_positions", lambda *args: pool.append(args[-1]))
-    monkeypatch.setattr(sweep_module, "write_position", lambda *args: here.append(args[-1]))
-    monkeypatch.setattr(sweep_module, "_consolidate", lambda directory, settings, positions: settings)
-    n = sweep_module.PARALLEL_FROM + 1
-    settings = run_sweep(tmp_path / "compiled", toy, mse, n=n, seed=0, generator_options={})
-    assert settings["compiled"] and settings["threads"] == torch.get_num_threads()
-    assert here == [True] * n and not pool
-    eager = run_sweep(tmp_path / "eager", toy, mse, n=n - 1, seed=0, generator_options={})
-    assert not eager["compiled"] and eager["threads"] == 1 and len(pool) == 1 and len(here) == n
-    asked = run_sweep(tmp_path / "asked", toy, mse, n=n, seed=0, generator_options={}, workers=2)
-    assert asked["compiled"] and pool[-1] == 2
+    monkeypatch.setattr(plan_module, "COMPILE_FROM", plan_module.PARALLEL_FROM + 1)
+    n = plan_module.PARALLEL_FROM + 1
+    compiled = plan_sweep(tmp_path / "compiled", toy, mse, n=n, generator_options={})
+    assert compiled.settings["compiled"] and compiled.settings["threads"] == torch.get_num_threads()
+    assert isinstance(compiled.executor, InProcess)
+    eager = plan_sweep(tmp_path / "eager", toy, mse, n=n - 1, generator_options={})
+    assert not eager.settings["compiled"] and isinstance(eager.executor, LocalWorkers)
+    asked = plan_sweep(tmp_path / "asked", toy, mse, n=n, generator_options={}, executor=LocalWorkers(2))
+    assert asked.settings["compiled"] and asked.executor.workers == 2 and asked.settings["threads"] == 1
+
+
+def test_more_workers_than_cores_are_refused_before_any_work(tmp_path, toy, mse):
+    from gan_geometry.analysis.sweeps import LocalWorkers
+    from gan_geometry.analysis.sweeps.local import cores
+
+    with pytest.raises(GeometryError, match=rf"workers \(this machine has {cores()} cores\) must be a whole number"):
+        LocalWorkers(cores() + 1)
+    assert not (tmp_path / "s").exists()

@@ -110,7 +110,7 @@ def test_a_sweep_that_cannot_fit_on_the_disk_is_refused_before_writing(tmp_path,
 
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**6, 10**6 - 1000, 1000))
-    with pytest.raises(GeometryError, match=r"a sweep of 50 positions in 8 dimensions needs about 150\.0 KiB on disk; "
+    with pytest.raises(GeometryError, match=r"a sweep of 50 positions in 8 dimensions needs about .* on disk; "
                                             r"1000 B are free"):
         run_sweep(tmp_path / "s", toy, mse, n=50, seed=0)
     assert not (tmp_path / "s").exists()

@@ -62,11 +62,16 @@ def test_spherical_paths_keep_the_norm_and_start_at_z0():
     assert not np.allclose(linear, spherical)
 
 
-def test_scaling_by_eigenvalue_equalises_the_predicted_distance(toy, toy_metric):
+def test_scaling_by_eigenvalue_equalises_the_measured_distance(toy, toy_metric, mse):
+    """On the linear toy the distance is exactly quadratic, so a step of s/√λ reaches the same
+    measured distance s²/2 on the fastest and on the slowest axis (100x apart unscaled)."""
+    import torch
+
     montage = eigen_traversal(toy, toy_metric.z, toy_metric.eigvals, toy_metric.eigvecs, [1, 8], np.array([1.0]),
                               scale_by_eigval=True)
-    mu = np.linalg.norm(montage.codes[:, 0] - toy_metric.z, axis=1)
-    assert np.allclose(0.5 * mu**2 * toy_metric.eigvals[[0, 7]], 0.5)
+    x0 = toy(torch.as_tensor(toy_metric.z, dtype=torch.float32)[None])
+    measured = mse(x0, torch.as_tensor(montage.images[:, 0])).double().numpy()
+    assert np.allclose(measured, 0.5, rtol=1e-3)
 
 
 @pytest.fixture(scope="module")
@@ -79,16 +84,20 @@ def test_face_montage_has_the_labelled_layout(face, face_metric):
     montage = eigen_traversal(face, face_metric.z, face_metric.eigvals, face_metric.eigvecs, ranks, steps,
                               axis_labels={1: "pose"})
     assert montage.images.shape == (5, 7, 3, 64, 64) and montage.codes.shape == (5, 7, 100)
-    assert montage.row_labels[0] == f"rank 1 · {face_metric.eigvals[0]:.2g} pose"
-    assert montage.column_labels == ["-3", "-2", "-1", "+0", "+1", "+2", "+3"]
+    rank, eigenvalue, label = montage.row_labels[0].split(" · ")  # what the app's slider for rank 1 says too
+    assert (rank, label) == ("rank 1", "pose") and eigenvalue.startswith("λ ")
+    assert float(eigenvalue[2:]) == pytest.approx(face_metric.eigvals[0], rel=1e-3)  # 4 significant digits
+    assert [float(c) for c in montage.column_labels] == list(steps)
     pixels = (np.clip(montage.images[0, 0], 0, 1) * 255).round().astype(np.uint8).transpose(1, 2, 0)
     grid = montage.grid(padding=2, label_width=96, label_height=16, min_tile=64)  # tiles at their own size
-    assert grid.shape == (16 + 5 * 66 + 2, 96 + 7 * 66 + 2, 3) and grid.dtype == np.uint8
-    assert (grid[16:, :90] < 128).any() and (grid[:14, 96:] < 128).any()  # label text was drawn
-    assert np.array_equal(grid[16 + 2 : 16 + 2 + 64, 96 + 2 : 96 + 2 + 64], pixels)
+    labels = grid.shape[1] - 7 * 66 - 2  # the label column: at least 96 px, as wide as the longest label needs
+    assert grid.shape[0] == 16 + 5 * 66 + 2 and labels >= 96 and grid.dtype == np.uint8
+    assert (grid[16:, :labels - 6] < 128).any() and (grid[:14, labels:] < 128).any()  # label text was drawn
+    assert not (grid[16:, labels - 4:labels] < 128).any()  # and it fits its column
+    assert np.array_equal(grid[16 + 2 : 16 + 2 + 64, labels + 2 : labels + 2 + 64], pixels)
     big = montage.grid(padding=2, label_width=96, label_height=16, min_tile=100)  # 64 px -> 2x nearest neighbour
-    assert big.shape == (16 + 5 * 130 + 2, 96 + 7 * 130 + 2, 3)
-    assert np.array_equal(big[18:18 + 128, 98:98 + 128], pixels.repeat(2, axis=0).repeat(2, axis=1))
+    assert big.shape == (16 + 5 * 130 + 2, labels + 7 * 130 + 2, 3)
+    assert np.array_equal(big[18:18 + 128, labels + 2:labels + 2 + 128], pixels.repeat(2, axis=0).repeat(2, axis=1))
 
 
 def test_rank0_moves_the_image_far_more_than_the_last_rank(face, lpips_alex, face_metric):

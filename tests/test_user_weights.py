@@ -111,8 +111,9 @@ def test_check_and_install_weights_then_load_offline(offline_cache, tmp_path):
     reference = fashion_file(tmp_path / "my-fashion.pth")
     done = run("check-weights", "dcgan-fashion64", str(tmp_path / "my-fashion.pth"))
     assert done.returncode == 0, done.stderr
-    assert f"sha256     {sha256_of(tmp_path / 'my-fashion.pth')}" in done.stdout
-    assert "family     DCGAN (GAN Zoo)" in done.stdout and "dim_model 8" in done.stdout
+    facts = dict(line.split(None, 1) for line in done.stdout.splitlines() if " " in line)
+    assert facts["sha256"].strip() == sha256_of(tmp_path / "my-fashion.pth")
+    assert facts["family"].strip() == "DCGAN (GAN Zoo)" and "dim_model 8" in facts["config"]
     assert "none missing, none unexpected" in done.stdout and "3 x 64 x 64 image from a 120-d code" in done.stdout
     assert not REGISTRY["dcgan-fashion64"].weights.cache_path.exists()  # checking installs nothing
     done = run("install-weights", "dcgan-fashion64", str(tmp_path / "my-fashion.pth"))

@@ -245,7 +245,7 @@ def run_layer_sweep(directory: str | Path, G: Generator, D: Distance, n: int, se
     """``position_arrays`` at ``n`` positions sampled with ``seed``, one atomic shard per position
     in ``directory``; rerunning the same command resumes (other settings are refused)."""
     from gan_geometry import checks
-    from gan_geometry.analysis.shards import pending, record, write_shard
+    from gan_geometry.analysis.sweeps.shards import pending, record, write_shard
 
     directory = Path(directory)
     n = checks.whole(n, "the number of positions n", 1, 100_000)
@@ -272,7 +272,7 @@ def layer_shard_shapes(L: int, n: int) -> dict[str, tuple[int, ...]]:
 
 def load_layer_sweep(directory: str | Path) -> LayerSweep:
     """A completed layer sweep: settings, positions and stacked arrays (every shard must exist)."""
-    from gan_geometry.analysis.shards import read_shard
+    from gan_geometry.analysis.sweeps.shards import read_shard
     from gan_geometry.io.storage import load_json
 
     directory = Path(directory)

@@ -1,6 +1,6 @@
 """Statistics of metric tensors over many positions (paper section 4, Appendix A.4-A.7).
 
-Pure functions over the arrays a sweep stores (``gan_geometry.analysis.sweep.Sweep``):
+Pure functions over the arrays a sweep stores (``gan_geometry.analysis.sweeps.Sweep``):
 ``eigvals`` (N, n) descending, ``eigvecs`` (N, n, n) with eigenvectors in columns, and ``H``
 (N, n, n) or None (then H_i = U_i diag(lambda_i) U_i^T). Each returns a dataclass.
 """
@@ -90,19 +90,39 @@ def spectrum_summary(eigvals: np.ndarray, percentiles: tuple[float, float] = (5,
 
 @dataclass
 class AnisotropyTable:
-    """Dimensions holding each fraction of the spectrum (paper Table 2): ``dims`` (N, F) per
-    position, ``mean`` and ``std`` (F,) over positions, out of ``n``."""
+    """Dimensions holding each fraction f of the spectrum (paper Table 2), by two definitions:
+
+    - ``paper`` (F,): the paper's, as its authors' script computes it (Animadversio/
+      Visual_Neuro_InSilico_Exp, ``Hessian/Figure2_spectra_synopsis.py``, the ``cutoff_tab`` loop):
+      average the eigenvalues over positions, sort |mean| descending, expvar = cumsum / sum, count
+      the ranks with expvar < f (``paper_anisotropy``);
+    - ``dims`` (N, F), ``mean`` and ``std`` (F,): per position, the smallest k whose top-k
+      eigenvalues hold f of the sum (``anisotropy_dims``), then mean and std over positions.
+
+    The paper's counts are those its tables print (and ``reproduce`` sets beside them); the
+    per-position ones say how much they vary between codes. Out of ``n``."""
 
     fractions: tuple[float, ...]
     dims: np.ndarray
     mean: np.ndarray
     std: np.ndarray
     n: int
+    paper: np.ndarray
+
+
+def paper_anisotropy(eigvals: np.ndarray, fractions=ANISOTROPY_FRACTIONS) -> np.ndarray:
+    """The paper's Table 2 counts from eigenvalues (N, n) (or one spectrum (n,)): the number of
+    ranks whose explained fraction of the mean spectrum's absolute values is below each f."""
+    mean = np.mean(np.atleast_2d(np.asarray(eigvals, dtype=np.float64)), axis=0)
+    ordered = np.sort(np.abs(mean))[::-1]
+    explained = np.cumsum(ordered) / ordered.sum()
+    return np.array([int((explained < f).sum()) for f in fractions])
 
 
 def anisotropy_table(eigvals: np.ndarray, fractions=ANISOTROPY_FRACTIONS) -> AnisotropyTable:
     dims = anisotropy_dims(eigvals, fractions)
-    return AnisotropyTable(tuple(fractions), dims, dims.mean(0), dims.std(0), np.shape(eigvals)[1])
+    return AnisotropyTable(tuple(fractions), dims, dims.mean(0), dims.std(0), np.shape(eigvals)[1],
+                           paper_anisotropy(eigvals, fractions))
 
 
 @dataclass

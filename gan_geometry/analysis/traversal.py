@@ -28,6 +28,7 @@ from gan_geometry.core.distances import Distance
 from gan_geometry.core.generators import Generator
 from gan_geometry.errors import GeometryError, unknown
 from gan_geometry.io.storage import atomic_path
+from gan_geometry.presentation.formats import axis_label, step_label
 
 MODES = ("linear", "spherical")
 
@@ -90,21 +91,24 @@ class Montage:
     row_labels: list[str]
     column_labels: list[str]
 
-    def grid(self, padding: int = 2, label_width: int = 120, label_height: int = 22, min_tile: int = 96) -> np.ndarray:
-        """A labelled uint8 RGB grid (height, width, 3): row labels on the left, column labels on
-        top, white background; tiles smaller than ``min_tile`` pixels are upscaled by the
-        nearest-neighbour integer factor ceil(min_tile / side) so they read at a glance."""
+    def grid(self, padding: int = 2, label_width: int = 120, label_height: int = 22, min_tile: int = 96,
+             font_size: int = 15) -> np.ndarray:
+        """A labelled uint8 RGB grid (height, width, 3): row labels on the left (the label column
+        at least ``label_width`` pixels, wider where a label needs it), column labels on top, white
+        background; tiles smaller than ``min_tile`` pixels are upscaled by the nearest-neighbour
+        integer factor ceil(min_tile / side) so they read at a glance."""
         from PIL import Image, ImageDraw, ImageFont
 
         tiles = upscale(self.images, min_tile)
         R, S, C, H, W = tiles.shape
         if C == 1:
             tiles = np.repeat(tiles, 3, axis=2)
+        font = ImageFont.load_default(size=font_size)
+        label_width = max(label_width, *(int(font.getlength(text)) + 12 for text in self.row_labels))
         width = label_width + S * (W + padding) + padding
         height = label_height + R * (H + padding) + padding
         canvas = Image.new("RGB", (width, height), "white")
         draw = ImageDraw.Draw(canvas)
-        font = ImageFont.load_default(size=14)
         for s, text in enumerate(self.column_labels):
             draw.text((label_width + s * (W + padding) + padding + W // 2, label_height // 2), text,
                       fill="black", font=font, anchor="mm")
@@ -149,10 +153,9 @@ def render(G: Generator, codes: np.ndarray, batch: int = 64) -> np.ndarray:
 
 
 def step_labels(steps: np.ndarray, mode: str, scaled: bool = False) -> list[str]:
-    """Column labels: the step, its unit (radians on the sphere) and, when every row's step is
-    divided by sqrt(lambda) of its axis, "/√λ"."""
-    unit = (" rad" if mode == "spherical" else "") + ("/√λ" if scaled else "")
-    return [f"{s:+.2g}{unit}" for s in steps]
+    """Column labels: the step, its unit (radians on the sphere) and "/√λ" when every row's step
+    is divided by sqrt(lambda) of its axis (``presentation.formats.step_label``)."""
+    return [step_label(s, mode, scaled) for s in steps]
 
 
 def traverse(G: Generator, z0: np.ndarray, axes: np.ndarray, steps: np.ndarray, mode: str = "linear",
@@ -168,11 +171,11 @@ def eigen_traversal(G: Generator, z0: np.ndarray, eigvals: np.ndarray, eigvecs: 
                     steps: np.ndarray, mode: str = "linear", scale_by_eigval: bool = False,
                     axis_labels: dict[int, str] | None = None) -> Montage:
     """Montage along the eigenvectors of the chosen ``ranks`` (1 = largest eigenvalue); rows are
-    labelled "rank r · λ" and any semantic label in ``axis_labels`` (keyed by rank)."""
+    labelled as the app's sliders are, "rank r · λ value · label" (``formats.axis_label``), with
+    any semantic label in ``axis_labels`` (keyed by rank)."""
     ranks = check_ranks(ranks, eigvecs.shape[1])
     scales = eigen_scales(eigvals, ranks) if scale_by_eigval else None
-    labels = [f"rank {r} · {eigvals[r - 1]:.2g}" + (f" {axis_labels[r]}" if axis_labels and r in axis_labels else "")
-              for r in ranks]
+    labels = [axis_label(r, eigvals[r - 1], (axis_labels or {}).get(r, "")) for r in ranks]
     return traverse(G, z0, eigvecs[:, [r - 1 for r in ranks]], steps, mode, labels, scales)
 
 

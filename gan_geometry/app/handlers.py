@@ -5,7 +5,7 @@ sends them (numbers may arrive as text through the API: each is checked and refu
 message naming the field). The current latent code is identified by visible inputs (generator,
 space, seed, sample index, or a pasted / uploaded code), so each action is also an API call. A
 user error raises ``GeometryError``; ``layout`` shows it as a message. Every number shown comes
-from a ``geometry`` function and every table row or sentence from ``gan_geometry.presentation``.
+from a ``gan_geometry`` function and every table row or sentence from ``gan_geometry.presentation``.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ import numpy as np
 import torch
 
 from gan_geometry import ITERATIVE, REGISTRY, GeometryError, MetricResult, checks
-from gan_geometry import presentation as pr
 from gan_geometry.analysis import statistics as st
 from gan_geometry.analysis.axes import axes_and_purified_montage, axes_for_family, compare_axes
-from gan_geometry.analysis.sweep import list_sweeps, load_sweep, model_rows, prune_sweeps, run_sweep, sweep_folder
+from gan_geometry.analysis.sweeps import list_sweeps, load_sweep, prune_sweeps, run_sweep, sweep_folder
 from gan_geometry.analysis.traversal import (
     apply_to_references,
     check_ranks,
@@ -35,9 +34,13 @@ from gan_geometry.analysis.traversal import upscale as upscale_image
 from gan_geometry.app.state import AppState
 from gan_geometry.core.distances import distances_for
 from gan_geometry.core.sound import pcm16
+from gan_geometry.presentation import formats as fmt
+from gan_geometry.presentation import sentences as say
+from gan_geometry.presentation import tables
 from gan_geometry.registry import entry_of
 from gan_geometry.reports import figures
-from gan_geometry.reports.builder import build_report, montage_sounds
+from gan_geometry.reports.builder import build_report
+from gan_geometry.reports.sections.montages import montage_sounds
 
 Progress = Callable[[float, str], None] | None
 
@@ -80,10 +83,8 @@ def view(state: AppState, image: np.ndarray) -> np.ndarray:
 
 
 def code_caption(G, seed, index, code: str, origin: str) -> str:
-    if code and str(code).strip():
-        return f"**Current code:** {origin} ({G.name}, {G.space} space, n = {G.latent_dim})"
-    return (f"**Current code:** sample {int(index)} of seed {int(seed)} ({G.name}, {G.space} space, "
-            f"n = {G.latent_dim})")
+    pasted = bool(code and str(code).strip())
+    return say.code_caption(G.name, G.space, G.latent_dim, seed, index, origin if pasted else None)
 
 
 # ---- choosing the generator and the code ------------------------------------------------------
@@ -141,7 +142,7 @@ def upload_code(state: AppState, path: str, gen: str, space: str) -> tuple[str, 
     if not np.issubdtype(z.dtype, np.number):
         raise GeometryError(f"the uploaded .npy holds {z.dtype} values; a latent code is numbers")
     z = state.generator(gen, space).check_latent(np.asarray(z, dtype=np.float64).ravel())
-    return ", ".join(f"{v:.9g}" for v in z.tolist()), "uploaded code"
+    return fmt.code(z.tolist()), "uploaded code"
 
 
 def show_code(state: AppState, gen, space, seed, index, code, origin) -> tuple[np.ndarray, str, tuple | None]:
@@ -183,17 +184,14 @@ def compute(state: AppState, gen, space, seed, index, code, dist, method, k):
     """(spectrum figure, summary, eigenvalue table, path of the zipped result)."""
     start = time.perf_counter()
     m = metric_for(state, gen, space, seed, index, code, dist, method, k)
-    elapsed = time.perf_counter() - start
-    p = m.provenance
-    cached = " (cached)" if elapsed < 0.5 * p["seconds"] else ""
-    summary = (f"**{p['generator']}** ({p['space']}, n = {m.latent_dim}), {p['distance']}: computed in "
-               f"{p['seconds']:.2f} s, answered in {elapsed:.2f} s{cached}. {pr.method_sentence(p)}  \n"
-               f"{pr.spectrum_sentence(m.eigvals, m.n_computed, m.latent_dim)}")
+    waited = time.perf_counter() - start
+    startup = m.provenance["seconds"] if state.computed_at_start(m) else 0.0
+    summary = say.metric_summary(m, waited, startup)
     folder = state.download_folder("metric-")
     m.save(folder / "metric")
     archive = shutil.make_archive(str(folder / "metric"), "zip", folder / "metric")
     plot = figures.spectrum_figure(st.spectrum_summary(m.eigvals[None, : m.n_computed]), "Spectrum at this code")
-    return plot, summary, pr.eigenvalue_table(m.eigvals, m.n_computed), archive
+    return plot, summary, tables.eigenvalue_table(m.eigvals, m.n_computed), archive
 
 
 # ---- traverse axes ---------------------------------------------------------------------------
@@ -223,7 +221,7 @@ def slider_labels(state: AppState, gen, space, seed, index, code, dist, labels_t
     """The explorer's slider labels at the current code: "rank r · λ value · label"."""
     m = metric_for(state, gen, space, seed, index, code, dist)
     labels = parse_labels(labels_text)
-    return [f"rank {r} · λ {pr.eig(m.eigvals[r - 1])}" + (f" · {labels[r]}" if r in labels else "")
+    return [fmt.axis_label(r, m.eigvals[r - 1], labels.get(r, ""))
             for r in range(1, min(state.settings.explore_axes, m.n_computed) + 1)]
 
 
@@ -271,13 +269,8 @@ def explore_axes(state: AppState, gen, space, seed, index, code, dist, scaled, k
     """The image after moving along the top-k eigen-axes by the slider values, with the measured
     distance and the quadratic prediction, and the edited sound (None for images)."""
     point, m = exploration(state, gen, space, seed, index, code, dist, scaled, k, values)
-    unit = "units of λ^-1/2: each unit predicts the same change" if scaled else "latent units"
-    k = int(k)
-    moved = ", ".join(f"rank {i + 1}: {float(v):+.2f}" for i, v in enumerate(values[:k]) if float(v) != 0)
-    readout = (f"**Measured D(G(z0), G(z)) = {point.distance:.4g}** ({dist}); predicted ½ δᵀHδ = "
-               f"{point.predicted:.4g}.  \nMoved ({unit}): {moved or 'nowhere yet'}.  \n"
-               f"*The prediction is the metric's quadratic approximation: it holds for small moves; the "
-               f"measured distance departs from it as the image changes nonlinearly.*")
+    moves = [checks.number(v, f"axis {i + 1}") for i, v in enumerate(values[:int(k)])]
+    readout = say.explore_readout(point, dist, bool(scaled), moves)
     return view(state, point.image), readout, playable(state.generator(gen, space), point.image)
 
 
@@ -306,7 +299,7 @@ def families(state: AppState, gen, space, seed, index, code, dist, family, uploa
     k = min(k, axes.vectors.shape[1])
     result = compare_axes(axes, m.eigvals, m.eigvecs, k=k)
     grid = axes_and_purified_montage(G, m.z, axes, result.purified, steps_for(state, max_step, n_steps))
-    summary = pr.axis_summary(result, family, k) + f" Montage: axes (left) | purified top-{k} (right)."
+    summary = say.axis_summary(result, family, k) + f" Montage: axes (left) | purified top-{k} (right)."
     return grid, figures.axis_projection_figure(result, family), summary
 
 
@@ -335,9 +328,9 @@ def compare_spectra(state: AppState, selected: list[str] | str):
         raise GeometryError("select at least one sweep (run one with 'Run sweep')")
     if isinstance(selected, str):
         selected = [selected]
-    rows = model_rows({name: load_sweep(sweep_folder(state.settings.results, name)) for name in selected})
-    first = rows[0]["summary"]  # the figures below the table show the first sweep
-    return (figures.spectra_overlay_figure({r["label"]: r["summary"].spectrum for r in rows}), pr.model_table(rows),
+    rows = tables.model_rows({name: load_sweep(sweep_folder(state.settings.results, name)) for name in selected})
+    first = rows[0].summary  # the figures below the table show the first sweep
+    return (figures.spectra_overlay_figure({r.label: r.summary.spectrum for r in rows}), tables.model_table(rows),
             figures.consistency_heatmap(first.consistency), figures.consistency_histograms(first.consistency),
             figures.isotropy_figure(first.isotropy))
 
@@ -350,7 +343,7 @@ def mechanism(state: AppState, gen, space, seed, index, code, dist):
     G, z = resolve_code(state, gen, space, seed, index, code)
     s = summarise_layers(layers_at(G, state.distance(dist), z))
     return (figures.layer_spectra_figure(s), figures.amplification_figure(s),
-            pr.layer_table(s, pr.readable_layer_names(list_layers(G))))
+            tables.layer_table(s, tables.readable_layer_names(list_layers(G))))
 
 
 def make_report(state: AppState, selected: list[str] | str, progress: Progress = None) -> list[str]:

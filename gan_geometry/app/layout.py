@@ -24,7 +24,9 @@ from gan_geometry.analysis.axes import FAMILIES
 from gan_geometry.app import handlers as h
 from gan_geometry.app.state import AppState
 from gan_geometry.core.distances import IMAGE_DISTANCES
-from gan_geometry.presentation import Table, glossary_markdown
+from gan_geometry.presentation.glossary import glossary_markdown
+from gan_geometry.presentation.sentences import cache_sentence
+from gan_geometry.presentation.tables import Table
 
 log = logging.getLogger("gan-geometry-lab")
 
@@ -181,7 +183,7 @@ def build(state: AppState) -> gr.Blocks:
     with gr.Blocks(title="GAN Geometry Lab", delete_cache=(s.download_age, s.download_age)) as demo:
         gr.Markdown("# GAN Geometry Lab\nThe Riemannian metric of a GAN's latent space, pulled back from an image "
                     "distance: which directions change the image most, how anisotropic and homogeneous the space is.")
-        gr.Markdown(INTRO + "\n\n" + s.cache_sentence())
+        gr.Markdown(INTRO + "\n\n" + cache_sentence(s.cache_bytes))
         with gr.Accordion("Glossary: what the words and numbers mean", open=False):
             gr.Markdown(glossary_markdown())
         with gr.Row():

@@ -17,7 +17,7 @@ def main(port: int | None = None) -> None:
     state = AppState(Settings.from_env())
     atexit.register(state.close)
     demo = build(state)
-    metric_for(state, "dcgan-face64", "noise", 0, 0, "", "lpips-alex")  # warm the models, compile the default view
+    state.warm(metric_for(state, "dcgan-face64", "noise", 0, 0, "", "lpips-alex"))  # the default view, compiled
     on_spaces = state.settings.on_spaces
     port = None if on_spaces else port or int(os.environ.get("GRADIO_SERVER_PORT", 7860))
     if not on_spaces:

@@ -29,13 +29,6 @@ class Settings:
     # what the server keeps in memory for reuse, in bytes (the least recently used go first)
     compiled: tuple = ()  # (generator, distance) pairs whose exact metric runs compiled (``core.compiled``)
 
-    def cache_sentence(self) -> str:
-        """What the server keeps between requests, as the app says it."""
-        from gan_geometry.io.storage import human_bytes
-
-        parts = ", ".join(f"{human_bytes(size)} of {what}" for what, size in self.cache_bytes.items())
-        return f"This server keeps at most {parts} in memory for reuse (the least recently used go first)."
-
     @classmethod
     def from_env(cls) -> Settings:
         on_spaces = "SPACE_ID" in os.environ

@@ -67,6 +67,7 @@ class AppState:
         self.metric = BoundedCache(self._metric, metric_bytes, limit["metrics"])
         self.image = BoundedCache(self._image, lambda x: x.nbytes, limit["images"])
         self.costs = CostModel()
+        self.startup: list[MetricResult] = []  # metrics computed while the server started (``warm``)
 
     def _generator(self, name: str, space: str):
         entry = entry_of(name)
@@ -81,6 +82,14 @@ class AppState:
         return metric_tensor(self.generator(gen, space), self.distance(dist), np.array(z, dtype=np.float32),
                              method=method, k=k, seconds_cap=self.settings.limits["seconds"],
                              compiled=True if (gen, dist) in self.settings.compiled else None, costs=self.costs)
+
+    def warm(self, metric: MetricResult) -> None:
+        """Remember a metric computed while the server started, so the page says its time was
+        start-up work, not the visitor's wait."""
+        self.startup.append(metric)
+
+    def computed_at_start(self, metric: MetricResult) -> bool:
+        return any(metric is m for m in self.startup)
 
     def _image(self, gen: str, space: str, z: tuple[float, ...]):
         """The generator's image (1, C, H, W) of code ``z``, kept for the live explorer's distance."""

@@ -50,7 +50,7 @@ def setup(args: argparse.Namespace):
     """Generator, distance, target (a generated image of --target-seed, or --target-image
     resized), and the average metric of --sweep (for the eigen bases), which must be a sweep of
     the same generator and space."""
-    from gan_geometry.analysis.sweep import load_sweep
+    from gan_geometry.analysis.sweeps import load_sweep
     from gan_geometry.applications.inversion import load_target
 
     G, D = models(args)
@@ -98,10 +98,11 @@ def run_invert(args: argparse.Namespace) -> None:
     for run in runs:
         arrays |= {f"{run.basis}_distances": run.distances, f"{run.basis}_final_images": run.final_images}
     save_runs(args.out, "inversion", settings, arrays, {"best_distances": rows})
+    from gan_geometry.presentation.tables import inversion_table, text_table
+
     print(f"Inversion of {'a generated' if true_z is not None else 'an uploaded'} target with {D.name}, "
-          f"{args.starts} starts, {args.steps} Adam steps (paper Table 5 format: best distance, mean +- SEM)")
-    for basis, mean, sem in rows:
-        print(f"  {basis:14} {mean:.5f} +- {sem:.5f}")
+          f"{args.starts} starts, {args.steps} Adam steps")
+    print(text_table(inversion_table(rows)))
 
 
 def run_search(args: argparse.Namespace) -> None:
@@ -121,9 +122,10 @@ def run_search(args: argparse.Namespace) -> None:
         arrays |= {f"{label}_evaluations": run.evaluations, f"{label}_best": run.best_distance}
         summary[label] = float(run.best_distance[-1])
     save_runs(args.out, "search", settings, arrays, {"final_best": summary})
-    print(f"CMA-ES with {D.name}, {args.budget} evaluations: best distance found")
-    for label, value in summary.items():
-        print(f"  {label:20} {value:.5f}")
+    from gan_geometry.presentation.tables import search_table, text_table
+
+    print(f"CMA-ES with {D.name}, {args.budget} evaluations")
+    print(text_table(search_table(summary)))
 
 
 def run_interpolate(args: argparse.Namespace) -> None:
@@ -145,8 +147,9 @@ def run_interpolate(args: argparse.Namespace) -> None:
               "improvements": experiment.improvements,
               "line_images": render(G, line(z0, z1, len(example.points) - 1)[frames]),
               "curve_images": render(G, example.points[frames])}
-    save_runs(args.out, "interpolation", settings, arrays, {"mean": experiment.mean, "std": experiment.std,
-                                                             "example_improvement": example.improvement})
-    print(f"Relative length improvement (L_line - L_curve) / L_line over {args.pairs} pairs: "
-          f"{experiment.mean:.3f} +- {experiment.std:.3f} (min {experiment.improvements.min():.3f}, "
-          f"max {experiment.improvements.max():.3f})")
+    summary = {"mean": experiment.mean, "std": experiment.std, "min": float(experiment.improvements.min()),
+               "max": float(experiment.improvements.max()), "example_improvement": example.improvement}
+    save_runs(args.out, "interpolation", settings, arrays, summary)
+    from gan_geometry.presentation.sentences import interpolation_sentence
+
+    print(interpolation_sentence(summary, args.pairs))

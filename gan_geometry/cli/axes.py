@@ -74,7 +74,7 @@ def run_traverse(args: argparse.Namespace) -> None:
         kept = keep_axis_labels(args.keep_labels, axis_labels_key(G.name, G.space, D.name), labels(args.label))
         print(f"labels kept in {kept} (the app shows them on its sliders and montages)")
     curves = distance_curves(G, D, m.z, m.eigvals, m.eigvecs, args.ranks, steps, args.mode, args.scale_by_eigval)
-    from gan_geometry.presentation import distance_curve_table, text_table
+    from gan_geometry.presentation.tables import distance_curve_table, text_table
 
     print(f"montage of ranks {args.ranks} x {len(steps)} steps ({args.mode}) saved to {args.out}")
     print(text_table(distance_curve_table(curves, D.name)))
@@ -103,6 +103,6 @@ def run_axes(args: argparse.Namespace) -> None:
     with atomic_path(out / "montage.png") as tmp:
         Image.fromarray(grid).save(tmp, format="PNG")
     print(f"{args.family} axes ({axes.vectors.shape[1]}) saved to {out}; montage.png: axes | purified top-{k}")
-    from gan_geometry.presentation import axis_summary
+    from gan_geometry.presentation.sentences import axis_summary
 
     print(axis_summary(result, args.family, k))

@@ -22,15 +22,13 @@ def register(commands) -> None:
 def run_layers(args: argparse.Namespace) -> None:
     from gan_geometry.analysis.layers import list_layers, major_layers, run_layer_sweep, summarise_layers
     from gan_geometry.errors import GeometryError
+    from gan_geometry.presentation import sentences as say
+    from gan_geometry.presentation import tables
     from gan_geometry.progress import tqdm_progress
 
     if args.list:
         G = generator_of(args)
-        default = set(major_layers(G))  # every registered generator has some (contract test)
-        print(f"{'layer':40}{'type':22}{'output shape':20}{'size':>10}  default")
-        for info in list_layers(G):
-            mark = "*" if info.name in default else ""
-            print(f"{info.name:40}{info.kind:22}{str(info.shape):20}{info.size:10}  {mark}")
+        print(tables.text_table(tables.layer_list_table(list_layers(G), set(major_layers(G)))))
         return
     if not args.out:
         raise GeometryError("give --out DIR for the layer sweep (or --list to see the layers)")
@@ -40,21 +38,7 @@ def run_layers(args: argparse.Namespace) -> None:
                                 shuffle_seed=args.shuffle_seed, generator_options=generator_options(args),
                                 progress=progress)
     s = summarise_layers(sweep)
-    print(f"{G.name} ({G.space}, n = {G.latent_dim}), {sweep.positions.shape[0]} positions, weights shuffled with "
-          f"seed {args.shuffle_seed}; saved in {args.out}\n")
-    from gan_geometry.presentation import layer_table, text_table
-
-    print(text_table(layer_table(s)))
-    print(f"\nAmplification of {s.targets[0]}'s eigenvectors: correlation of log speeds with the source's, "
-          f"and mean log10 speed of its top 5 eigenvectors")
-    print(f"{'target':32}{'corr':>8}{'shuffled':>10}{'top-5 log10':>13}{'shuffled':>10}")
-    for i, target in enumerate(s.targets):
-        print(f"{target:32}{s.log_corr[0][i]:8.3f}{s.log_corr[1][i]:10.3f}{s.log_speeds[0][i, :5].mean():13.2f}"
-              f"{s.log_speeds[1][i, :5].mean():10.2f}")
-    print("\nHomogeneity of the image metric")
-    if sweep.positions.shape[0] < 2:
-        from gan_geometry.presentation import NEEDS_TWO
-
-        print(f"  {NEEDS_TWO} (this layer sweep has one)")
-    for label, values in s.image_statistics.items() if sweep.positions.shape[0] >= 2 else ():
-        print(f"  {label:9} " + "  ".join(f"{k} {v:.3f}" for k, v in values.items()))
+    N = sweep.positions.shape[0]
+    print(f"{say.layers_heading(sweep.settings, N, G.latent_dim, args.shuffle_seed)}; saved in {args.out}\n")
+    for table in (tables.layer_table(s), tables.amplification_table(s), tables.image_homogeneity_table(s, N)):
+        print(tables.text_table(table) + "\n")

@@ -6,8 +6,17 @@ import argparse
 
 import numpy as np
 
-from gan_geometry.analysis.sweep import BACKENDS
-from gan_geometry.cli.options import add_generator, add_method, generator_options, models, number, whole
+from gan_geometry.cli.options import (
+    BACKENDS,
+    add_compile,
+    add_generator,
+    add_method,
+    executor,
+    generator_options,
+    models,
+    number,
+    whole,
+)
 from gan_geometry.core.metric import metric_tensor
 from gan_geometry.errors import GeometryError
 from gan_geometry.progress import tqdm_progress
@@ -22,6 +31,9 @@ def register(commands) -> None:
     metric.add_argument("--eps", type=number(positive=True), default=1e-6,
                         help="finite-difference step of lanczos-forward")
     metric.add_argument("--out", default=None, help="directory to save metric.npz and provenance.json")
+    add_compile(metric, "compiled forward-mode products for exact: --compile builds them now (seconds, once per "
+                        "model); --no-compile never; default: used once built in the background by earlier calls of "
+                        "this process")
     metric.set_defaults(run=run_metric)
 
     sweep = commands.add_parser("sweep", help="metrics at N sampled positions (resumable)")
@@ -34,24 +46,26 @@ def register(commands) -> None:
                             "parallel in worker processes; every core's for compiled ones); part of the settings: "
                             "the same threads give the same bits")
     sweep.add_argument("--workers", type=whole(1, 1024), default=None,
-                       help="local worker processes (default: cores / threads for eager sweeps, 1 for compiled "
-                            "ones); any number gives the same bits")
-    sweep.add_argument("--compiled", action=argparse.BooleanOptionalAction, default=None,
-                       help="compiled forward-mode products for exact (default: from 300 positions on, in one "
-                            "process with every core's threads); part of the settings")
+                       help="local worker processes, at most one per core (default: cores / threads for eager "
+                            "sweeps, none for compiled ones); any number gives the same bits")
+    add_compile(sweep, "compiled forward-mode products for exact (default: from 300 positions on, in one process "
+                       "with every core's threads); part of the settings")
     sweep.add_argument("--backend", default="local", choices=BACKENDS,
-                       help="local: this machine's cores; ray: one Ray task per position "
-                            "(pip install -r requirements-ray.txt)")
-    sweep.add_argument("--address", default=None, help="Ray cluster to join (default: start a local Ray)")
+                       help="local: this machine's cores; ray: one Ray task per position (extra [ray])")
+    sweep.add_argument("--address", default=None,
+                       help="with --backend ray: the Ray cluster to join, host:port (default: start a local Ray)")
     sweep.add_argument("--cpus-per-task", type=number(positive=True), default=None,
-                       help="Ray CPUs per position (default: --threads)")
+                       help="with --backend ray: CPUs per position (default: --threads)")
     sweep.add_argument("--gpus-per-task", type=number(minimum=0), default=0,
-                       help="Ray GPUs per position (with --device cuda)")
+                       help="with --backend ray: GPUs per position (with --device cuda)")
     sweep.set_defaults(run=run_sweep)
 
     stats = commands.add_parser("stats", help="anisotropy, homogeneity and the other statistics of a sweep")
     stats.add_argument("dir", help="sweep directory")
     stats.add_argument("--n-boot", type=whole(1, 100_000), default=1000, help="bootstrap resamples for the intervals")
+    stats.add_argument("--json", action="store_true",
+                       help="print every statistic as JSON, named by definition (the paper's Table 2 under "
+                            "anisotropy.paper)")
     stats.set_defaults(run=run_stats)
 
     compare = commands.add_parser("compare", help="compare sweeps: models (paper Tables 2 and 4, a row each) and, "
@@ -61,6 +75,9 @@ def register(commands) -> None:
 
 
 def run_metric(args: argparse.Namespace) -> None:
+    from gan_geometry.presentation.sentences import spectrum_sentence
+    from gan_geometry.presentation.tables import metric_facts, text_table
+
     if args.out is not None:  # refused before the metric is computed, not after
         from gan_geometry.io.storage import claim_folder
 
@@ -71,78 +88,64 @@ def run_metric(args: argparse.Namespace) -> None:
     z = G.sample(1, seed=args.seed)[0]
     with tqdm_progress(f"metric ({args.method})") as progress:
         result = metric_tensor(G, D, z, method=args.method, k=args.k, chunk=args.chunk, eps=args.eps,
-                               seed=args.seed, progress=progress)
+                               seed=args.seed, progress=progress, compiled=args.compiled)
     if args.out:
         result.save(args.out)
-    from gan_geometry.presentation import spectrum_sentence
-
-    p = result.provenance
-    print(f"generator   {p['generator']} ({p['space']} space, n = {result.latent_dim})")
-    print(f"distance    {p['distance']}   method {p['method']}   seed {args.seed}")
-    print(f"estimate    {p['estimate']['memory_bytes'] / 2**20:.0f} MiB, {p['estimate']['seconds']:.1f} s")
-    print(f"time        {p['seconds']:.2f} s")
-    print("top eigvals " + " ".join(f"{v:.4g}" for v in result.eigvals[:8]))
-    print(f"spectrum    {spectrum_sentence(result.eigvals, result.n_computed, result.latent_dim)}")
+    print(text_table(metric_facts(result, result.latent_dim)))
+    print(f"spectrum     {spectrum_sentence(result.eigvals, result.n_computed, result.latent_dim)}")
     if args.out:
-        print(f"saved       {args.out}")
+        print(f"saved        {args.out}")
 
 
 def run_sweep(args: argparse.Namespace) -> None:
-    from gan_geometry.analysis.sweep import run_sweep as sweep_positions
+    from gan_geometry.analysis.sweeps import run_sweep as sweep_positions
 
     G, D = models(args)
     with tqdm_progress(f"sweep {G.name} / {D.name}") as progress:
         sweep = sweep_positions(args.out, G, D, n=args.n, seed=args.seed, method=args.method, k=args.k,
                                 generator_options=generator_options(args), progress=progress, threads=args.threads,
-                                workers=args.workers, compiled=args.compiled, backend=args.backend,
-                                address=args.address, cpus_per_task=args.cpus_per_task,
-                                gpus_per_task=args.gpus_per_task)
+                                compiled=args.compiled, executor=executor(args))
     print(f"{sweep.n_positions} positions of {G.name} ({G.space}, n = {G.latent_dim}) with {D.name} in {args.out}")
 
 
 def run_stats(args: argparse.Namespace) -> None:
-    from gan_geometry.analysis.sweep import load_sweep, model_row, sweep_label
-    from gan_geometry.presentation import (
-        anisotropy_table,
-        average_metric_sentence,
-        eig,
-        estimates_table,
-        homogeneity_table,
-        isotropy_table,
-        text_table,
-    )
+    from gan_geometry.analysis.sweeps import load_sweep
+    from gan_geometry.presentation import sentences as say
+    from gan_geometry.presentation import tables
 
-    sw = load_sweep(args.dir)
-    s = sw.settings
-    summary = sw.summary(n_boot=args.n_boot)
-    spectrum, iso, avg = summary.spectrum, summary.isotropy, summary.average
-    print(f"{s['generator']} ({s['space']}, n = {sw.latent_dim}), {s['distance']}, {s['method']}, "
-          f"N = {sw.n_positions}, seed {s['seed']}\n")
-    ranks = [r for r in (1, 2, 5, 10, 20, 50, 100, 200) if r <= spectrum.mean.size]
-    print("Spectrum: eigenvalue by rank, mean [5 %, 95 %]")
-    for r in ranks:
-        print(f"  {r:4d}  {spectrum.mean[r - 1]:.3e}  [{spectrum.lower[r - 1]:.3e}, {spectrum.upper[r - 1]:.3e}]")
-    row = model_row(sweep_label(sw), sw, summary)
-    for table in (anisotropy_table([row]), homogeneity_table([row]), isotropy_table(iso)):
-        print("\n" + text_table(table))
-    print(f"  eigenvectors span alpha from {iso.alpha_eigen[:, -1].mean():.4g} to {iso.alpha_eigen[:, 0].mean():.4g}")
-    print(f"\nAverage metric: top eigenvalues {' '.join(eig(v) for v in avg.eigvals[:5])}")
-    print(average_metric_sentence(avg))
-    print("\n" + text_table(estimates_table(summary.estimates, sw.n_positions, args.n_boot)))
+    sweep = load_sweep(args.dir)
+    summary = sweep.summary(n_boot=args.n_boot)
+    row = tables.model_row(tables.sweep_label(sweep.settings), sweep, summary)
+    if args.json:
+        import json
+
+        from gan_geometry.presentation.records import summary_record
+
+        print(json.dumps(summary_record(sweep, summary), indent=2))
+        return
+    print(say.sweep_heading(sweep.settings, sweep.n_positions, sweep.latent_dim) + "\n")
+    for table in (tables.spectrum_table(summary.spectrum), tables.anisotropy_table([row]),
+                  tables.homogeneity_table([row]), tables.isotropy_table(summary.isotropy)):
+        print(tables.text_table(table) + "\n")
+    print("Average metric: " + say.average_metric_sentence(summary.average) + "\n")
+    print(tables.text_table(tables.estimates_table(summary.estimates, sweep.n_positions, args.n_boot)))
 
 
 def run_compare(args: argparse.Namespace) -> None:
     from gan_geometry.analysis.statistics import compare_distances
-    from gan_geometry.analysis.sweep import load_sweep, model_rows, sweep_label
-    from gan_geometry.presentation import distance_comparison_table, model_table, text_table
+    from gan_geometry.analysis.sweeps import load_sweep
+    from gan_geometry.presentation import tables
 
     if len(args.dirs) < 2:
         raise GeometryError("compare needs at least two sweep directories")
     sweeps = [load_sweep(d) for d in args.dirs]
-    rows = model_rows({f"{sweep_label(s)} [{d}]": s for d, s in zip(args.dirs, sweeps, strict=True)})
-    print(text_table(model_table(rows)))
+    rows = tables.model_rows({f"{tables.sweep_label(s.settings)} [{d}]": s
+                              for d, s in zip(args.dirs, sweeps, strict=True)})
+    print(tables.text_table(tables.anisotropy_table(rows)) + "\n")
+    print(tables.text_table(tables.homogeneity_table(rows)))
     a, b = sweeps[0], sweeps[1]
     if len(sweeps) != 2 or not np.array_equal(a.positions, b.positions):
         return
     result = compare_distances((a.eigvals, a.eigvecs, a.H), (b.eigvals, b.eigvecs, b.H))
-    print("\n" + text_table(distance_comparison_table(result, (a.settings["distance"], b.settings["distance"]))))
+    names = (a.settings["distance"], b.settings["distance"])
+    print("\n" + tables.text_table(tables.distance_comparison_table(result, names)))

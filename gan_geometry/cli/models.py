@@ -45,31 +45,27 @@ def run_samples(args: argparse.Namespace) -> None:
 
 
 def run_generators(_: argparse.Namespace) -> None:
+    from gan_geometry.presentation.tables import generators_table, text_table
     from gan_geometry.registry import REGISTRY
 
-    rows = [(entry.name, space, str(dim), str(entry.resolution), entry.distributions[space], entry.weights_status(),
-             entry.licence, entry.source()) for entry in REGISTRY.values() for space, dim in entry.spaces.items()]
-    header = ("generator", "space", "dim", "res", "latent distribution", "weights", "licence", "source")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
-    for row in [header, *rows]:  # columns as wide as their longest entry; numbers right-aligned
-        cells = [cell.rjust(w) if i in (2, 3) else cell.ljust(w)
-                 for i, (cell, w) in enumerate(zip(row, widths, strict=False))]
-        print("  ".join([*cells, row[-1]]))
+    print(text_table(generators_table(REGISTRY.values())))
 
 
 def run_check_weights(args: argparse.Namespace) -> None:
+    from gan_geometry.presentation.tables import text_table, weights_table
     from gan_geometry.user_weights import check_weights
 
-    print("\n".join(check_weights(args.generator, args.file).lines()))
+    print(text_table(weights_table(check_weights(args.generator, args.file))))
     print(f"ok: loads as {args.generator}; install it with: gan-geometry install-weights {args.generator} "
           f"{args.file}")
 
 
 def run_install_weights(args: argparse.Namespace) -> None:
+    from gan_geometry.presentation.tables import text_table, weights_table
     from gan_geometry.user_weights import install_weights
 
     report, target = install_weights(args.generator, args.file, replace=args.replace)
-    print("\n".join(report.lines()))
+    print(text_table(weights_table(report)))
     print(f"installed as {target}; '{args.generator}' now loads offline (gan-geometry generators lists it)")
 
 

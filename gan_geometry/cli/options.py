@@ -98,6 +98,34 @@ def add_method(parser: argparse.ArgumentParser) -> None:
                              "(default min(20, n-1))")
 
 
+def add_compile(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """--compile / --no-compile (also spelled --compiled / --no-compiled): compiled products."""
+    parser.add_argument("--compile", "--compiled", dest="compiled", action=argparse.BooleanOptionalAction, default=None,
+                        help=help_text)
+
+
+BACKENDS = ("local", "ray")
+
+
+def executor(args: argparse.Namespace):
+    """The sweep executor the arguments name: Ray (``--backend ray``, with ``--address``,
+    ``--cpus-per-task``, ``--gpus-per-task``), local workers (``--workers``), or the default
+    (None: the sweep's plan chooses). Ray options without ``--backend ray`` are refused."""
+    from gan_geometry.analysis.sweeps import LocalWorkers, RayCluster
+
+    ray_options = [name for name, given in (("--address", args.address is not None),
+                                            ("--cpus-per-task", args.cpus_per_task is not None),
+                                            ("--gpus-per-task", args.gpus_per_task != 0)) if given]
+    if args.backend == "ray":
+        if args.workers is not None:
+            raise GeometryError("--workers is for the local backend; Ray places one task per position itself")
+        return RayCluster(args.address, args.cpus_per_task, args.gpus_per_task)
+    if ray_options:
+        raise GeometryError(f"{', '.join(ray_options)} apply to --backend ray only; add --backend ray or leave "
+                            f"{'it' if len(ray_options) == 1 else 'them'} out")
+    return LocalWorkers(args.workers) if args.workers is not None else None
+
+
 def generator_options(args: argparse.Namespace) -> dict:
     """The options the generator is built with (``--option`` pairs, and ``--protocol`` where it is
     not plain), as sweeps record them and ``load_generator`` takes them."""

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from gan_geometry.errors import GeometryError
+from gan_geometry.presentation.formats import size
 
 
 @contextlib.contextmanager
@@ -37,21 +38,13 @@ def atomic_path(target: Path) -> Iterator[Path]:
             os.unlink(tmp)
 
 
-def human_bytes(count: float) -> str:
-    """A byte count as people read it: 512 B, 3.1 MiB, 2.0 GiB."""
-    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if abs(count) >= size:
-            return f"{count / size:.1f} {unit}"
-    return f"{int(count)} B"
-
-
 def check_space(directory: str | Path, needed: int, what: str) -> None:
     """Refuse, before anything is written, ``what`` that needs about ``needed`` bytes where the
     disk holding ``directory`` (or its nearest existing parent) has less free."""
     existing = writable_place(directory, f"{what} in {directory}")
     free = shutil.disk_usage(existing).free
     if needed > free:
-        raise GeometryError(f"{what} needs about {human_bytes(needed)} on disk; {human_bytes(free)} are free at "
+        raise GeometryError(f"{what} needs about {size(needed)} on disk; {size(free)} are free at "
                             f"{existing}. Use a smaller n or another --out.")
 
 

@@ -1,4 +1,4 @@
-"""Sweep positions as Ray tasks (``run_sweep(..., backend="ray")``; Ray is an optional extra).
+"""Sweep positions as Ray tasks: the ``RayCluster`` executor (Ray is the optional extra ``[ray]``).
 
 The driver has already recorded the settings and positions; each missing position becomes one
 task that writes the same atomic shard as the local backend (``sweep_task.write_position``) into the
@@ -19,18 +19,18 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from gan_geometry.analysis.sweep_task import position_task, recipe
+from gan_geometry.analysis.sweeps.executors import Executor, SweepPlan
+from gan_geometry.analysis.sweeps.task import position_task, recipe
 from gan_geometry.core.distances import Distance
 from gan_geometry.core.generators import Generator
 from gan_geometry.errors import GeometryError
 from gan_geometry.progress import Progress, report
 
 RETRIES = 3
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]  # the folder holding the gan_geometry package
 
 
 def _ray():
@@ -89,9 +89,10 @@ def worker_pythonpath() -> str:
     return os.pathsep.join(dict.fromkeys(paths))
 
 
-def run_positions(directory: Path, positions: np.ndarray, todo: list[int], G: Generator, D: Distance, settings: dict,
-                  progress: Progress | None, address: str | None, cpus_per_task: float, gpus_per_task: float) -> None:
-    """Compute the positions ``todo`` as Ray tasks writing their shards into ``directory``."""
+def run_positions(plan: SweepPlan, G: Generator, D: Distance, progress: Progress | None, address: str | None,
+                  cpus_per_task: float, gpus_per_task: float) -> None:
+    """Compute the positions ``plan.todo`` as Ray tasks writing their shards into ``plan.directory``."""
+    directory, positions, todo, settings = plan.directory, plan.positions, plan.todo, plan.settings
     models = recipe(G, D, settings["generator_options"], "Ray")
     connect(address)
     ray = _ray()
@@ -127,3 +128,24 @@ def stop(pending: list) -> None:
         return
     for ref in pending:
         ray.cancel(ref)
+
+
+@dataclass(frozen=True)
+class RayCluster(Executor):
+    """One Ray task per position: on the cluster at ``address``, else a local Ray with this
+    machine's cores; ``cpus_per_task`` defaults to the threads per position."""
+
+    address: str | None = None
+    cpus_per_task: float | None = None
+    gpus_per_task: float = 0
+    name = "Ray"
+
+    def prepare(self, plan: SweepPlan, G: Generator, D: Distance) -> None:
+        """Ray is installed, the generator can be rebuilt by name, and the cluster answers (a local
+        Ray started otherwise): all before the sweep's folder is written."""
+        recipe(G, D, plan.settings["generator_options"], "Ray")
+        connect(self.address)
+
+    def run(self, plan: SweepPlan, G: Generator, D: Distance, progress: Progress | None) -> None:
+        cpus = self.cpus_per_task if self.cpus_per_task is not None else plan.settings["threads"]
+        run_positions(plan, G, D, progress, self.address, cpus, self.gpus_per_task)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gan_geometry.analysis.shards import write_shard
+from gan_geometry.analysis.sweeps.shards import write_shard
 from gan_geometry.core.distances import Distance, load_distance, tensor_checksum
 from gan_geometry.core.generators import Generator
 from gan_geometry.core.metric import metric_tensor
