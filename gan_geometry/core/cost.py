@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import torch
 
 from gan_geometry.core.generators import shared_weight_copy
-from gan_geometry.core.methods.topk import OVERSAMPLING
+from gan_geometry.core.methods.krylov import OVERSAMPLING
 from gan_geometry.core.pullback import Pullback
 from gan_geometry.errors import ResourceError
 

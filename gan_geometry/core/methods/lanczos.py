@@ -20,8 +20,9 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from gan_geometry.core.methods.arpack import largest, verified_top_k
+from gan_geometry.core.methods.arpack import largest
 from gan_geometry.core.methods.common import MethodOutput, top_k_output
+from gan_geometry.core.methods.krylov import verified_top_k
 from gan_geometry.core.pullback import Pullback
 from gan_geometry.progress import Progress, report
 
@@ -41,8 +42,11 @@ def top_k(hvp: Callable[[torch.Tensor], torch.Tensor], n: int, k: int, like: tor
         out = hvp(torch.as_tensor(np.ravel(v), dtype=like.dtype, device=like.device))
         return out.detach().to("cpu", torch.float64).numpy()
 
+    def matmat(X: np.ndarray) -> np.ndarray:
+        return np.stack([matvec(x) for x in X.T], axis=1)
+
     found = top_k_output(*largest(matvec, n, k, seed=0, tol=tol))
-    eigvals, eigvecs, info = verified_top_k(matvec, found.eigvals, found.eigvecs)
+    eigvals, eigvecs, info = verified_top_k(matmat, found.eigvals, found.eigvecs)
     out = top_k_output(eigvals, eigvecs)
     out.info = {**info, "products": calls[0]}
     return out
