@@ -36,8 +36,10 @@ PROTOCOLS = ("plain", "paper")
 class PaperProtocol:
     """How the paper's code (its ``core/GAN_utils.py`` wrappers) measured a family, beyond calling
     the generator: every image is ``clamp((x + 1) / 2, 0, 1)`` (zero gradient in saturated pixels),
-    resized to ``resize`` x ``resize`` (bilinear, ``align_corners=True``) where set, and built with
-    ``options`` (in every space) and ``space_options`` (in one space). Noise is fixed throughout."""
+    resized to ``resize`` x ``resize`` (bilinear, ``align_corners=True``) where its wrapper resizes
+    (BigBiGAN and StyleGAN2; ``BigGAN_wrapper`` does not), and built with ``options`` (in every
+    space) and ``space_options`` (in one space). Noise is fixed throughout; the LPIPS it used is
+    SqueezeNet's (``distances.PAPER_LPIPS``, ``distances.protocol_note``)."""
 
     resize: int | None = None
     options: dict = field(default_factory=dict)
@@ -98,7 +100,7 @@ for _res in (128, 256, 512):
         _res, "Apache-2.0", functools.partial(biggan.build_biggan, _res), biggan.BIGGAN_WEIGHTS[_res],
         options={"imagenet_class": 1, "truncation": 0.7, "noise_seed": 0, "weights_path": None,
                  "random_config": False},
-        test_options={"random_config": True}, paper=PaperProtocol(resize=256, options={"truncation": 0.7}),
+        test_options={"random_config": True}, paper=PaperProtocol(options={"truncation": 0.7}),  # no resize
     ))
 for _name, (_size, _multiplier) in stylegan2.CONFIGS.items():
     register(GeneratorEntry(

@@ -55,9 +55,31 @@ def test_feature_distances_are_squared_feature_differences(face_images, mse):
     assert mse.has_features and not load_distance("ssim").has_features
 
 
-def test_squeeze_has_no_offline_weights_and_says_so():
-    with pytest.raises(WeightsUnavailableError, match="only alex and vgg ship offline.*backbone_path"):
+def test_squeeze_loads_torchvisions_squeezenet_placed_in_the_cache_and_equals_the_lpips_library(
+        tmp_path, monkeypatch, face_images):
+    """The paper's backbone, lpips.LPIPS(net="squeeze"): offline, its download fails in one line
+    naming where to place the file; a torchvision SqueezeNet 1.1 state dict placed there (written
+    by the test, random weights) loads, its digest is pinned, and the distance is the lpips
+    library's on the same backbone."""
+    import torchvision
+
+    from gan_geometry.io.weights import LPIPS_SQUEEZE_BACKBONE
+
+    monkeypatch.setenv("GGL_CACHE", str(tmp_path))
+    monkeypatch.setattr("urllib.request.urlopen", lambda *a, **k: (_ for _ in ()).throw(OSError("offline")))
+    with pytest.raises(WeightsUnavailableError, match=r"squeezenet1_1-b8a52dc0.pth are unavailable.*copy it to "):
         load_distance("lpips-squeeze")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        state = torchvision.models.squeezenet1_1(weights=None).state_dict()
+    LPIPS_SQUEEZE_BACKBONE.cache_path.parent.mkdir(parents=True)
+    torch.save(state, LPIPS_SQUEEZE_BACKBONE.cache_path)
+    D = load_distance("lpips-squeeze")
+    assert LPIPS_SQUEEZE_BACKBONE.expected_sha256() is not None  # pinned on first use
+    reference = lpips.LPIPS(net="squeeze", pretrained=True, pnet_rand=True, verbose=False).eval()
+    reference.net.load_state_dict({k: state["features." + k.split(".", 1)[1]] for k in reference.net.state_dict()})
+    x0, x = face_images[:1], face_images[1:]
+    assert torch.allclose(D(x0, x), reference(x0.expand_as(x), x, normalize=True).flatten(), rtol=1e-5)
 
 
 def test_unknown_distance_lists_valid_names():

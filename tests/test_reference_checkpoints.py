@@ -203,7 +203,9 @@ def test_shuffled_spectral_norm_layers_divide_by_their_own_sigma(name):
 
 def test_paper_protocol_clamps_resizes_and_is_recorded():
     """protocol="paper": as the paper's wrappers measured (clamp((x + 1) / 2), bilinear resize to
-    256 with align_corners for BigGAN / BigBiGAN / StyleGAN2, StyleGAN 1 z at truncation 0.7)."""
+    256 with align_corners for BigBiGAN / StyleGAN2 but not for BigGAN-deep, whose BigGAN_wrapper
+    never resizes, StyleGAN 1 z at truncation 0.7); an LPIPS other than the paper's SqueezeNet is
+    recorded as a substitute."""
     from gan_geometry import load_distance, metric_tensor
 
     plain = load_generator("bigbigan", random_config=True)
@@ -217,9 +219,15 @@ def test_paper_protocol_clamps_resizes_and_is_recorded():
         assert torch.allclose(sg1(z[:, :16]), sg1_07(z[:, :16]).clamp(0, 1))
         sg1_w = load_generator("stylegan-face256", space="w", random_config=True, protocol="paper")
         assert sg1_w.module.truncation == 1
+        biggan = load_generator("biggan-deep-128", random_config=True, protocol="paper")
+        assert biggan.image_shape == load_generator("biggan-deep-128", random_config=True).image_shape
     # a saturated pixel has no gradient under the paper's clamp
     toy = load_generator("linear-toy", protocol="paper")
     m = metric_tensor(toy, load_distance("mse"), toy.sample(1, seed=0)[0] * 50)
+    face = load_generator("dcgan-face64", protocol="paper")
+    note = metric_tensor(face, load_distance("lpips-alex"), face.sample(1, seed=0)[0], method="topk", k=2).provenance
+    assert "SqueezeNet (lpips-squeeze); lpips-alex substitutes it" in note["protocol_note"]
+    assert m.provenance["protocol_note"] is None  # mse is the paper's mse
     assert m.provenance["protocol"] == "paper" and m.eigvals[0] < metric_tensor(
         load_generator("linear-toy"), load_distance("mse"), toy.sample(1, seed=0)[0] * 50).eigvals[0]
     with pytest.raises(GeometryError, match="protocol is one of plain, paper; got 'tf'"):

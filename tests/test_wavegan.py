@@ -45,7 +45,7 @@ def small_wavegan():
     return load_generator("wavegan-notes", random_weights=True, model_size=2)
 
 
-@pytest.mark.parametrize("distance", ["mse", "stft", "logmel"])
+@pytest.mark.parametrize("distance", ["mse", "stft", "stft-power", "stft-db", "logmel"])
 def test_sound_distances_give_exact_equal_to_bp(small_wavegan, distance):
     D = load_distance(distance)
     z = small_wavegan.sample(1, seed=2)[0]
@@ -59,7 +59,8 @@ def test_sound_distances_refuse_images_and_images_distances_refuse_sound(small_w
     with pytest.raises(GeometryError, match="stft compares sounds: waveforms"):
         load_distance("stft")(face[:1], face)
     x = small_wavegan(small_wavegan.sample(2, seed=0))
-    with pytest.raises(GeometryError, match="lpips-alex compares images, and these are sounds .* mse, stft, logmel"):
+    sounds = "mse, stft, stft-power, stft-db, logmel"
+    with pytest.raises(GeometryError, match=f"lpips-alex compares images, and these are sounds .* {sounds}"):
         load_distance("lpips-alex")(x[:1], x)
 
 
@@ -74,9 +75,25 @@ def test_the_stft_distance_is_the_mean_squared_magnitude_difference():
         frames = np.stack([padded[i:i + 512] for i in range(0, len(padded) - 511, 128)])
         return np.abs(np.fft.rfft(frames * np.hanning(513)[:-1], axis=1))
 
-    expected = np.mean((spectrum(a) - spectrum(b)) ** 2)
-    got = load_distance("stft").double()(x[:1], x[1:])[0].item()
-    assert got == pytest.approx(expected, rel=1e-6)
+    readings = {"stft": spectrum, "stft-power": lambda w: spectrum(w) ** 2,
+                "stft-db": lambda w: 10 * np.log10(spectrum(w) ** 2 + 1e-10),
+                "stft-db+floor=0.001": lambda w: 10 * np.log10(spectrum(w) ** 2 + 1e-3)}
+    for name, reading in readings.items():
+        expected = np.mean((reading(a) - reading(b)) ** 2)
+        got = load_distance(name).double()(x[:1], x[1:])[0].item()
+        assert got == pytest.approx(expected, rel=1e-6), name
+    assert load_distance("stft-db", floor=1e-3).name == "stft-db+floor=0.001"  # the floor travels in the name
+    with pytest.raises(GeometryError, match="the floor of stft-db must be a positive number"):
+        load_distance("stft-db", floor=0)
+
+
+@pytest.mark.parametrize("distance", ["stft-power", "stft-db"])
+def test_the_new_spectrogram_readings_are_exact_on_the_trained_wavegan(distance):
+    """exact = bp within 1e-4 on wavegan-notes itself (its trained weights)."""
+    G, D = load_generator("wavegan-notes"), load_distance(distance)
+    z = G.sample(1, seed=0)[0]
+    exact, bp = metric_tensor(G, D, z), metric_tensor(G, D, z, method="bp")
+    assert np.abs(exact.H - bp.H).max() <= 1e-4 * np.abs(bp.H).max()
 
 
 def test_the_notes_are_struck_strings_of_the_stated_pitch():

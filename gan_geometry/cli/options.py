@@ -10,7 +10,7 @@ from pathlib import Path
 from gan_geometry import checks
 from gan_geometry.core.distances import DISTANCE_NAMES, load_distance
 from gan_geometry.core.methods import METHODS
-from gan_geometry.errors import GeometryError
+from gan_geometry.errors import GeometryError, unknown
 from gan_geometry.registry import PROTOCOLS, REGISTRY, load_generator
 
 
@@ -61,6 +61,13 @@ def image_file(text: str) -> Path:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def distance_name(text: str) -> str:
+    """argparse type: a distance's name, with the options it may carry ("stft-db+floor=1e-8")."""
+    if text.partition("+")[0] not in DISTANCE_NAMES:
+        raise argparse.ArgumentTypeError(str(unknown("distance", text, DISTANCE_NAMES)))
+    return text
+
+
 def option(text: str) -> tuple[str, object]:
     """``KEY=VALUE`` with VALUE read as JSON when it parses (numbers, true/false), else a string;
     ``load_generator`` checks each against the type of the option's default."""
@@ -84,8 +91,10 @@ def add_generator(parser: argparse.ArgumentParser, distance: bool = True, seed_h
                         help="plain: the generator's images; paper: as the paper's code measured them (clamped, "
                              "resized to 256 px for BigGAN / BigBiGAN / StyleGAN2, its truncations)")
     if distance:
-        parser.add_argument("--distance", default="lpips-alex", choices=DISTANCE_NAMES,
-                            help="distance: images (mse, ssim, lpips-*) or sounds (mse, stft, logmel)")
+        parser.add_argument("--distance", default="lpips-alex", type=distance_name, metavar="DISTANCE",
+                            help=f"{', '.join(DISTANCE_NAMES)}: images (mse, ssim, lpips-*) or sounds (mse, stft, "
+                                 f"stft-power, stft-db, logmel); stft-db+floor=1e-8 sets the floor of the decibels "
+                                 f"(default: %(default)s)")
     if seed_help:
         parser.add_argument("--seed", type=whole(), default=0, help=seed_help)
 

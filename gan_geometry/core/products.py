@@ -75,7 +75,8 @@ class JacobianProducts:
     def pull(self, U: torch.Tensor) -> torch.Tensor:
         """U J: reverse-mode products of the rows of U (c, F) -> (c, n)."""
         pull_fn = self._pull_fn
-        return vmap(lambda u: pull_fn(u)[0])(U.to(self.z0.dtype))
+        with quiet_transforms():
+            return vmap(lambda u: pull_fn(u)[0])(U.to(self.z0.dtype))
 
     def gram(self, V: torch.Tensor) -> torch.Tensor:
         """V J^T J (c, n) -> (c, n): one batched push and one batched pull."""

@@ -1,4 +1,4 @@
-"""Sounds: their feature maps for the sound distances (``distances.STFT``, ``distances.LogMel``),
+"""Sounds: their feature maps for the sound distances (``distances.Spectrogram``, ``distances.LogMel``),
 and how they are shown (spectrogram pictures, ``displayable``) and played (``pcm16``).
 
 A sound generator's "images" are waveforms x (N, C, 1, T) in [0, 1]; the waveform is
@@ -11,8 +11,13 @@ are ours): frames of ``N_FFT`` = 512 samples (32 ms at 16 kHz) every ``HOP`` = 1
 window, reflect-padded at both ends (``center``), one-sided spectrum of 257 bins.
 
     |S|(w)       = sqrt(Re^2 + Im^2 + EPS)             linear magnitude (EPS = 1e-10: smooth at 0)
+    |S|^2(w)     = Re^2 + Im^2                         power
+    dB(w)        = 10 log10(Re^2 + Im^2 + floor)       decibels (``DB_FLOOR`` = 1e-10 by default)
     logmel(w)    = log(M |S|^2 + MEL_FLOOR)            M: ``N_MELS`` = 64 triangular HTK-mel bands,
                                                        0 Hz to Nyquist; MEL_FLOOR = 1e-5
+
+The paper says only "MSE of spectrograms (STFT)"; its readings are compared by ``python -m
+bench.audio`` (the magnitude, the power and decibels, and the log-mel bands).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import numpy as np
 import torch
 
 N_FFT, HOP, N_MELS = 512, 128, 64
-EPS, MEL_FLOOR = 1e-10, 1e-5
+EPS, MEL_FLOOR, DB_FLOOR = 1e-10, 1e-5, 1e-10
 
 
 def waveforms(x: torch.Tensor) -> torch.Tensor:
@@ -42,13 +47,23 @@ def _dft(n_fft: int, dtype: torch.dtype, device: str) -> tuple[torch.Tensor, tor
     return tuple(t.to(dtype=dtype, device=device) for t in (window, torch.cos(angle), -torch.sin(angle)))
 
 
-def magnitude(w: torch.Tensor, n_fft: int = N_FFT, hop: int = HOP) -> torch.Tensor:
-    """|STFT| of waveforms (B, T): (B, n_fft // 2 + 1, frames), frames = 1 + T // hop."""
+def power(w: torch.Tensor, n_fft: int = N_FFT, hop: int = HOP) -> torch.Tensor:
+    """|STFT|^2 = Re^2 + Im^2 of waveforms (B, T): (B, n_fft // 2 + 1, frames), frames = 1 + T // hop."""
     window, cos, sin = _dft(n_fft, w.dtype, str(w.device))
     padded = torch.nn.functional.pad(w[:, None], (n_fft // 2, n_fft // 2), mode="reflect")[:, 0]
     frames = padded.unfold(-1, n_fft, hop) * window  # (B, frames, n_fft)
     real, imag = frames @ cos.T, frames @ sin.T  # (B, frames, bins)
-    return (real.pow(2) + imag.pow(2) + EPS).sqrt().transpose(1, 2)
+    return (real.pow(2) + imag.pow(2)).transpose(1, 2)
+
+
+def magnitude(w: torch.Tensor, n_fft: int = N_FFT, hop: int = HOP) -> torch.Tensor:
+    """|STFT| = sqrt(|STFT|^2 + EPS) of waveforms (B, T): (B, n_fft // 2 + 1, frames)."""
+    return (power(w, n_fft, hop) + EPS).sqrt()
+
+
+def decibels(w: torch.Tensor, floor: float = DB_FLOOR) -> torch.Tensor:
+    """10 log10(|STFT|^2 + floor) of waveforms (B, T): (B, n_fft // 2 + 1, frames)."""
+    return 10 * torch.log10(power(w) + floor)
 
 
 @functools.lru_cache(maxsize=8)
@@ -83,13 +98,13 @@ def pcm16(x: np.ndarray) -> np.ndarray:
 _COLOURS = np.array([[0.0, 0.0, 0.02], [0.23, 0.06, 0.44], [0.71, 0.21, 0.48], [0.99, 0.55, 0.24], [0.99, 0.99, 0.75]])
 
 
-def spectrogram_picture(x: np.ndarray, height: int = 96, width: int = 128, decibels: float = 80.0) -> np.ndarray:
+def spectrogram_picture(x: np.ndarray, height: int = 96, width: int = 128, dynamic_range: float = 80.0) -> np.ndarray:
     """A waveform "image" (C, 1, T) in [0, 1] as a picture of its spectrogram (3, height, width) in
-    [0, 1]: the first channel's |STFT| in decibels below its peak (``decibels`` of range), low
+    [0, 1]: the first channel's |STFT| in decibels below its peak (``dynamic_range`` dB shown), low
     frequencies at the bottom, time left to right, averaged into height x width cells."""
     S = magnitude(torch.as_tensor(2 * np.asarray(x, dtype=np.float64)[:1, 0] - 1))[0].numpy()  # (bins, frames)
     level = 20 * np.log10(S / S.max())
-    level = np.clip(1 + level / decibels, 0, 1)[::-1]
+    level = np.clip(1 + level / dynamic_range, 0, 1)[::-1]
     rows = np.array_split(np.arange(level.shape[0]), height)
     cols = np.array_split(np.arange(level.shape[1]), width)
     cells = np.array([[level[np.ix_(r, c)].mean() for c in cols] for r in rows])

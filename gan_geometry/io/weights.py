@@ -123,9 +123,18 @@ class RemoteFile:
         return self.sha256 or (pinned.read_text().strip() if pinned.is_file() else None)
 
 
+# torchvision's SqueezeNet 1.1 (the LPIPS paper's and the Wang & Ponce demo's backbone,
+# lpips.LPIPS(net="squeeze")): its published digest prefix is in the file name; the full SHA-256 is
+# pinned on first download or placement.
+LPIPS_SQUEEZE_BACKBONE = RemoteFile("squeezenet1_1-b8a52dc0.pth",
+                                    "https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth", None,
+                                    "BSD-3-Clause (torchvision)")
+
+
 def cache_dir() -> Path:
-    """The project's cache: ``$GGL_CACHE`` or ``~/.cache/gan-geometry-lab``."""
-    return Path(os.environ.get("GGL_CACHE", Path.home() / ".cache" / "gan-geometry-lab"))
+    """The project's cache: ``$GGL_CACHE`` or ``~/.cache/gan-geometry-lab`` (also when GGL_CACHE
+    is set but empty: an empty value never means the current folder)."""
+    return Path(os.environ.get("GGL_CACHE") or Path.home() / ".cache" / "gan-geometry-lab")
 
 
 def sha256_of(path: Path) -> str:

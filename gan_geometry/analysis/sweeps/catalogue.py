@@ -34,7 +34,7 @@ def sweep_folder(root: str | Path, name: str) -> Path:
     """The folder of the sweep called ``name`` in ``root``; names only (no paths, no '..'),
     and the sweep must exist."""
     if not isinstance(name, str) or not NAME.fullmatch(name):
-        raise GeometryError(f"'{name}' is not a sweep name (letters, digits, '.', '_', '+', '-'; no paths); "
+        raise GeometryError(f"'{name}' is not a sweep name (letters, digits, '.', '_', '+', '=', '-'; no paths); "
                             f"list the sweeps to see their names")
     folder = Path(root) / name
     if not (folder / "sweep.json").is_file():

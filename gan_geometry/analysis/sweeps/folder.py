@@ -27,7 +27,7 @@ from gan_geometry.errors import GeometryError
 from gan_geometry.io.storage import atomic_path, load_arrays, load_json, save_json
 
 STACKS = ("eigvals", "eigvecs", "H")
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,127}")  # generator, space and distance names, and sweep names
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=-]{0,127}")  # generator, space and distance names, and sweep names
 
 
 @dataclass
