@@ -28,3 +28,10 @@ def tqdm_progress(description: str) -> Iterator[Progress]:
             bar.set_postfix_str(message, refresh=True)
 
         yield update
+
+
+def part(progress: Progress | None, start: float, end: float) -> Progress | None:
+    """The part ``start``..``end`` of ``progress``: a step that reports 0..1 of its own work."""
+    if progress is None:
+        return None
+    return lambda fraction, message: report(progress, start + (end - start) * fraction, message)

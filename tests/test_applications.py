@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from gan_geometry import GeometryError, metric_tensor
+from gan_geometry.applications import michelis
 from gan_geometry.applications.inversion import (
     Coordinates,
     best_distance_table,
@@ -13,7 +14,7 @@ from gan_geometry.applications.inversion import (
     load_target,
     search,
 )
-from gan_geometry.applications.paths import curve_length, interpolation_experiment, line, shorten
+from gan_geometry.applications.paths import curve_length, line, shorten
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +105,60 @@ def test_cma_search_improves_on_its_start_and_respects_the_top_k_space(face, mse
     assert np.allclose(m.eigvecs[:, 10:].T @ moved, 0, atol=1e-8)  # only top-10 eigen-directions
 
 
-def test_interpolation_experiment_reports_improvements(toy, mse):
-    result = interpolation_experiment(toy, mse, pairs=2, shift=1.0, steps=20, segments=8)
-    assert result.improvements.shape == (2,) and np.allclose(result.improvements, 0, atol=1e-3)
+def test_michelis_endpoint_rule_is_the_papers():
+    """Recomputed as MNIST_MCimprovement.py writes it: sign = sign(start . u); end = start - step sign u,
+    whichever sign the eigenvector comes with, so the segment runs towards the origin (footnote 1)."""
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        start, direction = rng.standard_normal(8), rng.standard_normal(8)
+        direction /= np.linalg.norm(direction)
+        reference = start - 0.5 * np.sign(np.dot(start, direction)) * direction  # the paper's code
+        for u in (direction, -direction):
+            end = michelis.endpoint(start, u, 0.5)
+            assert np.allclose(end, reference) and np.dot(end - start, start) <= 0
+    assert michelis.STEPS == (1.0, 0.5)  # MNIST_MCimprovement.py and MNIST_MCcompare.py defaults
+
+
+def test_michelis_monte_carlo_moves_along_the_top_eigenvector_and_finds_no_shortcut_in_a_flat_metric(toy, mse):
+    result = michelis.monte_carlo(toy, mse, pairs=2, step=1.0, steps=20, segments=8)
+    for start, end in zip(result.starts, result.ends, strict=True):
+        top = metric_tensor(toy, mse, start).eigvecs[:, 0]
+        assert np.isclose(abs(np.dot(end - start, top)), 1.0) and np.dot(end - start, start) <= 0
+    assert np.allclose(result.improvements, 0, atol=1e-3)  # a linear generator: the line is the geodesic
+
+
+def test_two_models_are_compared_on_the_same_outputs_and_similar_pairs_are_picked(toy, mse):
+    """Appendix D: the same output pairs in both models (B's codes found by inversion reproduce A's
+    outputs), an improvement per pair and model, and the comparable pairs within the threshold."""
+    from gan_geometry import load_generator
+
+    other = load_generator("linear-toy", seed=1)
+    result = michelis.compare_models(toy, other, mse, pairs=2, threshold=0.05, inversion_steps=300, steps=15,
+                                     segments=8)
+    assert result.a.improvements.shape == result.b.improvements.shape == (2,)
+    with torch.no_grad():  # B is affine, G(z) = M z + c: the closest point of B to each of A's outputs, exactly
+        c = other(torch.zeros(1, 8)).flatten().double()
+        M = (other(torch.eye(8)).flatten(1).double() - c).T
+        targets = toy(torch.as_tensor(result.a.starts, dtype=torch.float32)).flatten(1).double()
+    z = torch.linalg.lstsq(M, (targets - c).T).solution
+    closest = ((M @ z).T + c - targets).pow(2).mean(1).numpy()
+    assert result.fit.shape == (2, 2) and np.allclose(result.fit[:, 0], closest, rtol=1e-2, atol=1e-6)
+    assert list(result.comparable) == [0, 1]  # two flat metrics: the same (zero) improvement
+    fake = michelis.ModelComparison(("a", "b"), result.a, result.b, result.fit, 0.05)
+    fake.b.curve_lengths = fake.b.line_lengths * np.array([1.0, 0.8])  # pair 1 improves by 20 % in B only
+    assert list(fake.comparable) == [0]
+
+
+def test_slice_maps_of_a_flat_metric_are_flat_and_give_its_plane_spectrum(toy, mse):
+    from gan_geometry.analysis.slices import slice_maps
+
+    m = metric_tensor(toy, mse, toy.sample(1, seed=0)[0])
+    maps = slice_maps(toy, mse, m.z, m.eigvecs[:, :2], extent=1.0, size=5)
+    assert np.allclose(maps.condition, m.eigvals[0] / m.eigvals[1], rtol=1e-4)
+    assert np.allclose(maps.log_det, np.log(m.eigvals[0] * m.eigvals[1]), atol=1e-4)
+    assert np.allclose(np.abs(maps.direction[..., 0]), 1, atol=1e-4)  # the fastest direction: u1 everywhere
+    with pytest.raises(GeometryError, match="spanned by two directions"):
+        slice_maps(toy, mse, m.z, m.eigvecs[:, :3])
 
 
 def test_bad_inputs_are_named(face, mse, tmp_path):

@@ -192,8 +192,8 @@ BAD_INPUTS = {
     "search sigma 1e300": (["search", "--generator", "linear-toy", "--distance", "mse", "--sweep", "{root}/good",
                             "--sigma", "1e300", "--budget", "20", "--out", "{root}/search"],
                            "sigma0 (the search's initial step, in latent units) must be in (0, 1000]"),
-    "interpolate shift 1e300": (["interpolate", "--generator", "linear-toy", "--distance", "mse", "--shift", "1e300",
-                                 "--pairs", "1", "--out", "{root}/interp"], "too large for torch.float32"),
+    "interpolate step 1e300": (["interpolate", "--generator", "linear-toy", "--distance", "mse", "--step", "1e300",
+                                "--pairs", "1", "--out", "{root}/interp"], "--step: must be a number of at most 100"),
     "report into /proc": (["report", "{root}/good", "--pdf", "/proc/x.pdf"],
                           "/proc/x.pdf cannot be written: /proc is not a writable folder"),
 }

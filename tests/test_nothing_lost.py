@@ -94,8 +94,8 @@ CLI_CASES = {
                          "generator = '../../etc' is not a valid generator"),
     "search sigma 1e300": (["search", *TOY, "--sweep", "{root}/sweep", "--sigma", "1e300", "--out", "{root}/s3"],
                            "must be in (0, 1000]"),
-    "interpolate shift 1e300": (["interpolate", *TOY, "--shift", "1e300", "--pairs", "1", "--out", "{root}/p"],
-                                "too large for torch.float32"),
+    "interpolate step 1e300": (["interpolate", *TOY, "--step", "1e300", "--pairs", "1", "--out", "{root}/p"],
+                               "--step: must be a number of at most 100"),
     # 5. refused early, in one line
     "sweep into /proc": (["sweep", *TOY, "--n", "2", "--out", "/proc/ggl"], "/proc is not a writable folder"),
     "metric into /proc": (["metric", *TOY, "--out", "/proc/ggl"], "/proc is not a writable folder"),

@@ -47,7 +47,7 @@ def test_topk_stops_when_the_krylov_space_closes():
 
 def test_topk_refuses_to_return_unconverged_pairs():
     pb, _, _ = linear_pullback(np.linspace(1, 0.9, 60), n=60)  # a tiny gap: one block cannot resolve it
-    with pytest.raises(GeometryError, match=r"the Krylov iteration did not converge: after 1 blocks of 7 products the "
+    with pytest.raises(GeometryError, match=r"topk did not converge: after 1 blocks of 7 products the "
                                             r"largest relative residual is .*, above the tolerance 1e-12"):
         topk.compute(pb, k=3, tol=1e-12, max_iter=1)
 

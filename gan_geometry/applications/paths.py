@@ -13,7 +13,8 @@ P_m = z_end fixed; Adam moves the interior control points to reduce L; when the 
 improving (relative gain < ``plateau`` over ``patience`` steps) a knot is inserted in the middle
 of the longest knot span (the current curve is refitted exactly on the refined basis), up to
 ``max_knots`` insertions. The shortest curve seen is returned, so it is never longer than the
-straight line it starts from. Relative improvement: (L_line - L_curve) / L_line.
+straight line it starts from. Relative improvement: (L_line - L_curve) / L_line. Michelis et al.'s
+experiments on top of these are in ``applications.michelis``.
 """
 
 from __future__ import annotations
@@ -151,42 +152,3 @@ def shorten(G: Generator, D: Distance, z0: np.ndarray, z1: np.ndarray, segments:
     points = design(knots, np.linspace(0, 1, measure_segments + 1)) @ control
     return ShorterCurve(control, knots, points, curve_length(G, D, line(z0, z1, measure_segments)),
                         curve_length(G, D, points), np.array(history), segments)
-
-
-@dataclass
-class InterpolationExperiment:
-    """Monte Carlo over pairs: start = base + shift * u_top(base), end random; per pair the
-    straight and optimised lengths and the relative improvement (P,)."""
-
-    line_lengths: np.ndarray
-    curve_lengths: np.ndarray
-    improvements: np.ndarray
-
-    @property
-    def mean(self) -> float:
-        return float(self.improvements.mean())
-
-    @property
-    def std(self) -> float:
-        return float(self.improvements.std(ddof=1)) if self.improvements.size > 1 else 0.0
-
-
-def interpolation_experiment(G: Generator, D: Distance, pairs: int = 20, shift: float = 2.0, seed: int = 0,
-                             progress: Progress | None = None, **shorten_options) -> InterpolationExperiment:
-    """The interpolation paper's experiment: start points moved by ``shift`` along the top
-    eigenvector of the metric at a sampled base code, end points sampled, curves shortened."""
-    from gan_geometry.core.metric import metric_tensor
-
-    if pairs < 1:
-        raise GeometryError(f"the experiment needs at least one pair; got {pairs}")
-    bases, ends = G.sample(pairs, seed=seed), G.sample(pairs, seed=seed + 1)
-    lines, curves = [], []
-    for p in range(pairs):
-        top = metric_tensor(G, D, bases[p]).eigvecs[:, 0]
-        start = bases[p].double().cpu().numpy() + shift * top
-        result = shorten(G, D, start, ends[p].double().cpu().numpy(), **shorten_options)
-        lines.append(result.line_length.length)
-        curves.append(result.curve_length.length)
-        report(progress, (p + 1) / pairs, f"pair {p + 1}/{pairs}: improvement {result.improvement:.3f}")
-    lines, curves = np.array(lines), np.array(curves)
-    return InterpolationExperiment(lines, curves, (lines - curves) / lines)

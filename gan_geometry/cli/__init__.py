@@ -30,10 +30,35 @@ from gan_geometry.errors import GeometryError
 ENGINE_GROUPS = (metric, axes, layers, applications, models)
 
 
+class DefaultsShown(argparse.HelpFormatter):
+    """Help that shows an option's default where it has one and its text does not already say it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        unset = action.default is None or action.default is False or action.default == [] \
+            or action.default == argparse.SUPPRESS
+        if "default" in text or unset or not action.option_strings:
+            return text
+        return text + " (default: %(default)s)"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line refusals: "error: argument --n: must be ...", then a hint naming the
+    command's --help, exit code 2 (argparse prints its whole usage block instead). Help shows
+    every option's default."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", DefaultsShown)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message}\n(see '{self.prog} --help')\n")
+
+
 def build_parser(groups=ENGINE_GROUPS) -> argparse.ArgumentParser:
     """The parser of every command the ``groups`` (modules with ``register(commands)``) define."""
-    parser = argparse.ArgumentParser(prog="gan-geometry", description="GAN Geometry Lab: the Riemannian geometry "
-                                     "of a generator's latent space.")
+    parser = Parser(prog="gan-geometry", description="GAN Geometry Lab: the Riemannian geometry of a generator's "
+                                                     "latent space.")
     commands = parser.add_subparsers(dest="command", required=True)
     for group in groups:
         group.register(commands)

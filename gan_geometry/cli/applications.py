@@ -1,4 +1,4 @@
-"""``invert``, ``search``, ``interpolate``: what the geometry buys in optimisation."""
+"""``invert``, ``search``, ``interpolate``, ``slice``: what the geometry buys, and Michelis et al.'s experiments."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import numpy as np
 import torch
 
 from gan_geometry.applications.inversion import BASES
-from gan_geometry.cli.options import add_generator, models, number, whole
+from gan_geometry.cli.options import add_generator, models, number, option, whole
+from gan_geometry.core.metric import metric_tensor
 from gan_geometry.errors import GeometryError
 from gan_geometry.io.storage import claim_folder, save_runs
 from gan_geometry.progress import tqdm_progress
+from gan_geometry.registry import REGISTRY, load_generator
 
 
 def register(commands) -> None:
@@ -35,15 +37,35 @@ def register(commands) -> None:
     search.add_argument("--budget", type=whole(2, 10_000_000), default=2000, help="function evaluations")
     search.add_argument("--sigma", type=number(positive=True), default=0.5, help="initial CMA-ES step size")
 
-    interpolate = commands.add_parser("interpolate", help="shorter B-spline curves than straight lines")
-    add_generator(interpolate, seed_help="seed of the pairs")
+    interpolate = commands.add_parser("interpolate", help="Michelis et al.: how much shorter than straight lines "
+                                                        "curves can be (one model, or two compared)")
+    add_generator(interpolate, seed_help="seed of the starts (of the pairs' codes with --versus)")
     interpolate.add_argument("--pairs", type=whole(1, 100_000), default=20, help="Monte Carlo pairs")
-    interpolate.add_argument("--shift", type=number(), default=2.0,
-                             help="start moved this far along the top eigenvector")
+    interpolate.add_argument("--step", type=number(positive=True, maximum=100), default=None,
+                             help="step along the top eigenvector, towards the origin (default: 1.0 as the paper's "
+                                  "MNIST_MCimprovement.py)")
     interpolate.add_argument("--steps", type=whole(1, 1_000_000), default=100, help="Adam steps per curve")
     interpolate.add_argument("--segments", type=whole(2, 10_000), default=32, help="segments while optimising")
+    interpolate.add_argument("--versus", default=None, choices=list(REGISTRY), metavar="GENERATOR",
+                             help="compare with another generator (Appendix D): the same output pairs, found in its "
+                                  "latent space by inversion")
+    interpolate.add_argument("--versus-option", type=option, action="append", default=[], metavar="KEY=VALUE",
+                             help="an option of the --versus generator, repeatable")
+    interpolate.add_argument("--threshold", type=number(minimum=0, maximum=1), default=0.05,
+                             help="with --versus: pairs whose improvements differ by at most this are comparable")
     interpolate.add_argument("--out", required=True, help="result directory (the report builder reads it)")
     interpolate.set_defaults(run=run_interpolate)
+
+    plane = commands.add_parser("slice", help="Michelis et al. Fig. 1: maps of the metric over a 2-D slice through a "
+                                              "code (condition number, log-determinant, fastest direction)")
+    add_generator(plane, seed_help="seed of the code (sample 0 of this seed)")
+    plane.add_argument("--ranks", type=whole(1), nargs=2, default=[1, 2], metavar=("R1", "R2"),
+                       help="the eigen-ranks whose eigenvectors span the slice")
+    plane.add_argument("--extent", type=number(positive=True), default=2.0,
+                       help="half-width of the slice, in latent units")
+    plane.add_argument("--size", type=whole(3, 41), default=11, help="grid points per side")
+    plane.add_argument("--out", required=True, help="result directory (the report builder reads it)")
+    plane.set_defaults(run=run_slice)
 
 
 def setup(args: argparse.Namespace):
@@ -130,26 +152,62 @@ def run_search(args: argparse.Namespace) -> None:
 
 def run_interpolate(args: argparse.Namespace) -> None:
     from gan_geometry.analysis.traversal import render
-    from gan_geometry.applications.paths import interpolation_experiment, line, shorten
+    from gan_geometry.applications import michelis
+    from gan_geometry.applications.paths import line, shorten
+    from gan_geometry.presentation.sentences import comparison_sentence, interpolation_sentence
 
     G, D = models(args)
+    step = args.step if args.step is not None else michelis.STEPS[1 if args.versus else 0]
     options = {"steps": args.steps, "segments": args.segments}
-    settings = {"generator": G.name, "space": G.space, "distance": D.name, "pairs": args.pairs, "shift": args.shift,
+    if args.versus:
+        other = load_generator(args.versus, device=args.device, **dict(args.versus_option))
+        settings = {"generator": G.name, "space": G.space, "versus": other.name, "distance": D.name,
+                    "pairs": args.pairs, "seed": args.seed, "threshold": args.threshold, **options}
+        claim_folder(args.out, "two-models.json", settings)
+        with tqdm_progress("two models") as progress:
+            result = michelis.compare_models(G, other, D, pairs=args.pairs, seed=args.seed, threshold=args.threshold,
+                                             progress=progress, **options)
+        save_runs(args.out, "two-models", settings, {"a": result.a.improvements, "b": result.b.improvements,
+                                                      "fit": result.fit},
+                  {"a": result.a.summary(), "b": result.b.summary(), "comparable": result.comparable.tolist()})
+        print(comparison_sentence(result.names, result.a.summary(), result.b.summary(), result.comparable.tolist(),
+                                  args.pairs, args.threshold))
+        return
+    settings = {"generator": G.name, "space": G.space, "distance": D.name, "pairs": args.pairs, "step": step,
                 "seed": args.seed, **options}
     claim_folder(args.out, "interpolation.json", settings)
     with tqdm_progress("interpolation") as progress:
-        experiment = interpolation_experiment(G, D, pairs=args.pairs, shift=args.shift, seed=args.seed,
-                                              progress=progress, **options)
-    z0, z1 = G.sample(2, seed=args.seed + 2).double().cpu().numpy()
+        experiment = michelis.monte_carlo(G, D, pairs=args.pairs, step=step, seed=args.seed, progress=progress,
+                                          **options)
+    z0, z1 = experiment.starts[0], experiment.ends[0]
     example = shorten(G, D, z0, z1, **options)
     frames = np.linspace(0, len(example.points) - 1, 8).round().astype(int)
+    summary = {**experiment.summary(), "example_improvement": example.improvement}
     arrays = {"line_lengths": experiment.line_lengths, "curve_lengths": experiment.curve_lengths,
               "improvements": experiment.improvements,
               "line_images": render(G, line(z0, z1, len(example.points) - 1)[frames]),
               "curve_images": render(G, example.points[frames])}
-    summary = {"mean": experiment.mean, "std": experiment.std, "min": float(experiment.improvements.min()),
-               "max": float(experiment.improvements.max()), "example_improvement": example.improvement}
     save_runs(args.out, "interpolation", settings, arrays, summary)
-    from gan_geometry.presentation.sentences import interpolation_sentence
-
     print(interpolation_sentence(summary, args.pairs))
+
+
+def run_slice(args: argparse.Namespace) -> None:
+    from gan_geometry.analysis.slices import slice_maps
+    from gan_geometry.presentation.sentences import slice_sentence
+
+    G, D = models(args)
+    settings = {"generator": G.name, "space": G.space, "distance": D.name, "seed": args.seed, "ranks": args.ranks,
+                "extent": args.extent, "size": args.size}
+    claim_folder(args.out, "slice.json", settings)
+    z = G.sample(1, seed=args.seed)[0]
+    m = metric_tensor(G, D, z, method="exact" if G.latent_dim <= 512 else "topk",
+                      k=None if G.latent_dim <= 512 else max(args.ranks))
+    if max(args.ranks) > m.n_computed:
+        raise GeometryError(f"ranks must lie in 1..{m.n_computed}; got {args.ranks}")
+    with tqdm_progress("slice") as progress:
+        maps = slice_maps(G, D, m.z, m.eigvecs[:, [r - 1 for r in args.ranks]], args.extent, args.size,
+                          tuple(f"rank {r}" for r in args.ranks), progress)
+    save_runs(args.out, "slice", settings, {"z0": maps.z0, "axes": maps.axes, "offsets": maps.offsets,
+                                            "condition": maps.condition, "log_det": maps.log_det,
+                                            "direction": maps.direction}, {"labels": list(maps.labels)})
+    print(slice_sentence(maps))

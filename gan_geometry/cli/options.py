@@ -82,19 +82,19 @@ def option(text: str) -> tuple[str, object]:
 
 def add_generator(parser: argparse.ArgumentParser, distance: bool = True, seed_help: str | None = None) -> None:
     """--generator, --space, --option, --device; with ``distance`` --distance; with ``seed_help`` --seed."""
-    parser.add_argument("--generator", default="dcgan-face64", choices=list(REGISTRY), help="registered generator")
+    parser.add_argument("--generator", default="dcgan-face64", choices=list(REGISTRY), metavar="GENERATOR",
+                        help="a registered generator (gan-geometry generators lists them)")
     parser.add_argument("--space", default=None, help="latent space of the generator (default: its first)")
     parser.add_argument("--option", type=option, action="append", default=[], metavar="KEY=VALUE",
                         help="generator option, repeatable (e.g. eye_class=blue, truncation=0.5)")
     parser.add_argument("--device", type=device, default="cpu", help="torch device, e.g. cpu or cuda")
     parser.add_argument("--protocol", default="plain", choices=PROTOCOLS,
                         help="plain: the generator's images; paper: as the paper's code measured them (clamped, "
-                             "resized to 256 px for BigGAN / BigBiGAN / StyleGAN2, its truncations)")
+                             "resized to 256 px for BigBiGAN / StyleGAN2, its truncations)")
     if distance:
         parser.add_argument("--distance", default="lpips-alex", type=distance_name, metavar="DISTANCE",
                             help=f"{', '.join(DISTANCE_NAMES)}: images (mse, ssim, lpips-*) or sounds (mse, stft, "
-                                 f"stft-power, stft-db, logmel); stft-db+floor=1e-8 sets the floor of the decibels "
-                                 f"(default: %(default)s)")
+                                 f"stft-power, stft-db, logmel); stft-db+floor=1e-8 sets the floor of the decibels")
     if seed_help:
         parser.add_argument("--seed", type=whole(), default=0, help=seed_help)
 

@@ -111,7 +111,8 @@ def _numbers(tree, prefix: str = "") -> list[tuple[str, float]]:
 # the file that marks what a results folder holds: no command writes into a folder of another kind
 FOLDER_KINDS = {"sweep.json": "a sweep", "layers.json": "a layer sweep", "provenance.json": "a metric",
                 "axes.json": "an axis set", "inversion.json": "inversion runs", "search.json": "search runs",
-                "interpolation.json": "interpolation runs"}
+                "interpolation.json": "interpolation runs", "two-models.json": "a two-model interpolation comparison",
+                "slice.json": "slice maps"}
 
 
 def claim_folder(directory: str | Path, marker: str, settings: dict | None = None) -> Path:
@@ -143,8 +144,9 @@ def claim_folder(directory: str | Path, marker: str, settings: dict | None = Non
     return directory
 
 
-SETTINGS_FIELD = {"inversion.json": "settings", "search.json": "settings",
-                  "interpolation.json": "settings"}  # where a marker file keeps its settings (else: at its top)
+# where a marker file keeps its settings (else: at its top)
+SETTINGS_FIELD = {"inversion.json": "settings", "search.json": "settings", "interpolation.json": "settings",
+                  "two-models.json": "settings", "slice.json": "settings"}
 
 
 def recorded_settings(marker_file: Path) -> dict:

@@ -57,8 +57,8 @@ def seconds(value: float) -> str:
 
 @finite
 def percent(value: float) -> str:
-    """A fraction (0.282) as a percentage with one decimal ("28.2 %")."""
-    return f"{100 * value:.1f} %"
+    """A fraction (0.282) as a percentage with one decimal ("28.2 %"; never "-0.0 %")."""
+    return f"{100 * value:.1f} %".replace("-0.0 %", "0.0 %")
 
 
 @finite

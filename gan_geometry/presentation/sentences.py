@@ -153,6 +153,27 @@ def interpolation_sentence(summary: dict, pairs: int | None = None) -> str:
             f"2021).")
 
 
+def comparison_sentence(names: tuple[str, str], a: dict, b: dict, comparable: list[int], pairs: int,
+                        threshold: float) -> str:
+    """Michelis et al.'s two-model comparison: both improvements and the comparable pairs."""
+    which = ", ".join(str(i + 1) for i in comparable) or "none"
+    return (f"The same {pairs} output pairs in {names[0]} and {names[1]}: relative improvement "
+            f"{fmt.percent(a['mean'])} ± {fmt.percent(a['std'])} against {fmt.percent(b['mean'])} ± "
+            f"{fmt.percent(b['std'])}. Pairs whose improvements differ by at most {fmt.percent(threshold)} "
+            f"(comparable interpolations, Appendix D): {which}.")
+
+
+def slice_sentence(maps) -> str:
+    """What ``slices.SliceMaps`` say: how anisotropic the plane is and how much that varies."""
+    finite = np.isfinite(maps.condition)
+    low, high = (np.min(maps.condition[finite]), np.max(maps.condition[finite])) if finite.any() else (np.inf,) * 2
+    turning = np.degrees(np.arccos(np.clip(np.abs(maps.direction.reshape(-1, 2) @ maps.direction[
+        maps.direction.shape[0] // 2, maps.direction.shape[1] // 2]), 0, 1))).max()
+    return (f"Over the {maps.labels[0]} × {maps.labels[1]} slice (±{fmt.step(maps.offsets[-1])[1:]}), the plane's "
+            f"condition number ranges from {fmt.eig(low)} to {fmt.eig(high)} and its fastest direction turns by up "
+            f"to {fmt.dims(turning, mean=False)}° from the centre's.")
+
+
 def cache_sentence(cache_bytes: dict[str, int]) -> str:
     """What a server keeps between requests."""
     parts = ", ".join(f"{fmt.size(size)} of {what}" for what, size in cache_bytes.items())

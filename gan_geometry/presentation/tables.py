@@ -287,6 +287,16 @@ def search_table(final_best: dict[str, float]) -> Table:
                  [[label, fmt.eig(value)] for label, value in final_best.items()])
 
 
+def comparison_table(names: tuple[str, str], a: np.ndarray, b: np.ndarray, fit: np.ndarray, threshold: float) -> Table:
+    """Michelis et al. Appendix D: per pair, the relative improvement in each model, whether the
+    pair is comparable, and how closely model B reproduces the pair's outputs (inversion distance)."""
+    rows = [[str(i + 1), fmt.percent(ra), fmt.percent(rb), "yes" if abs(ra - rb) <= threshold else "",
+             f"{fmt.eig(f0)}, {fmt.eig(f1)}"] for i, (ra, rb, (f0, f1)) in enumerate(zip(a, b, fit, strict=True))]
+    return Table(f"Relative improvement per pair: {names[0]} against {names[1]}",
+                 ["pair", names[0], names[1], "comparable", f"{names[1]}'s fit (distance)"], rows,
+                 note=f"Comparable: the improvements differ by at most {fmt.percent(threshold)}.")
+
+
 # ---- models --------------------------------------------------------------------------------------
 def generators_table(entries) -> Table:
     """Every registered generator and latent space (``registry.GeneratorEntry``)."""

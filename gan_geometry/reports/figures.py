@@ -22,6 +22,7 @@ from gan_geometry.analysis.statistics import (
     SpectrumSummary,
 )
 from gan_geometry.analysis.traversal import DistanceCurves
+from gan_geometry.presentation import formats as fmt
 
 EXPORT_WIDTH, HEIGHT = 760, 380
 BAND = "rgba(31, 119, 180, 0.2)"
@@ -66,7 +67,7 @@ def anisotropy_figure(table: AnisotropyTable) -> go.Figure:
     """Bars: dimensions holding each fraction of the spectrum, mean +- std over positions."""
     labels = [f"{f:g}" for f in table.fractions]
     fig = go.Figure(go.Bar(x=labels, y=table.mean, error_y=dict(type="data", array=table.std), marker_color=LINE,
-                           text=[f"{m:.1f}" for m in table.mean], textposition="inside", insidetextanchor="middle",
+                           text=[fmt.dims(m) for m in table.mean], textposition="inside", insidetextanchor="middle",
                            textfont=dict(color="white")))  # inside the bar: clear of the error bar
     return _layout(fig, f"Dimensions holding a fraction of the spectrum (of {table.n})",
                    xaxis_title="fraction of the spectrum", yaxis_title="dimensions",
@@ -109,9 +110,9 @@ def consistency_histograms(result: Consistency) -> go.Figure:
     """Off-diagonal C^H on both scales, overlaid."""
     off = ~np.eye(result.lin.shape[0], dtype=bool)
     fig = go.Figure()
-    fig.add_trace(go.Histogram(x=result.log[off], name=f"log scale (mean {result.log_mean:.3f})", opacity=0.6,
+    fig.add_trace(go.Histogram(x=result.log[off], name=f"log scale (mean {fmt.corr(result.log_mean)})", opacity=0.6,
                                nbinsx=50, histnorm="probability"))
-    fig.add_trace(go.Histogram(x=result.lin[off], name=f"linear scale (mean {result.lin_mean:.3f})", opacity=0.6,
+    fig.add_trace(go.Histogram(x=result.lin[off], name=f"linear scale (mean {fmt.corr(result.lin_mean)})", opacity=0.6,
                                nbinsx=50, histnorm="probability"))
     fig.update_layout(barmode="overlay")
     return _layout(fig, "Off-diagonal consistency C^H", xaxis_title="correlation", yaxis_title="fraction",
@@ -168,8 +169,8 @@ def distance_comparison_figure(lam_a: np.ndarray, lam_b: np.ndarray, result: Dis
     fig = go.Figure(go.Scattergl(x=x, y=y, mode="markers", marker=dict(size=3, opacity=0.4), name="eigenvalue pairs"))
     slope, intercept = float(np.mean(result.slope)), float(np.mean(result.intercept))
     line_x = np.array([x.min(), x.max()])
-    fig.add_trace(go.Scatter(x=line_x, y=slope * line_x + intercept, name=f"fit: slope {slope:.3f}, "
-                             f"intercept {intercept:.3f}", line=dict(color="black")))
+    fig.add_trace(go.Scatter(x=line_x, y=slope * line_x + intercept, name=f"fit: slope {fmt.corr(slope)}, "
+                             f"intercept {fmt.corr(intercept)}", line=dict(color="black")))
     return _layout(fig, f"Spectra of the two distances: {names[1]} against {names[0]}",
                    xaxis_title=f"log10 lambda ({names[0]})", yaxis_title=f"log10 lambda ({names[1]})")
 
@@ -214,11 +215,59 @@ def search_figure(runs: dict[str, tuple[np.ndarray, np.ndarray]]) -> go.Figure:
 
 
 def improvement_figure(improvements: np.ndarray) -> go.Figure:
-    fig = go.Figure(go.Histogram(x=improvements, nbinsx=20, marker_color=LINE))
-    fig.add_vline(x=float(np.mean(improvements)), line=dict(color="black", dash="dash"),
-                  annotation_text=f"mean {np.mean(improvements):.3f}")
+    fig = go.Figure(go.Histogram(x=100 * np.asarray(improvements), nbinsx=20, marker_color=LINE))
+    fig.add_vline(x=float(100 * np.mean(improvements)), line=dict(color="black", dash="dash"),
+                  annotation_text=f"mean {fmt.percent(np.mean(improvements))}")
     return _layout(fig, "Relative length improvement of the optimised curve over the straight line",
-                   xaxis_title="(L_line - L_curve) / L_line", yaxis_title="pairs")
+                   xaxis_title="(L_line - L_curve) / L_line, %", yaxis_title="pairs")
+
+
+def model_comparison_figure(names: tuple[str, str], a: np.ndarray, b: np.ndarray, comparable: list[int]) -> go.Figure:
+    """Michelis et al. Appendix D: the relative improvements of the same pairs in two models, as
+    histograms side by side and per pair (the comparable pairs marked)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("histograms", "per pair"), horizontal_spacing=0.12)
+    for values, name, color in ((a, names[0], LINE), (b, names[1], "rgb(214, 39, 40)")):
+        fig.add_trace(go.Histogram(x=100 * np.asarray(values), name=name, opacity=0.6, nbinsx=15,
+                                   marker_color=color), 1, 1)
+    pairs = np.arange(1, len(a) + 1)
+    for values, name, color in ((a, names[0], LINE), (b, names[1], "rgb(214, 39, 40)")):
+        fig.add_trace(go.Bar(x=pairs, y=100 * np.asarray(values), name=name, marker_color=color, showlegend=False),
+                      1, 2)
+    for i in comparable:
+        fig.add_vrect(x0=i + 0.5, x1=i + 1.5, fillcolor="rgba(44, 160, 44, 0.15)", line_width=0, row=1, col=2)
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title_text="relative improvement, %", row=1, col=1)
+    fig.update_xaxes(title_text="pair (green: comparable)", row=1, col=2)
+    fig.update_yaxes(title_text="pairs", row=1, col=1)
+    fig.update_yaxes(title_text="relative improvement, %", row=1, col=2)
+    return _layout(fig, "The same pairs in two models (Michelis et al., Appendix D)")
+
+
+def slice_maps_figure(maps) -> go.Figure:
+    """Michelis et al. Fig. 1 for a 2-D slice (``slices.SliceMaps``): log10 condition number and
+    log-determinant of the plane's metric, with the fastest direction drawn on the first."""
+    a, b = maps.offsets, maps.offsets
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("log10 condition number", "log determinant"),
+                        horizontal_spacing=0.16)
+    fig.add_trace(go.Heatmap(x=a, y=b, z=np.log10(maps.condition), colorscale="Viridis",
+                             colorbar=dict(x=0.42, len=0.9, thickness=12)), 1, 1)
+    fig.add_trace(go.Heatmap(x=a, y=b, z=maps.log_det, colorscale="Magma",
+                             colorbar=dict(x=1.0, len=0.9, thickness=12)), 1, 2)
+    half = 0.4 * (a[1] - a[0])
+    xs, ys = [], []
+    for row, y in enumerate(b):
+        for column, x in enumerate(a):
+            dx, dy = half * maps.direction[row, column]
+            xs += [x - dx, x + dx, None]
+            ys += [y - dy, y + dy, None]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="white", width=2), name="fastest direction",
+                             showlegend=False), 1, 1)
+    for col in (1, 2):
+        fig.update_xaxes(title_text=f"along {maps.labels[0]}", row=1, col=col)
+        fig.update_yaxes(title_text=f"along {maps.labels[1]}", row=1, col=col, scaleanchor=f"x{'' if col == 1 else 2}")
+    fig = _layout(fig, "The metric over a 2-D slice through the code (Michelis et al., Fig. 1)", height=420)
+    fig.update_layout(margin=dict(r=60))
+    return fig
 
 
 def layer_spectra_figure(summary: LayerSummary) -> go.Figure:

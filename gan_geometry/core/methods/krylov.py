@@ -48,14 +48,14 @@ CHECK_BLOCKS = 6  # block iterations of the check
 
 def block_top_k(matmat: Matmat, n: int, k: int, *, tol: float, max_iter: int = 50, seed: int = 0,
                 block: int | None = None, start: np.ndarray | None = None, progress: Progress | None = None,
-                require: bool = True) -> tuple[np.ndarray, np.ndarray, dict]:
+                require: bool = True, name: str = "the Krylov iteration") -> tuple[np.ndarray, np.ndarray, dict]:
     """The top-``k`` Ritz pairs (k,) descending, (n, k), of the operator from a Krylov space of
     blocks of ``block`` vectors (default k + ``OVERSAMPLING``; the first block holds the columns of
     ``start`` where given, then seeded random vectors), with {"residuals", "iterations", "block", "products"}.
     A block whose new directions run out (a start that is nearly an invariant subspace) is filled
     with fresh random ones. Stops when every residual is <= ``tol`` or the Krylov space fills the
     space; after ``max_iter`` blocks above ``tol`` it is an
-    error naming the residual reached (``require``), or returns what it has."""
+    error naming ``name`` and the residual reached (``require``), or returns what it has."""
     b = min(n, block or k + OVERSAMPLING)
     rng = np.random.default_rng(seed)
     first = rng.standard_normal((n, b))
@@ -88,7 +88,7 @@ def block_top_k(matmat: Matmat, n: int, k: int, *, tol: float, max_iter: int = 5
             Q = np.hstack([Q, np.linalg.qr(fresh)[0]])
     else:
         if require:
-            raise GeometryError(f"the Krylov iteration did not converge: after {max_iter} blocks of {b} products the "
+            raise GeometryError(f"{name} did not converge: after {max_iter} blocks of {b} products the "
                                 f"largest relative residual is {residuals.max():.1e}, above the tolerance {tol:g}; "
                                 f"use exact, or a larger k")
     return theta, ritz, {"residuals": residuals.tolist(), "iterations": iteration, "block": b,

@@ -37,7 +37,8 @@ def compute(pb: Pullback, *, k: int, progress: Progress | None = None, tol: floa
         V = torch.as_tensor(X.T, dtype=pb.z0.dtype, device=pb.z0.device).contiguous()
         return 2 * products.gram(V).T.double().cpu().numpy()
 
-    theta, ritz, info = block_top_k(matmat, pb.n, k, tol=tol, max_iter=max_iter, seed=seed, progress=progress)
+    theta, ritz, info = block_top_k(matmat, pb.n, k, tol=tol, max_iter=max_iter, seed=seed, progress=progress,
+                                    name="topk")
     theta, ritz, check = verified_top_k(matmat, theta, ritz)
     out = top_k_output(theta, ritz)
     out.info = {**info, "tol": tol, **check, "products": 2 * counted[0]}

@@ -13,8 +13,9 @@ from gan_geometry.reports.sections import (
     methods,
     models,
     montages,
+    slices,
     spectra,
 )
 
-SECTIONS = (spectra, anisotropy, isotropy, homogeneity, average, montages, families, comparison, mechanism, models,
-            applications, methods)
+SECTIONS = (spectra, anisotropy, isotropy, homogeneity, average, montages, slices, families, comparison, mechanism,
+            models, applications, methods)

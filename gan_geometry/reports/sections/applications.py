@@ -1,5 +1,5 @@
-"""What the geometry buys (paper §6; Michelis et al. 2021): inversion, search and interpolation
-results saved under ``applications/``."""
+"""What the geometry buys (paper §6; Michelis et al. 2021): inversion, search, interpolation and
+two-model comparison results saved under ``applications/``."""
 
 from __future__ import annotations
 
@@ -46,15 +46,31 @@ def interpolation(path: Path) -> Section:
     summary, s = meta["summary"], meta["settings"]
     section = Section("interpolation", "Interpolation: shorter curves than straight lines",
                       [Figure(figures.improvement_figure(arrays["improvements"]),
-                              f"{s['pairs']} pairs, start moved {s['shift']} along the top eigenvector.")],
+                              f"{s['pairs']} pairs: each start sampled, its end one step of {fmt.step(s['step'])[1:]} "
+                              f"along the start's top eigenvector, towards the origin (Michelis et al., "
+                              f"Algorithm 1).")],
                       text=sentences.interpolation_sentence(summary, s["pairs"]))
-    section.images.append({"caption": "Straight line (top) and optimised curve (bottom) between two codes; the curve "
+    section.images.append({"caption": "Straight line (top) and optimised curve (bottom) of the first pair; the curve "
                                       f"is {fmt.percent(summary['example_improvement'])} shorter",
                            "png": image_rows({"line": arrays["line_images"], "curve": arrays["curve_images"]})})
     return section
 
 
-KINDS = {"inversion.json": inversion, "search.json": search, "interpolation.json": interpolation}
+def comparison(path: Path) -> Section:
+    meta, arrays = load_runs(path, "two-models")
+    summary, s = meta["summary"], meta["settings"]
+    names = (s["generator"], s["versus"])
+    return Section("model-comparison", "Interpolation in two models",
+                   [Figure(figures.model_comparison_figure(names, arrays["a"], arrays["b"], summary["comparable"]),
+                           f"The same {s['pairs']} pairs of outputs of {names[0]}, found in {names[1]}'s latent space "
+                           f"by inversion; their relative improvements in each model (Michelis et al., Appendix D).")],
+                   tables=[tables.comparison_table(names, arrays["a"], arrays["b"], arrays["fit"], s["threshold"])],
+                   text=sentences.comparison_sentence(names, summary["a"], summary["b"], summary["comparable"],
+                                                      s["pairs"], s["threshold"]))
+
+
+KINDS = {"inversion.json": inversion, "search.json": search, "interpolation.json": interpolation,
+         "two-models.json": comparison}
 
 
 def build(context: ReportContext) -> list[Section]:
