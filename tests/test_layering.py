@@ -9,7 +9,7 @@ PACKAGE = "gan_geometry"
 # the layers, lowest first; a module's layer is that of its longest matching prefix
 LAYERS = [
     ("gan_geometry.errors", "gan_geometry.progress", "gan_geometry.version", "gan_geometry.checks",
-     "gan_geometry.presentation.formats"),
+     "gan_geometry.paper", "gan_geometry.presentation.formats"),
     ("gan_geometry.io",),
     ("gan_geometry.core",),
     ("gan_geometry.models",),

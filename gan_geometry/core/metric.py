@@ -187,7 +187,8 @@ def plan(request: MetricRequest, compiled: bool | None, memory_cap: int | None, 
     if entry.compiles and pb.D.has_features and request.chunk is None and compiled is not False:
         whole = costs.estimate(pb, entry.name, request.k, pb.n, found)
         if whole.memory_bytes <= cap:
-            ready = compiled or compiled_products.ready_push(pb.G, pb.D, pb.features, pb.z0, pb.n, start=False)
+            ready = compiled is True or \
+                compiled_products.ready_push(pb.G, pb.D, pb.features, pb.z0, pb.n, start=False) is not None
             if ready:
                 estimate, use_compiled = whole, True
     if estimate.memory_bytes > cap or (seconds_cap is not None and estimate.seconds > seconds_cap):

@@ -112,6 +112,7 @@ def _numbers(tree, prefix: str = "") -> list[tuple[str, float]]:
 FOLDER_KINDS = {"sweep.json": "a sweep", "layers.json": "a layer sweep", "provenance.json": "a metric",
                 "axes.json": "an axis set", "inversion.json": "inversion runs", "search.json": "search runs",
                 "interpolation.json": "interpolation runs", "two-models.json": "a two-model interpolation comparison",
+                "reproduce.json": "a reproduction of the paper",
                 "slice.json": "slice maps"}
 
 

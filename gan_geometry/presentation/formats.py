@@ -7,7 +7,7 @@ pictures (montage rows and columns) use the same formats as the sliders and tabl
     dimensions                           whole numbers (one spectrum), 1 decimal (means over positions)
     C^H, cosine, overlap, correlations   3 decimals               corr(0.9261) = "0.926"
     log-Euclidean distance               2 decimals
-    seconds                              2 decimals under 10 s, then whole seconds
+    seconds                              2 decimals under 10 s, 1 under 100 s, then whole seconds
 """
 
 from __future__ import annotations
@@ -52,13 +52,20 @@ def dims(value: float, mean: bool = True) -> str:
 
 @finite
 def seconds(value: float) -> str:
-    return f"{value:.2f} s" if value < 10 else f"{value:.0f} s"
+    """Seconds: 2 decimals under 10 s, 1 under 100 s, then whole seconds."""
+    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s" if value < 100 else f"{value:.0f} s"
 
 
 @finite
 def percent(value: float) -> str:
     """A fraction (0.282) as a percentage with one decimal ("28.2 %"; never "-0.0 %")."""
     return f"{100 * value:.1f} %".replace("-0.0 %", "0.0 %")
+
+
+@finite
+def ratio(value: float) -> str:
+    """A speed-up or a ratio of sizes: 1 decimal and a times sign ("8.7×")."""
+    return f"{value:.1f}×"
 
 
 @finite

@@ -111,6 +111,13 @@ def build_report(directory: str | Path, html: str | Path | None = None, pdf: str
         if path is not None:
             check_writable(path, what)
     data = collect(directory, progress, models)
+    write_report(data, html, pdf, progress)
+    return data
+
+
+def write_report(data: ReportData, html: str | Path | None, pdf: str | Path | None,
+                 progress: Progress | None = None) -> None:
+    """Render ``data`` to ``html`` and/or ``pdf`` (each written atomically, where given)."""
     if html is not None:
         report(progress, 0.6, "HTML")
         text = render_html(data)
@@ -125,4 +132,3 @@ def build_report(directory: str | Path, html: str | Path | None = None, pdf: str
         with atomic_path(Path(pdf)) as tmp:
             HTML(string=document, base_url=str(TEMPLATES)).write_pdf(tmp)
     report(progress, 1.0, "done")
-    return data

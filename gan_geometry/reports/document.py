@@ -44,6 +44,8 @@ class ReportData:
     provenance: Table
     summary: Table
     sections: list[Section]
+    intro: str = ("GAN Geometry Lab analysis report: the Riemannian metric of the latent space pulled back from an "
+                  "image distance, and its statistics over sampled positions.")
 
 
 def png(array: np.ndarray) -> bytes:
