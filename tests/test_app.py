@@ -107,9 +107,14 @@ def test_traverse_references_axes_and_explore_apis(client):
     shown = np.asarray(Image.open(montage).convert("RGB"), dtype=np.float64)  # webp: lossy
     assert shown.shape == expected.shape and np.abs(shown - expected).mean() < 4  # 64 px tiles shown at 128
     refs = client.predict(*CODE, "mse", 1, 3, 3, 5, "linear", api_name="/apply_to_references")
-    assert Image.open(refs).size == (120 + 5 * 130 + 2, 22 + 3 * 130 + 2)
+    from gan_geometry.analysis.traversal import apply_to_references
+
+    G = load_generator("dcgan-face64")
+    expected = apply_to_references(G, G.sample(3, seed=SEED + 1).double().numpy(), m.eigvecs[:, 0],
+                                   np.linspace(-3, 3, 5)).grid()  # the engine's references: the next seed's codes
+    assert np.abs(np.asarray(Image.open(refs).convert("RGB"), dtype=np.float64) - expected).mean() < 4
     image, plot, summary = client.predict(*CODE, "mse", "sefa", None, 4, 3, 5, api_name="/compare_axes")
-    assert "Grassmann distance" in summary and Image.open(image).size[0] > 2 * (120 + 5 * 130)
+    assert "Grassmann distance" in summary and Image.open(image).size[0] > 2 * expected.shape[1]  # two montages
 
     from gan_geometry.analysis.traversal import explore
 
@@ -135,9 +140,9 @@ def test_sweeps_are_reachable_by_name_from_a_fresh_client(app_url):
     name = "linear-toy-default-mse-n4-seed0"
     fresh = Client(app_url, verbose=False)
     assert name in fresh.predict(api_name="/list_sweeps")
-    overlay, table, heatmap, hist, iso = fresh.predict([name], api_name="/compare_spectra")
+    overlay, table, homogeneity, heatmap, hist, iso = fresh.predict([name], api_name="/compare_spectra")
     assert table["data"][0][0] == name and table["data"][0][1] == "4"
-    assert table["headers"][-4:] == ["C^H log", "C^H lin", "log-Euclidean", "cosine"]  # as the CLI and report
+    assert homogeneity["headers"][-4:] == ["C^H log", "C^H lin", "log-Euclidean", "cosine"]  # as the CLI and report
     files = fresh.predict([name], api_name="/build_report")
     assert {os.path.splitext(f)[1] for f in files} == {".pdf", ".html"}
     for bad in ("../app", "/etc", os.path.join(os.getcwd(), "results")):
@@ -402,15 +407,18 @@ def test_a_browser_clicks_through_every_tab(app_url, tmp_path):
 
 def test_a_browser_walks_every_generator_and_every_method_and_distance(app_url):
     """Every generator in the menu: the ones that run here show their gallery; the others keep the
-    last good generator with a message, the caption still true. Every method with every distance
-    on vae-olivetti64: each runs (none is refused under the cap) or, where the distance has no
-    weights here, says so; no output is left with an "Error" badge."""
+    last good generator with a message, the caption still true. On vae-olivetti64, every method
+    (with MSE) and every distance (with exact, and topk where the distance needs a fallback): each
+    runs (none is refused under the cap) or, where the distance has no weights here, says so; no
+    output is left with an "Error" badge."""
     from playwright.sync_api import expect, sync_playwright
 
     from gan_geometry import METHODS
     from gan_geometry.core.distances import IMAGE_DISTANCES
     from gan_geometry.registry import REGISTRY
 
+    runs = [("mse", method) for method in METHODS] + [(distance, "exact") for distance in IMAGE_DISTANCES
+                                                       if distance != "mse"] + [("ssim", "topk")]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
@@ -438,24 +446,23 @@ def test_a_browser_walks_every_generator_and_every_method_and_distance(app_url):
         expect(caption).to_contain_text("(vae-olivetti64,", timeout=60_000)
         page.get_by_role("tab", name="Metric").click()
         summary = page.locator("#compute-summary")
-        for distance in IMAGE_DISTANCES:
+        for distance, method in runs:
             page.get_by_role("combobox", name="Distance").click()
-            page.get_by_role("option", name=distance, exact=True).click()
-            for method in METHODS:
-                page.get_by_role("combobox", name="Method").click()
-                page.get_by_role("option", name=method, exact=True).click()
-                page.get_by_role("button", name="Compute metric").click()
-                if distance == "lpips-squeeze":  # no offline SqueezeNet weights: said so, outputs cleared
-                    expect(page.locator("[data-testid=toast-text]").last).to_contain_text("squeeze", timeout=60_000)
-                    expect(summary).to_have_text("", timeout=30_000)
-                    close_toasts(page)
-                else:  # the summary of this very call: its distance, and the method that ran (fallback said)
-                    ran = (f"Method: lanczos-backward ({method} needs" if method == "topk" and distance == "ssim"
-                           else f"Method: {method}.")
-                    expect(summary).to_contain_text(f"vae-olivetti64 (z, n = 64), {distance}", timeout=120_000)
-                    expect(summary).to_contain_text(ran, timeout=120_000)
-                    assert page.locator("[data-testid=toast-text]").count() == 0, (distance, method)
-                no_error_badges(page)
+            page.get_by_role("option").filter(has_text=re.compile(rf"(^|\s){distance}( \(.*\))?$")).first.click()
+            page.get_by_role("combobox", name="Method").click()
+            page.get_by_role("option", name=method, exact=True).click()
+            page.get_by_role("button", name="Compute metric").click()
+            if distance == "lpips-squeeze":  # no offline SqueezeNet weights: said so, outputs cleared
+                expect(page.locator("[data-testid=toast-text]").last).to_contain_text("squeeze", timeout=60_000)
+                expect(summary).to_have_text("", timeout=30_000)
+                close_toasts(page)
+            else:  # the summary of this very call: its distance, and the method that ran (fallback said)
+                ran = (f"Method: lanczos-backward ({method} needs" if method == "topk" and distance == "ssim"
+                       else f"Method: {method}.")
+                expect(summary).to_contain_text(f"vae-olivetti64 (z, n = 64), {distance}", timeout=120_000)
+                expect(summary).to_contain_text(ran, timeout=120_000)
+                assert page.locator("[data-testid=toast-text]").count() == 0, (distance, method)
+            no_error_badges(page)
         browser.close()
 
 
@@ -517,6 +524,105 @@ def test_a_browser_plays_a_sound_and_moves_an_audio_slider(app_url, tmp_path):
 
         for name in ("sound-pick.png", "sound-axes.png"):
             shutil.copy(tmp_path / name, os.environ["GGL_SCREENSHOTS"])
+
+
+EXPLORER_IN_VIEW = """(i) => {
+    const slider = document.querySelector(`#axis-${i}`).getBoundingClientRect();
+    window.scrollBy(0, slider.bottom - window.innerHeight + 10);  // the slider at the bottom of the window
+}"""
+
+
+def explorer_geometry(page, i: int) -> dict:
+    """Where the original, the edited image and slider i are in the window after scrolling slider i
+    to its bottom and dragging it (the page's own geometry, in CSS pixels)."""
+    page.evaluate(EXPLORER_IN_VIEW, i)
+    page.locator(f"#axis-{i} input[type=range]").fill("0.5")
+    page.wait_for_timeout(400)
+    return {name: page.locator(selector).bounding_box() for name, selector in
+            (("original", "#traverse-image"), ("edited", "#explore-image"), ("slider", f"#axis-{i}"))}
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_original_and_edited_stay_in_view_while_every_slider_is_dragged(app_url, width):
+    """Each of the five sliders scrolled to the bottom of the window and dragged: both images are
+    wholly inside the window and above the slider (not covering it)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(app_url)
+        expect(page.locator("#gallery .thumbnail-item")).to_have_count(8, timeout=60_000)
+        page.get_by_role("tab", name="Axes").click()
+        expect(page.locator("#axis-4")).to_be_visible(timeout=30_000)
+        for i in range(5):
+            box = explorer_geometry(page, i)
+            for name in ("original", "edited"):
+                assert box[name]["y"] >= -1 and box[name]["y"] + box[name]["height"] <= 900, (width, i, name, box)
+            if width < 700:  # one column: the sticky images sit above the slider being dragged
+                assert box["original"]["y"] + box["original"]["height"] <= box["slider"]["y"] + 1, (i, box)
+            assert box["slider"]["y"] + box["slider"]["height"] <= 900 + 1, (i, box)
+        expect(page.locator("#explore-readout")).to_contain_text("rank 5: +0.5", timeout=30_000)
+        browser.close()
+
+
+def test_the_report_tab_of_a_fresh_page_preselects_the_newest_sweep_and_builds(app_url, client, tmp_path):
+    """With a sweep on the server, a page opened afresh has it chosen in the Report tab and Build
+    enabled; its report downloads as a PDF. No "Error" badge anywhere."""
+    from playwright.sync_api import expect, sync_playwright
+
+    client.predict("dcgan-face64", "noise", "mse", 3, 7, [], api_name="/run_sweep")
+    newest = client.predict(api_name="/list_sweeps")[0]
+    assert newest == "dcgan-face64-noise-mse-n3-seed7"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        page.goto(app_url)
+        expect(page.locator("#gallery .thumbnail-item")).to_have_count(8, timeout=60_000)
+        page.get_by_role("tab", name="Report").click()
+        expect(page.locator("#report-sweeps")).to_contain_text(newest, timeout=30_000)
+        button = page.locator("#report-button")
+        expect(button).to_be_enabled()
+        expect(page.locator("#report-hint")).not_to_contain_text("No sweep yet")
+        button.click()
+        link = page.locator('#report-files a[download$=".pdf"]')
+        expect(link).to_be_visible(timeout=120_000)
+        assert newest in link.get_attribute("download")
+        no_error_badges(page)
+        browser.close()
+
+
+def test_compare_at_390_px_scrolls_figures_and_tables_sideways_instead_of_squeezing(app_url, client):
+    """On a phone the Compare tab's tables keep every column (scrolling sideways) and its figures
+    keep their desktop layout (titles and legends not run together), in a block that scrolls."""
+    from playwright.sync_api import expect, sync_playwright
+
+    names = client.predict(api_name="/list_sweeps")
+    if not names:
+        client.predict("dcgan-face64", "noise", "mse", 3, 7, [], api_name="/run_sweep")
+        names = client.predict(api_name="/list_sweeps")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 390, "height": 900})
+        page.goto(app_url)
+        expect(page.locator("#gallery .thumbnail-item")).to_have_count(8, timeout=60_000)
+        page.get_by_role("tab", name="Compare").click()
+        page.locator("#compare-sweeps input").click()
+        page.get_by_role("option").filter(has_text=names[0]).first.click()
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="Compare", exact=True).click()
+        expect(page.locator("#histograms .js-plotly-plot")).to_be_visible(timeout=60_000)
+        header = page.locator("#models-table thead th")
+        assert header.count() >= 6  # every column of Table 2 is there
+        scroll = page.evaluate("""() => { const t = document.querySelector('#models-table table');
+            let e = t.parentElement; while (e && getComputedStyle(e).overflowX !== 'auto') e = e.parentElement;
+            return e && [e.scrollWidth, e.clientWidth]; }""")
+        assert scroll is not None and scroll[0] >= scroll[1]  # a sideways scroller holds the table
+        for plot in ("#overlay", "#heatmap", "#histograms"):
+            width = page.locator(f"{plot} .js-plotly-plot").bounding_box()["width"]
+            assert width >= 600, (plot, width)  # the figure's own layout, not squeezed into 390 px
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # the page itself does not widen
+        browser.close()
 
 
 def test_mechanism_api_shows_the_engines_layer_numbers(client):

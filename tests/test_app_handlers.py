@@ -70,7 +70,7 @@ def test_explore_measures_the_distance_it_shows(state, face, mse):
 def test_sweeps_tables_and_reports_by_name(state):
     names, name = h.add_sweep(state, "linear-toy", "default", "mse", 3, 0)
     assert names == [name] == h.sweeps_available(state)
-    overlay, table, *_ = h.compare_spectra(state, [name])
+    overlay, table, homogeneity, *_ = h.compare_spectra(state, [name])
     from gan_geometry.analysis.sweeps import load_sweep
 
     sweep = load_sweep(state.settings.results / name)  # Table 2 counts, recomputed as the authors' script does
@@ -180,12 +180,16 @@ def test_a_sound_generator_plays_its_sounds_and_shows_their_spectrograms(state):
     image, caption, (rate, samples) = h.show_code(state, "wavegan-notes", "noise", 0, 1, "", "x")
     assert rate == 16000 and samples.dtype == np.int16 and samples.shape == (16384,)
     assert np.abs(samples / 32767 - (2 * x.ravel() - 1)).max() < 1e-4
-    shown = image[:: image.shape[0] // 96, :: image.shape[1] // 128][:96, :128] / 255
-    assert np.abs(shown - spectrogram_picture(x).transpose(1, 2, 0)).max() < 0.01  # the picture is its spectrogram
+    plot_area = image[6:6 + 2 * 96:2, 46:46 + 2 * 128:2] / 255  # inside the axes: the spectrogram, 2x
+    assert np.abs(plot_area - spectrogram_picture(x).transpose(1, 2, 0))[:, 1:].max() < 0.01  # column 0: ticks
+    assert image.shape == (6 + 2 * 96 + 30, 46 + 2 * 128 + 8, 3)
+    assert (image[6 + 2 * 96 + 4:, 46:-8] < 128).any() and (image[6:6 + 2 * 96, :40] < 128).any()  # axis labels
     sounds = ["mse", "stft", "stft-power", "stft-db", "logmel"]
-    assert h.distance_choices("wavegan-notes", "lpips-alex") == (sounds, "stft")
-    assert h.distance_choices("dcgan-face64", "stft") == (["mse", "ssim", "lpips-alex", "lpips-vgg", "lpips-squeeze"],
-                                                          "lpips-alex")
+    choices, chosen = h.distance_choices("wavegan-notes", "lpips-alex")
+    assert [name for _, name in choices] == sounds and chosen == "stft"
+    choices, chosen = h.distance_choices("dcgan-face64", "stft")
+    assert [name for _, name in choices] == ["mse", "ssim", "lpips-alex", "lpips-vgg", "lpips-squeeze"]
+    assert chosen == "lpips-alex" and choices[-1][0].startswith("lpips-squeeze (")  # no weights here: said so
     _, _, (_, edited) = h.explore_axes(state, "wavegan-notes", "noise", 0, 1, "", "stft", True, 2, 0.8, 0)
     assert edited.shape == samples.shape and np.abs(edited.astype(int) - samples).max() > 100
     grid, _, players = h.montage(state, "wavegan-notes", "noise", 0, 1, "", "stft", "1, 2", 1.0, 3, "linear", False)

@@ -94,8 +94,7 @@ def test_traverse_command_writes_a_montage_and_prints_distance_curves(tmp_path):
 
     expected = eigen_traversal(G, m.z, m.eigvals, m.eigvecs, [1, 6], [-2.0, 0.0, 2.0], scale_by_eigval=True,
                                axis_labels={1: "pose"}).grid()
-    assert np.array_equal(np.asarray(Image.open(out).convert("RGB")), expected)  # 2 rows x 3 steps, 130 px tiles
-    assert expected.shape[0] == 22 + 2 * 130 + 2
+    assert np.array_equal(np.asarray(Image.open(out).convert("RGB")), expected)  # the engine's montage, byte for byte
     curves = distance_curves(G, D, m.z, m.eigvals, m.eigvecs, [1, 6], [-2.0, 0.0, 2.0], scale_by_eigval=True)
     assert text_table(distance_curve_table(curves, "mse")) in done.stdout  # the table follows the scaling
     assert "-2/√λ" in done.stdout

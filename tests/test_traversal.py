@@ -114,7 +114,9 @@ def test_references_and_bad_requests(face, face_metric, tmp_path):
     montage.save_png(tmp_path / "refs.png")
     from PIL import Image
 
-    assert Image.open(tmp_path / "refs.png").size == (120 + 3 * 130 + 2, 22 + 3 * 130 + 2)  # 2x tiles, default
+    saved = np.asarray(Image.open(tmp_path / "refs.png").convert("RGB"))
+    assert np.array_equal(saved, montage.grid())
+    assert 3 * 128 < saved.shape[0] and 3 * 128 < saved.shape[1]  # 3 x 3 tiles, 64 px shown at 2x (128 px) at least
     with pytest.raises(GeometryError, match=r"ranks must lie in 1..100 \(1 = the largest eigenvalue\); got \[0\]"):
         eigen_traversal(face, face_metric.z, face_metric.eigvals, face_metric.eigvecs, [0], np.array([1.0]))
     with pytest.raises(GeometryError, match="unknown traversal mode"):

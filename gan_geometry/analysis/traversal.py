@@ -25,7 +25,7 @@ import torch
 
 from gan_geometry.core import sound
 from gan_geometry.core.distances import Distance
-from gan_geometry.core.generators import Generator
+from gan_geometry.core.generators import FAR, Generator
 from gan_geometry.errors import GeometryError, unknown
 from gan_geometry.io.storage import atomic_path
 from gan_geometry.presentation.formats import axis_label, step_label
@@ -91,28 +91,31 @@ class Montage:
     row_labels: list[str]
     column_labels: list[str]
 
-    def grid(self, padding: int = 2, label_width: int = 120, label_height: int = 22, min_tile: int = 96,
-             font_size: int = 15) -> np.ndarray:
+    def grid(self, padding: int = 2, label_width: int = 120, label_height: int = 26, min_tile: int = 96,
+             font_size: int = 18) -> np.ndarray:
         """A labelled uint8 RGB grid (height, width, 3): row labels on the left (the label column
         at least ``label_width`` pixels, wider where a label needs it), column labels on top, white
         background; tiles smaller than ``min_tile`` pixels are upscaled by the nearest-neighbour
         integer factor ceil(min_tile / side) so they read at a glance."""
-        from PIL import Image, ImageDraw, ImageFont
+        from PIL import Image, ImageDraw
+
+        from gan_geometry.presentation.fonts import drawable, label_font
 
         tiles = upscale(self.images, min_tile)
         R, S, C, H, W = tiles.shape
         if C == 1:
             tiles = np.repeat(tiles, 3, axis=2)
-        font = ImageFont.load_default(size=font_size)
-        label_width = max(label_width, *(int(font.getlength(text)) + 12 for text in self.row_labels))
+        font = label_font(font_size)
+        row_labels = [drawable(text, font) for text in self.row_labels]
+        label_width = max(label_width, *(int(font.getlength(text)) + 12 for text in row_labels))
         width = label_width + S * (W + padding) + padding
         height = label_height + R * (H + padding) + padding
         canvas = Image.new("RGB", (width, height), "white")
         draw = ImageDraw.Draw(canvas)
         for s, text in enumerate(self.column_labels):
-            draw.text((label_width + s * (W + padding) + padding + W // 2, label_height // 2), text,
+            draw.text((label_width + s * (W + padding) + padding + W // 2, label_height // 2), drawable(text, font),
                       fill="black", font=font, anchor="mm")
-        for r, text in enumerate(self.row_labels):
+        for r, text in enumerate(row_labels):
             top = label_height + r * (H + padding) + padding
             draw.text((4, top + H // 2), text, fill="black", font=font, anchor="lm")
             for s in range(S):
@@ -138,12 +141,20 @@ def upscale(images: np.ndarray, min_side: int) -> np.ndarray:
     return tiles.repeat(k, axis=-2).repeat(k, axis=-1) if k > 1 else tiles
 
 
+def check_reach(G: Generator, codes: np.ndarray) -> None:
+    """Refuse codes (..., n) that the steps took far outside the latent distribution (the rule
+    of ``Generator.check_latent``), before any image is made or any number printed."""
+    largest = float(np.abs(codes).max()) if np.isfinite(codes).all() else float("inf")
+    if largest > FAR * G.typical_magnitude:
+        raise GeometryError(f"the steps take the latent code to entries up to {largest:.3g}, far outside what "
+                            f"{G.name} draws (about {G.typical_magnitude:.3g}); use smaller steps")
+
+
 def render(G: Generator, codes: np.ndarray, batch: int = 64) -> np.ndarray:
-    """Images (..., C, H, W) for codes (..., n), in batches, without gradients. Codes so far out
-    that the generator returns NaN or inf are refused."""
+    """Images (..., C, H, W) for codes (..., n), in batches, without gradients. Codes the steps
+    took far out (``check_reach``), or where the generator returns NaN or inf, are refused."""
+    check_reach(G, codes)
     flat = torch.as_tensor(codes.reshape(-1, codes.shape[-1]), dtype=G.dtype, device=G.device)
-    if not torch.isfinite(flat).all():
-        raise GeometryError("the steps take the latent code to inf; use smaller steps")
     with torch.no_grad():
         images = torch.cat([G(flat[i:i + batch]) for i in range(0, flat.shape[0], batch)])
     if not torch.isfinite(images).all():
@@ -225,6 +236,7 @@ def distance_curves(G: Generator, D: Distance, z0: np.ndarray, eigvals: np.ndarr
     scales = eigen_scales(lam, ranks) if scale_by_eigval else np.ones(len(ranks))
     z0_np = z0_t.cpu().double().numpy()
     codes = axis_codes(z0_np, eigvecs[:, index], steps, mode, scales if scale_by_eigval else None)
+    check_reach(G, codes)
     flat = torch.as_tensor(codes.reshape(-1, codes.shape[-1]), dtype=G.dtype, device=G.device)
     with torch.no_grad():
         x0 = G(z0_t[None])
@@ -242,6 +254,9 @@ def distance_curves(G: Generator, D: Distance, z0: np.ndarray, eigvals: np.ndarr
         tangent /= np.linalg.norm(tangent, axis=0)
         speed = radius**2 * ((eigvecs.T @ tangent) ** 2 * lam[:, None]).sum(0)  # |z0|^2 t_hat^T H t_hat
     predicted = 0.5 * mu**2 * speed[:, None]
+    if not np.isfinite(predicted).all():
+        raise GeometryError(f"steps up to {float(np.abs(mu).max()):.3g} overflow the quadratic prediction; use "
+                            f"smaller steps")
     return DistanceCurves(ranks, steps, distances, predicted, mode, scale_by_eigval)
 
 

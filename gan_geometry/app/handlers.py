@@ -13,7 +13,6 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -33,7 +32,7 @@ from gan_geometry.analysis.traversal import (
 from gan_geometry.analysis.traversal import upscale as upscale_image
 from gan_geometry.app.state import AppState
 from gan_geometry.core.distances import distances_for
-from gan_geometry.core.sound import pcm16
+from gan_geometry.core.sound import labelled_spectrogram, pcm16
 from gan_geometry.presentation import formats as fmt
 from gan_geometry.presentation import sentences as say
 from gan_geometry.presentation import tables
@@ -76,8 +75,11 @@ def metric_for(state: AppState, gen, space, seed, index, code, dist, method="exa
     return state.metric(gen, space, dist, method, k, tuple(z.double().tolist()))
 
 
-def view(state: AppState, image: np.ndarray) -> np.ndarray:
-    """(C, H, W) in [0, 1] -> (H', W', 3) uint8, upscaled to at least ``view_side`` pixels."""
+def view(state: AppState, image: np.ndarray, sample_rate: int | None = None) -> np.ndarray:
+    """(C, H, W) in [0, 1] -> (H', W', 3) uint8, upscaled to at least ``view_side`` pixels; a
+    sound with its ``sample_rate`` as its spectrogram with time and frequency axes."""
+    if sample_rate:
+        return labelled_spectrogram(image, sample_rate)
     tile = upscale_image(image, state.settings.view_side).transpose(1, 2, 0)
     return np.repeat(tile, 3, axis=2) if tile.shape[2] == 1 else tile
 
@@ -88,20 +90,24 @@ def code_caption(G, seed, index, code: str, origin: str) -> str:
 
 
 # ---- choosing the generator and the code ------------------------------------------------------
-def availability(state: AppState, name: str) -> str:
-    """Whether ``name`` runs in this app here: "ready" (weights here or built in), "downloads on
-    first use", "needs weights" (none can be downloaded: install a file), or "too large for this
-    app". Read anew each time, so weights installed while the app runs are seen."""
-    from gan_geometry.io.weights import RemoteFile
+def weights_availability(f) -> str:
+    """"ready" (here), "downloads on first use" (its host answers now) or "needs weights"."""
+    from gan_geometry.io.weights import can_download, is_available_locally
 
+    if f is None or is_available_locally(f):
+        return "ready"
+    return "downloads on first use" if can_download(f) else "needs weights"
+
+
+def availability(state: AppState, name: str) -> str:
+    """Whether generator ``name`` runs in this app here: "ready" (weights here or built in),
+    "downloads on first use" (and the download's host answers now), "needs weights" (install a
+    file), or "too large for this app". Read anew each time, so weights installed while the app
+    runs are seen."""
     entry = REGISTRY[name]
     if entry.sample_rate is None and entry.resolution > state.settings.limits["resolution"]:
         return "too large for this app"
-    status = entry.weights_status()
-    if status != "on first use":
-        return "ready"
-    return "needs weights" if isinstance(entry.weights, RemoteFile) and entry.weights.url is None else \
-        "downloads on first use"
+    return weights_availability(entry.weights)
 
 
 def generator_choices(state: AppState) -> list[tuple[str, str]]:
@@ -131,17 +137,10 @@ def random_seed() -> int:
 
 
 def upload_code(state: AppState, path: str, gen: str, space: str) -> tuple[str, str]:
-    """A latent code from an uploaded .npy (numbers only, at most 1 MB) as pasted text."""
-    if Path(path).stat().st_size > 1_000_000:
-        raise GeometryError("a latent code file is at most 1 MB")
-    try:
-        z = np.load(path, allow_pickle=False)
-    except ValueError as err:
-        raise GeometryError(f"the uploaded file is not a numeric .npy array ({err}); pickled files are refused") \
-            from None
-    if not np.issubdtype(z.dtype, np.number):
-        raise GeometryError(f"the uploaded .npy holds {z.dtype} values; a latent code is numbers")
-    z = state.generator(gen, space).check_latent(np.asarray(z, dtype=np.float64).ravel())
+    """A latent code from an uploaded .npy (``io.codes.read_code``) as pasted text."""
+    from gan_geometry.io.codes import read_code
+
+    z = state.generator(gen, space).check_latent(read_code(path))
     return fmt.code(z.tolist()), "uploaded code"
 
 
@@ -151,7 +150,7 @@ def show_code(state: AppState, gen, space, seed, index, code, origin) -> tuple[n
     G, z = resolve_code(state, gen, space, seed, index, code)
     with torch.no_grad():
         x = G(z[None])[0].cpu().numpy()
-    return view(state, x), code_caption(G, seed, index, code, origin), playable(G, x)
+    return view(state, x, G.sample_rate), code_caption(G, seed, index, code, origin), playable(G, x)
 
 
 def playable(G, x: np.ndarray) -> tuple[int, np.ndarray] | None:
@@ -171,12 +170,17 @@ def row_players(G, traversal) -> str:
                    for sound in montage_sounds(G, traversal))
 
 
-def distance_choices(gen: str, current: str) -> tuple[list[str], str]:
-    """The distances that apply to ``gen``'s output, and the one to select (``current`` where it
-    applies, else the default: stft for sound, lpips-alex for images)."""
+def distance_choices(gen: str, current: str) -> tuple[list[tuple[str, str]], str]:
+    """(label, name) of the distances that apply to ``gen``'s output, each saying whether its
+    weights are here ("(needs weights)", "(downloads on first use)"), and the one to select
+    (``current`` where it applies, else the default: stft for sound, lpips-alex for images)."""
+    from gan_geometry.core.distances import weights_of
+
     names = list(distances_for(REGISTRY[gen].sample_rate))
     default = "stft" if REGISTRY[gen].sample_rate else "lpips-alex"
-    return names, current if current in names else default
+    labels = [(name if (status := weights_availability(weights_of(name))) == "ready" else f"{name} ({status})", name)
+              for name in names]
+    return labels, current if current in names else default
 
 
 # ---- compute metric ---------------------------------------------------------------------------
@@ -271,7 +275,8 @@ def explore_axes(state: AppState, gen, space, seed, index, code, dist, scaled, k
     point, m = exploration(state, gen, space, seed, index, code, dist, scaled, k, values)
     moves = [checks.number(v, f"axis {i + 1}") for i, v in enumerate(values[:int(k)])]
     readout = say.explore_readout(point, dist, bool(scaled), moves)
-    return view(state, point.image), readout, playable(state.generator(gen, space), point.image)
+    G = state.generator(gen, space)
+    return view(state, point.image, G.sample_rate), readout, playable(G, point.image)
 
 
 def download_code(state: AppState, gen, space, seed, index, code, dist, scaled, k, *values) -> str:
@@ -303,6 +308,36 @@ def families(state: AppState, gen, space, seed, index, code, dist, family, uploa
     return grid, figures.axis_projection_figure(result, family), summary
 
 
+def slice_at(state: AppState, gen, space, seed, index, code, dist, extent, size):
+    """Michelis et al. Fig. 1 at the current code: the metric over the plane of its top two
+    eigenvectors, ``size`` x ``size`` points within ``extent`` (figure, sentence)."""
+    from gan_geometry.analysis.slices import slice_maps
+
+    G = state.generator(gen, space)
+    m = metric_for(state, gen, space, seed, index, code, dist)
+    size = checks.whole(size, "grid points per side", 3, state.settings.limits["slice"])
+    extent = checks.number(extent, "extent", positive=True, maximum=10)
+    maps = slice_maps(G, state.distance(dist), m.z, m.eigvecs[:, :2], extent, size, ("rank 1", "rank 2"))
+    return figures.slice_maps_figure(maps), say.slice_sentence(maps)
+
+
+def compare_interpolation(state: AppState, gen, space, versus, dist, pairs, seed, progress: Progress = None):
+    """Michelis et al. Appendix D: the same output pairs of the current generator in ``versus`` too
+    (found there by inversion), their relative improvements side by side (figure, table, sentence)."""
+    from gan_geometry.applications import michelis
+
+    pairs = checks.whole(pairs, "pairs", 1, state.settings.limits["pairs"])
+    A, B = state.generator(gen, space), state.generator(versus, "")
+    result = michelis.compare_models(A, B, state.distance(dist), pairs=pairs, seed=checks.seed(seed), steps=40,
+                                     segments=16, inversion_steps=100, progress=progress)
+    return (figures.model_comparison_figure(result.names, result.a.improvements, result.b.improvements,
+                                            result.comparable.tolist()),
+            tables.comparison_table(result.names, result.a.improvements, result.b.improvements, result.fit,
+                                    result.threshold),
+            say.comparison_sentence(result.names, result.a.summary(), result.b.summary(), result.comparable.tolist(),
+                                    pairs, result.threshold))
+
+
 # ---- sweeps, by name --------------------------------------------------------------------------
 def sweeps_available(state: AppState) -> list[str]:
     """Names of the completed sweeps in the app's results folder, newest first."""
@@ -323,7 +358,7 @@ def add_sweep(state: AppState, gen, space, dist, n, seed, progress: Progress = N
 
 
 def compare_spectra(state: AppState, selected: list[str] | str):
-    """(spectra overlay, Tables 2 and 4, and the first sweep's heatmap, histograms, isotropy)."""
+    """(spectra overlay, Table 2, Table 4, and the first sweep's heatmap, histograms, isotropy)."""
     if not selected:
         raise GeometryError("select at least one sweep (run one with 'Run sweep')")
     if isinstance(selected, str):
@@ -331,6 +366,7 @@ def compare_spectra(state: AppState, selected: list[str] | str):
     rows = tables.model_rows({name: load_sweep(sweep_folder(state.settings.results, name)) for name in selected})
     first = rows[0].summary  # the figures below the table show the first sweep
     return (figures.spectra_overlay_figure({r.label: r.summary.spectrum for r in rows}), tables.model_table(rows),
+            tables.homogeneity_table(rows),
             figures.consistency_heatmap(first.consistency), figures.consistency_histograms(first.consistency),
             figures.isotropy_figure(first.isotropy))
 
@@ -352,7 +388,7 @@ def make_report(state: AppState, selected: list[str] | str, progress: Progress =
     if isinstance(selected, str):
         selected = [selected] if selected else []
     if not selected:
-        raise GeometryError("choose the sweeps to report on (run one in 'Compare spectra')")
+        raise GeometryError("choose the sweeps to report on (run one in the Compare tab)")
     folders = [sweep_folder(state.settings.results, name) for name in selected]
     folder = state.download_folder("report-")
     stem = selected[0] + (f"-and-{len(selected) - 1}-more" if len(selected) > 1 else "")

@@ -19,7 +19,7 @@ class Settings:
     max_sweeps: int = 0
     on_spaces: bool = False
     limits: dict = field(default_factory=lambda: {"ranks": 12, "steps": 11, "references": 6, "positions": 100,
-                                                  "resolution": 256, "seconds": 120})
+                                                  "resolution": 256, "seconds": 120, "pairs": 4, "slice": 11})
     gallery: int = 8  # samples shown; sample indices 0..gallery-1
     explore_axes: int = 10  # live sliders for the top eigen-axes
     view_side: int = 192  # the current image is upscaled (nearest neighbour) to at least this many pixels

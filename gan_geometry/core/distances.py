@@ -31,6 +31,7 @@ from gan_geometry.io.weights import (
     LPIPS_SQUEEZE_BACKBONE,
     LPIPS_VGG_BACKBONE,
     PackagedFile,
+    RemoteFile,
     cache_dir,
     flatten_tree,
     read_numpy_pickle,
@@ -290,6 +291,12 @@ def protocol_note(protocol: str, distance: str) -> str | None:
     if protocol == "paper" and distance.startswith("lpips-") and distance != PAPER_LPIPS:
         return f"the paper's LPIPS backbone is SqueezeNet ({PAPER_LPIPS}); {distance} substitutes it here"
     return None
+
+
+def weights_of(name: str) -> PackagedFile | RemoteFile | None:
+    """The weights file distance ``name`` needs (its LPIPS backbone), None where it needs none."""
+    return {"lpips-alex": LPIPS_ALEX_BACKBONE, "lpips-vgg": LPIPS_VGG_BACKBONE,
+            "lpips-squeeze": LPIPS_SQUEEZE_BACKBONE}.get(name.partition("+")[0])
 
 
 def distances_for(sample_rate: int | None) -> tuple[str, ...]:

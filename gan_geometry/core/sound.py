@@ -121,3 +121,31 @@ def displayable(images: np.ndarray) -> np.ndarray:
         return images
     flat = images.reshape(-1, *images.shape[-3:])
     return np.stack([spectrogram_picture(x) for x in flat]).reshape(*images.shape[:-3], 3, 96, 128)
+
+
+def labelled_spectrogram(x: np.ndarray, sample_rate: int, scale: int = 2) -> np.ndarray:
+    """A waveform "image" (C, 1, T) as its spectrogram picture with axes: time in seconds along the
+    bottom, frequency in Hz up the left, as uint8 (H, W, 3) (the picture upscaled ``scale`` times)."""
+    from PIL import Image, ImageDraw
+
+    from gan_geometry.presentation.fonts import label_font
+
+    picture = (spectrogram_picture(x) * 255).round().astype(np.uint8).transpose(1, 2, 0)
+    picture = picture.repeat(scale, axis=0).repeat(scale, axis=1)
+    height, width = picture.shape[:2]
+    left, bottom, top, right = 46, 30, 6, 8
+    canvas = Image.new("RGB", (left + width + right, top + height + bottom), "white")
+    canvas.paste(Image.fromarray(picture), (left, top))
+    draw, font = ImageDraw.Draw(canvas), label_font(11)
+    seconds, nyquist = x.shape[-1] / sample_rate, sample_rate / 2
+    for fraction in (0.0, 0.5, 1.0):
+        x_at = left + fraction * (width - 1)
+        draw.line([(x_at, top + height), (x_at, top + height + 3)], fill="black")
+        draw.text((x_at, top + height + 4), f"{fraction * seconds:.2g}", fill="black", font=font, anchor="mt")
+        y_at = top + (1 - fraction) * (height - 1)
+        draw.line([(left - 3, y_at), (left, y_at)], fill="black")
+        draw.text((left - 5, y_at), f"{fraction * nyquist / 1000:g}k" if fraction else "0", fill="black", font=font,
+                  anchor="rm")
+    draw.text((left + width / 2, top + height + 17), "time, s", fill="black", font=font, anchor="mt")
+    draw.text((2, top + height / 2), "Hz", fill="black", font=font, anchor="lm")
+    return np.asarray(canvas)

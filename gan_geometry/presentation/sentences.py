@@ -83,7 +83,7 @@ def explore_readout(point, distance: str, scaled: bool, moves: list[float]) -> s
     unit = "units of λ^-1/2: each unit predicts the same change" if scaled else "latent units"
     moved = ", ".join(f"rank {i + 1}: {fmt.step(v)}" for i, v in enumerate(moves) if v != 0)
     return (f"**Measured D(G(z0), G(z)) = {fmt.eig(point.distance)}** ({distance}); predicted ½ δᵀHδ = "
-            f"{fmt.eig(point.predicted)}.  \nMoved ({unit}): {moved or 'nowhere yet'}.  \n"
+            f"{fmt.eig(point.predicted)}.\n\nMoved ({unit}): {moved or 'nowhere yet'}.\n\n"
             f"*The prediction is the metric's quadratic approximation: it holds for small moves; the "
             f"measured distance departs from it as the output changes nonlinearly.*")
 
