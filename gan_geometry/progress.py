@@ -18,16 +18,23 @@ def report(progress: Progress | None, fraction: float, message: str) -> None:
 
 @contextlib.contextmanager
 def tqdm_progress(description: str) -> Iterator[Progress]:
-    """A ``Progress`` that drives a 0-100 % tqdm bar on stderr."""
+    """A ``Progress`` that drives a 0-100 % tqdm bar on stderr, drawn from the first report on (work
+    refused before it starts prints its one error line and no empty bar)."""
     from tqdm import tqdm
 
-    with tqdm(total=100, desc=description, unit="%", bar_format="{l_bar}{bar}| {postfix}") as bar:
+    bars = []
 
-        def update(fraction: float, message: str) -> None:
-            bar.n = round(100 * fraction)
-            bar.set_postfix_str(message, refresh=True)
+    def update(fraction: float, message: str) -> None:
+        if not bars:
+            bars.append(tqdm(total=100, desc=description, unit="%", bar_format="{l_bar}{bar}| {postfix}"))
+        bars[0].n = round(100 * fraction)
+        bars[0].set_postfix_str(message, refresh=True)
 
+    try:
         yield update
+    finally:
+        for bar in bars:
+            bar.close()
 
 
 def part(progress: Progress | None, start: float, end: float) -> Progress | None:

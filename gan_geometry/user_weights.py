@@ -46,17 +46,27 @@ class WeightsReport:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (what, text), e.g. the train arguments
 
 
-def _entry_with_file(name: str) -> tuple[GeneratorEntry, RemoteFile]:
+def _entry_taking_file(name: str) -> GeneratorEntry:
+    """The registry entry of a generator that loads a user's file (``weights_path=``)."""
     entry = entry_of(name)
-    if not isinstance(entry.weights, RemoteFile) or "weights_path" not in entry.options:
-        where = entry.weights.source if entry.weights is not None else "its code"
+    if "weights_path" not in entry.options:
+        where = getattr(entry.weights, "source", None) or "its code"
         raise GeometryError(f"generator '{name}' takes no weights file of yours: its weights come from {where}")
+    return entry
+
+
+def _entry_with_file(name: str) -> tuple[GeneratorEntry, RemoteFile]:
+    """The registry entry and the downloadable file that ``install_weights`` installs in its place."""
+    entry = _entry_taking_file(name)
+    if not isinstance(entry.weights, RemoteFile):
+        raise GeometryError(f"generator '{name}' ships its weights in the package, so there is nothing to install; "
+                            f"use your file with weights_path= (--option weights_path=FILE)")
     return entry, entry.weights
 
 
 def check_weights(name: str, path) -> WeightsReport:
     """Load ``path`` as generator ``name``, draw one sample, and report what was found."""
-    entry, _ = _entry_with_file(name)
+    entry = _entry_taking_file(name)
     path = checkpoint_file(path)
     G = load_generator(name, weights_path=str(path))
     with torch.no_grad():

@@ -232,3 +232,48 @@ def test_a_shard_without_H_is_recomputed_on_resume(sweep_dirs):
     sweep = run_sweep(folder, load_generator("linear-toy"), load_distance("mse"), n=3, seed=0)
     good = run_sweep(sweep_dirs / "good", load_generator("linear-toy"), load_distance("mse"), n=3, seed=0)
     assert "H" in load_arrays(shard_path(folder, 1)) and np.array_equal(sweep.H, good.H)
+
+
+def test_a_users_own_code_drives_metric_traverse_and_axes(tmp_path):
+    """--code FILE.npy: the metric at that code (the engine's), the montage from it, the axes
+    compared at it; --force replaces a montage the tool itself wrote."""
+    from PIL import Image
+
+    from gan_geometry import load_distance, load_generator, metric_tensor
+    from gan_geometry.analysis.traversal import eigen_traversal
+
+    G, D = load_generator("linear-toy"), load_distance("mse")
+    z = np.linspace(-1, 1, 8)
+    np.save(tmp_path / "z.npy", z[None])  # (1, n) is a code too
+    done = run("metric", "--generator", "linear-toy", "--distance", "mse", "--code", str(tmp_path / "z.npy"),
+               "--out", str(tmp_path / "m"))
+    assert done.returncode == 0, done.stderr
+    expected = metric_tensor(G, D, z)
+    saved = MetricResult.load(tmp_path / "m")
+    assert np.allclose(saved.z, z, atol=1e-7) and np.allclose(saved.eigvals, expected.eigvals, rtol=1e-6)
+    montage = tmp_path / "montage.png"
+    for extra in ([], ["--force"]):  # the second run replaces the first only because it is asked to
+        done = run("traverse", "--generator", "linear-toy", "--distance", "mse", "--ranks", "1", "2", "--code",
+                   str(tmp_path / "z.npy"), "--out", str(montage), *extra)
+        assert done.returncode == 0, done.stderr
+    grid = eigen_traversal(G, expected.z, expected.eigvals, expected.eigvecs, [1, 2], [-3, -1.5, 0, 1.5, 3]).grid()
+    assert np.array_equal(np.asarray(Image.open(montage).convert("RGB")), grid)
+    done = run("axes", "--generator", "linear-toy", "--distance", "mse", "--family", "sefa", "--k", "3", "--code",
+               str(tmp_path / "z.npy"), "--out", str(tmp_path / "axes"))
+    assert done.returncode == 0, done.stderr
+
+
+def test_check_weights_takes_a_wavegan_checkpoint_of_the_port(tmp_path):
+    """wavegan-notes loads a user's checkpoint with weights_path= (as the README says): check-weights
+    reads it and reports the family; install-weights says the shipped weights need no install."""
+    import torch
+
+    from gan_geometry import load_generator
+
+    G = load_generator("wavegan-notes", random_weights=True)
+    torch.save(G.module.state_dict(), tmp_path / "gan.pt")
+    done = run("check-weights", "wavegan-notes", str(tmp_path / "gan.pt"))
+    assert done.returncode == 0, done.stderr
+    assert "WaveGAN" in done.stdout and "ok: loads as wavegan-notes" in done.stdout
+    done = run("install-weights", "wavegan-notes", str(tmp_path / "gan.pt"))
+    assert done.returncode == 2 and "ships its weights in the package" in done.stderr

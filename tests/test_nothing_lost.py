@@ -50,6 +50,15 @@ def made(tmp_path_factory):
         settings = json.loads((root / name / "sweep.json").read_text())
         (root / name / "sweep.json").write_text(json.dumps({**settings, key: value}))
     (root / "a-file").write_text("not a folder")
+    for name in ("precious.png", "existing.png", "notes.html", "out.pdf"):  # files of the user's own
+        (root / name).write_bytes(f"the user's {name}".encode())
+    (root / "mine").mkdir()
+    (root / "mine" / "thesis.tex").write_text("a folder of the user's own")
+    (root / "link-to-mine").symlink_to(root / "mine")
+    shutil.copytree(root / "sweep", root / "half-H")
+    np.save(root / "half-H" / "H.npy", np.zeros(np.load(root / "sweep" / "H.npy").shape, dtype=np.float16))
+    np.save(root / "huge-code.npy", np.full(8, 1e30))
+    np.save(root / "short-code.npy", np.zeros(5))
     return root
 
 
@@ -110,6 +119,46 @@ CLI_CASES = {
                                    "random_weights=true", "--option", "slice_len=1000"],
                                   "slice_len is one of 16384, 32768, 65536"),
     "an image distance on sound": (["metric", "--generator", "wavegan-notes"], "these are sounds"),
+    # 6. files the user already had are never overwritten; folders judged by where they point
+    "traverse onto an existing file": (["traverse", *TOY, "--ranks", "1", "--out", "{root}/precious.png"],
+                                       "precious.png already exists; add --force to replace it"),
+    "samples onto an existing file": (["samples", "--generator", "linear-toy", "--out", "{root}/existing.png"],
+                                      "existing.png already exists; add --force"),
+    "report onto an existing HTML": (["report", "{root}/sweep", "--html", "{root}/notes.html"],
+                                     "notes.html already exists; add --force"),
+    "report onto an existing PDF": (["report", "{root}/sweep", "--pdf", "{root}/out.pdf"],
+                                    "out.pdf already exists; add --force"),
+    "metric into a folder of the user's": (["metric", *TOY, "--out", "{root}/mine"],
+                                           "already holds files that are not results of this tool"),
+    "metric through a symlink to it": (["metric", *TOY, "--out", "{root}/link-to-mine"],
+                                       "link-to-mine (which is {root}/mine) already holds files"),
+    "metric into the root": (["metric", *TOY, "--out", "/"], "is the filesystem root"),
+    "traverse into a sweep's folder": (["traverse", *TOY, "--ranks", "1", "--out", "{root}/sweep/m.png"],
+                                       "which holds a sweep; write it elsewhere"),
+    "samples into a sweep's folder": (["samples", "--generator", "linear-toy", "--out", "{root}/sweep/s.png"],
+                                      "which holds a sweep"),
+    # 7. absurd values refused before any work, in one line
+    "lanczos-forward eps 1e300": (["metric", *TOY, "--method", "lanczos-forward", "--eps", "1e300"],
+                                  "eps (the finite-difference step) must be a number in 1e-10..0.1"),
+    "lanczos-forward eps 1e-320": (["metric", *TOY, "--method", "lanczos-forward", "--eps", "1e-320"],
+                                   "must be a number in 1e-10..0.1"),
+    "a toy of 1.9 TB": (["metric", "--generator", "linear-toy", "--distance", "mse", "--option", "latent_dim=20000",
+                         "--option", "image_size=512"], "needs about 351.6 GiB to build"),
+    "float16 stacks": (["stats", "{root}/half-H"], "H.npy (float16) is not the float64 the sweep wrote"),
+    "a code of 1e30": (["metric", *TOY, "--code", "{root}/huge-code.npy"], "far outside what linear-toy draws"),
+    "a code of the wrong length": (["traverse", *TOY, "--ranks", "1", "--code", "{root}/short-code.npy", "--out",
+                                    "{root}/t.png"], "latent code has shape (5,)"),
+    "axes from a code that is no file": (["axes", *TOY, "--family", "sefa", "--k", "3", "--code", "{root}/none.npy",
+                                          "--out", "{root}/a2"], "none.npy does not exist"),
+    "traverse steps 1e300": (["traverse", *TOY, "--ranks", "1", "--steps", "0", "1e300", "--out", "{root}/t.png"],
+                             "far outside what linear-toy draws (about"),
+    "1024 workers": (["sweep", *TOY, "--n", "2", "--workers", "1024", "--out", "{root}/w"], "must be a whole number"),
+    "an option twice": (["metric", *TOY, "--option", "seed=1", "--option", "seed=2"], "--option seed is given 2"),
+    "protocol as an option": (["metric", *TOY, "--option", "protocol=paper"], "chosen with --protocol"),
+    "--address without Ray": (["sweep", *TOY, "--n", "2", "--address", "127.0.0.1:6379", "--out", "{root}/r"],
+                              "--address apply to --backend ray only"),
+    "an address that is no address": (["sweep", *TOY, "--n", "2", "--backend", "ray", "--address", "not a host::::",
+                                       "--out", "{root}/r"], "--address must be host:port"),
 }
 
 
@@ -187,6 +236,12 @@ def huge_code():
     return metric_tensor(*toy_models(), np.full(8, 1e300))
 
 
+def far_code():
+    from gan_geometry import metric_tensor
+
+    return metric_tensor(*toy_models(), np.full(8, 1e30))
+
+
 def load(root):
     from gan_geometry.analysis.sweeps import load_sweep
 
@@ -222,6 +277,7 @@ API_CASES = {
     "a non-finite shard": (lambda root: nan_shard(root / "sweep"), "position 0 gave non-finite values in eigvals"),
     "non-finite application results": (lambda root: infinite_runs(root / "inversion"), "non-finite results (d)"),
     "a code beyond float32": (lambda root: huge_code(), "too large for torch.float32"),
+    "a code of 1e30": (lambda root: far_code(), "far outside what linear-toy draws"),
     "topk stopped above tolerance": (lambda root: stopped_topk(), "topk did not converge"),
 }
 

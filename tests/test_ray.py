@@ -74,20 +74,68 @@ def test_unregistered_generators_are_refused_by_the_ray_backend(tmp_path, mse):
 
 
 @pytest.mark.slow  # a subprocess: this test session's own Ray must not answer for the address
-def test_an_unreachable_cluster_address_fails_at_once_in_one_line(tmp_path):
-    import subprocess
-    import sys
+class Silent2Server:
+    """A TCP server that answers like gRPC's first frame (an HTTP/2 SETTINGS frame) and then says
+    nothing: what some proxies do for any host, and what a gRPC server that is not Ray does."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.connections = []
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            connection.sendall(bytes([0, 0, 0, 4, 0, 0, 0, 0, 0]))
+            self.connections.append(connection)  # kept open, silent
+
+
+@pytest.fixture(scope="module")
+def not_ray():
+    """Addresses where something other than Ray answers, or nothing does, or that are no address."""
+    import http.server
+    import threading
+
+    web = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    silent = Silent2Server()
+    yield {"a web server": (f"127.0.0.1:{web.server_port}", "is not a Ray cluster (it does not speak gRPC)"),
+           "a silent gRPC-like server": (f"127.0.0.1:{silent.port}", "no Ray cluster answered at"),
+           "a closed port": ("127.0.0.1:1", "cannot reach a Ray cluster at 127.0.0.1:1"),
+           "no address": ("not a host::::", "--address must be host:port")}
+    web.shutdown()
+    silent.socket.close()
+
+
+@pytest.mark.parametrize("case", ["a web server", "a silent gRPC-like server", "a closed port", "no address"])
+def test_an_address_that_is_not_ray_fails_within_seconds_in_one_line_leaving_nothing(not_ray, case, tmp_path):
     import time
 
+    from tests.commands import run
+
+    address, message = not_ray[case]
     start = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "gan_geometry", "sweep", "--generator", "linear-toy", "--distance",
-                           "mse", "--n", "2", "--backend", "ray", "--address", "127.0.0.1:1", "--out",
-                           str(tmp_path / "s")],
-                          capture_output=True, text=True, timeout=120)
+    done = run("sweep", "--generator", "linear-toy", "--distance", "mse", "--n", "2", "--backend", "ray",
+               "--address", address, "--out", str(tmp_path / "s"))
     assert time.monotonic() - start < 30
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert done.returncode == 2 and len(errors) == 1 and "Traceback" not in done.stderr, done.stderr
-    assert "cannot reach a Ray cluster at 127.0.0.1:1" in errors[0]
+    assert message in errors[0] and not (tmp_path / "s").exists()  # no sweep.json, no positions.npy
+
+
+def test_a_ray_cluster_address_is_accepted_by_the_check(ray_session):
+    import ray
+
+    from gan_geometry.analysis.sweeps.ray_cluster import check_reachable
+
+    check_reachable(ray.get_runtime_context().gcs_address)  # the session's Ray: joined by the probe, no error
 
 
 @pytest.mark.slow  # a driver in a subprocess with its own local Ray

@@ -172,7 +172,8 @@ def bad_files(tmp_path):
         ("stylegan2-ffhq-256", f"weights_path={tmp_path}/text.pt", "text.pt is not a PyTorch checkpoint"),
         ("stylegan2-ffhq-256", "weights_path=123", "option weights_path of generator 'stylegan2-ffhq-256' must be a "
                                                    "file path; got 123"),
-        ("stylegan2-ffhq-256", f"weights_path={tmp_path}/objects.npy", "objects.npy holds pickled objects"),
+        ("stylegan2-ffhq-256", f"weights_path={tmp_path}/objects.npy",
+         "objects.npy is not a PyTorch checkpoint (a numpy .npy array file)"),
         ("stylegan2-ffhq-256", f"weights_path={tmp_path}/folder", "folder is a directory, not a file"),
         ("stylegan2-ffhq-256", "weights_path=/dev/zero", "/dev/zero is not a regular file"),
         ("stylegan2-ffhq-256", f"weights_path={tmp_path}/missing.pt", "missing.pt does not exist"),

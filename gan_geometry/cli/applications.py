@@ -201,7 +201,7 @@ def run_slice(args: argparse.Namespace) -> None:
     claim_folder(args.out, "slice.json", settings)
     z = G.sample(1, seed=args.seed)[0]
     m = metric_tensor(G, D, z, method="exact" if G.latent_dim <= 512 else "topk",
-                      k=None if G.latent_dim <= 512 else max(args.ranks))
+                      k=None if G.latent_dim <= 512 else max(args.ranks), compiled=False)
     if max(args.ranks) > m.n_computed:
         raise GeometryError(f"ranks must lie in 1..{m.n_computed}; got {args.ranks}")
     with tqdm_progress("slice") as progress:

@@ -9,7 +9,7 @@ import numpy as np
 
 from gan_geometry.analysis.axes import FAMILIES
 from gan_geometry.analysis.traversal import MODES
-from gan_geometry.cli.options import add_generator, image_file, labels, models, number, whole
+from gan_geometry.cli.options import add_code, add_generator, code_of, image_file, labels, models, number, whole
 from gan_geometry.core.metric import MetricResult, metric_tensor
 from gan_geometry.errors import GeometryError
 
@@ -17,6 +17,7 @@ from gan_geometry.errors import GeometryError
 def register(commands) -> None:
     traverse = commands.add_parser("traverse", help="montage along eigenvectors, with distance curves")
     add_generator(traverse, seed_help="seed of the reference code (sample 0 of this seed)")
+    add_code(traverse)
     traverse.add_argument("--metric", default=None, help="saved metric directory to use instead of computing one")
     traverse.add_argument("--ranks", type=whole(1), nargs="+", default=[1, 2, 3, 6, 11],
                           help="eigen-ranks (1 = the largest eigenvalue)")
@@ -29,10 +30,12 @@ def register(commands) -> None:
                           help="also keep the labels in RESULTS_DIR/axis-labels.json for this generator, space and "
                                "distance, where the app (GGL_RESULTS, default results/app) shows them")
     traverse.add_argument("--out", type=image_file, required=True, help="PNG file for the montage")
+    traverse.add_argument("--force", action="store_true", help="replace --out if it exists")
     traverse.set_defaults(run=run_traverse)
 
     axes = commands.add_parser("axes", help="SeFa, PCA or uploaded axes compared with the eigenframe")
     add_generator(axes, seed_help="seed of the reference code (and PCA samples)")
+    add_code(axes)
     axes.add_argument("--family", required=True, choices=FAMILIES,
                       help="sefa: first-layer factorisation; pca: GANSpace PCA of a layer; file: --file's axes")
     axes.add_argument("--file", default=None, help="axes .npy or .csv, one axis per row (family file)")
@@ -48,9 +51,11 @@ def register(commands) -> None:
 
 def reference_metric(args: argparse.Namespace, G, D) -> MetricResult:
     """The saved metric of ``--metric DIR`` (it must be of this generator and space), or the exact
-    metric at sample 0 of ``--seed``."""
+    metric at ``--code`` or sample 0 of ``--seed``."""
+    if args.metric and args.code:
+        raise GeometryError("give --metric DIR or --code FILE.npy, not both: a saved metric has its own code")
     if not args.metric:
-        return metric_tensor(G, D, G.sample(1, seed=args.seed)[0], seed=args.seed)
+        return metric_tensor(G, D, code_of(args, G), seed=args.seed, compiled=False)  # one metric: no build
     m = MetricResult.load(args.metric)
     made_by = (m.provenance.get("generator"), m.provenance.get("space"))
     if made_by != (G.name, G.space):
@@ -61,7 +66,9 @@ def reference_metric(args: argparse.Namespace, G, D) -> MetricResult:
 
 def run_traverse(args: argparse.Namespace) -> None:
     from gan_geometry.analysis.traversal import distance_curves, eigen_traversal
+    from gan_geometry.io.storage import new_file
 
+    new_file(args.out, "montage", args.force)
     G, D = models(args)
     m = reference_metric(args, G, D)
     steps = np.asarray(args.steps, dtype=np.float64)
@@ -88,13 +95,13 @@ def run_axes(args: argparse.Namespace) -> None:
 
     claim_folder(args.out, "axes.json")  # a folder of another kind is refused before any work
     G, D = models(args)
+    m = reference_metric(args, G, D)  # first: a bad --code or --metric is refused before the axes are made
     axes = axes_for_family(G, args.family, args.k, file=args.file, n_samples=args.n_samples, layer=args.layer,
                            seed=args.seed)
     for index, label in labels(args.label).items():
         axes = axes.with_label(index, label)
     out = Path(args.out)
     axes.save(out)
-    m = reference_metric(args, G, D)
     k = min(args.k, axes.vectors.shape[1])
     result = compare_axes(axes, m.eigvals, m.eigvecs, k=k)
     result.purified.save(out / "purified")

@@ -8,9 +8,11 @@ import numpy as np
 
 from gan_geometry.cli.options import (
     BACKENDS,
+    add_code,
     add_compile,
     add_generator,
     add_method,
+    code_of,
     executor,
     generator_options,
     models,
@@ -25,6 +27,7 @@ from gan_geometry.progress import tqdm_progress
 def register(commands) -> None:
     metric = commands.add_parser("metric", help="metric tensor at one sampled latent code")
     add_generator(metric, seed_help="seed of the sampled latent code (sample 0 of this seed)")
+    add_code(metric)
     add_method(metric)
     metric.add_argument("--chunk", type=whole(1), default=None,
                         help="tangents per batch for exact (default: by memory; capped at the latent dimension)")
@@ -32,8 +35,7 @@ def register(commands) -> None:
                         help="finite-difference step of lanczos-forward")
     metric.add_argument("--out", default=None, help="directory to save metric.npz and provenance.json")
     add_compile(metric, "compiled forward-mode products for exact: --compile builds them now (seconds, once per "
-                        "model); --no-compile never; default: used once built in the background by earlier calls of "
-                        "this process")
+                        "model: worth it in a long-lived process, see the README); default: eager")
     metric.set_defaults(run=run_metric)
 
     sweep = commands.add_parser("sweep", help="metrics at N sampled positions (resumable)")
@@ -85,10 +87,11 @@ def run_metric(args: argparse.Namespace) -> None:
                                                    "requested_method": args.method, "seed": args.seed}
                      | ({"space": args.space} if args.space else {}))
     G, D = models(args)
-    z = G.sample(1, seed=args.seed)[0]
+    z = code_of(args, G)
     with tqdm_progress(f"metric ({args.method})") as progress:
         result = metric_tensor(G, D, z, method=args.method, k=args.k, chunk=args.chunk, eps=args.eps,
-                               seed=args.seed, progress=progress, compiled=args.compiled)
+                               seed=args.seed, progress=progress,
+                               compiled=bool(args.compiled))  # one metric per process: no background build
     if args.out:
         result.save(args.out)
     print(text_table(metric_facts(result, result.latent_dim)))

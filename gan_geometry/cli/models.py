@@ -16,6 +16,7 @@ def register(commands) -> None:
     samples.add_argument("--n", type=whole(1, 10_000), default=16, help="number of samples")
     samples.add_argument("--nrow", type=whole(1, 10_000), default=8, help="images per row")
     samples.add_argument("--out", type=image_file, required=True, help="image file to write (.png, .jpg, .webp)")
+    samples.add_argument("--force", action="store_true", help="replace --out if it exists")
     samples.set_defaults(run=run_samples)
 
     listing = commands.add_parser("generators", help="list registered generators and their weights")
@@ -37,10 +38,14 @@ def register(commands) -> None:
 def run_samples(args: argparse.Namespace) -> None:
     from torchvision.utils import save_image
 
+    from gan_geometry.io.storage import atomic_path, new_file
+
+    new_file(args.out, "image file", args.force)
     G = generator_of(args)
     with torch.no_grad():
         images = G(G.sample(args.n, seed=args.seed)).cpu()
-    save_image(images, args.out, nrow=args.nrow, padding=2)
+    with atomic_path(args.out) as tmp:
+        save_image(images, tmp, nrow=args.nrow, padding=2, format=args.out.suffix.lstrip(".").replace("jpg", "jpeg"))
     print(f"saved {args.n} samples of {G.name} ({G.space} space, seed {args.seed}) to {args.out}")
 
 
@@ -52,12 +57,16 @@ def run_generators(_: argparse.Namespace) -> None:
 
 
 def run_check_weights(args: argparse.Namespace) -> None:
+    from gan_geometry.io.weights import RemoteFile
     from gan_geometry.presentation.tables import text_table, weights_table
+    from gan_geometry.registry import entry_of
     from gan_geometry.user_weights import check_weights
 
     print(text_table(weights_table(check_weights(args.generator, args.file))))
-    print(f"ok: loads as {args.generator}; install it with: gan-geometry install-weights {args.generator} "
-          f"{args.file}")
+    use = (f"install it with: gan-geometry install-weights {args.generator} {args.file}"
+           if isinstance(entry_of(args.generator).weights, RemoteFile)
+           else f"use it with --option weights_path={args.file} (or weights_path= in Python)")
+    print(f"ok: loads as {args.generator}; {use}")
 
 
 def run_install_weights(args: argparse.Namespace) -> None:

@@ -99,6 +99,22 @@ def add_generator(parser: argparse.ArgumentParser, distance: bool = True, seed_h
         parser.add_argument("--seed", type=whole(), default=0, help=seed_help)
 
 
+def add_code(parser: argparse.ArgumentParser) -> None:
+    """--code FILE.npy: the user's own latent code instead of sample 0 of --seed."""
+    parser.add_argument("--code", default=None, metavar="FILE.npy",
+                        help="your own latent code (a .npy of latent-dimension numbers) instead of sample 0 of --seed")
+
+
+def code_of(args: argparse.Namespace, G):
+    """The code the arguments name: ``--code``'s file (shape, finiteness and magnitude checked by
+    the generator, as the app checks an upload), else sample 0 of ``--seed``."""
+    if args.code is None:
+        return G.sample(1, seed=args.seed)[0]
+    from gan_geometry.io.codes import read_code
+
+    return G.check_latent(read_code(args.code))
+
+
 def add_method(parser: argparse.ArgumentParser) -> None:
     """--method and --k: how a metric is computed."""
     parser.add_argument("--method", default="exact", choices=list(METHODS), help="how to compute the metric")
@@ -138,6 +154,12 @@ def executor(args: argparse.Namespace):
 def generator_options(args: argparse.Namespace) -> dict:
     """The options the generator is built with (``--option`` pairs, and ``--protocol`` where it is
     not plain), as sweeps record them and ``load_generator`` takes them."""
+    keys = [key for key, _ in args.option]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise GeometryError(f"--option {twice[0]} is given {keys.count(twice[0])} times; give each option once")
+    if "protocol" in keys:
+        raise GeometryError("the protocol is chosen with --protocol plain|paper, not --option protocol=...")
     options = dict(args.option)
     if getattr(args, "protocol", "plain") != "plain":
         options["protocol"] = args.protocol

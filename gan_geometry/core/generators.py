@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar
@@ -28,6 +29,7 @@ from gan_geometry import checks
 from gan_geometry.errors import GeometryError
 
 T = TypeVar("T")
+FAR = 1000.0  # codes with an entry beyond FAR x the distribution's typical largest entry are refused
 
 
 @dataclass(frozen=True, eq=False)
@@ -198,7 +200,18 @@ class Generator(nn.Module):
         if not torch.isfinite(converted).all():  # finite in float64, beyond the generator's float32
             raise GeometryError(f"latent code has entries too large for {self.dtype} (largest magnitude "
                                 f"{float(z.abs().max()):.3g}); use values of ordinary size")
+        largest, typical = float(z.abs().max()), self.typical_magnitude
+        if largest > FAR * typical:
+            raise GeometryError(f"latent code has entries up to {largest:.3g}, far outside what {self.name} draws "
+                                f"(up to about {typical:.3g} in its samples): codes beyond {FAR:g}x that are "
+                                f"refused, where its images and metric mean nothing")
         return converted
+
+    @functools.cached_property
+    def typical_magnitude(self) -> float:
+        """The largest |entry| of 64 codes of the latent distribution (seed 0): the scale that
+        ``check_latent`` measures codes against."""
+        return float(self.sample(64, seed=0).abs().max())
 
     def describe(self) -> dict:
         return {

@@ -83,8 +83,8 @@ class MetricResult:
                   "n_computed": np.array(self.n_computed)}
         if self.H is not None:
             arrays["H"] = self.H
+        save_json(directory / "provenance.json", self.provenance)  # the marker first: a rerun resumes here
         save_arrays(directory / "metric.npz", arrays)
-        save_json(directory / "provenance.json", self.provenance)
         return directory
 
     @classmethod

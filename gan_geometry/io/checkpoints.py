@@ -88,18 +88,20 @@ def read_checkpoint(path) -> dict:
             checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         text = str(err)
+        if not _looks_like_torch(path):  # text, an image, ...: read as a pickle it fails anywhere
+            raise CheckpointError(_not_torch(path)) from None
         if "Unsupported global" in text or "Unsupported operand" in text:
             found = (text.split("GLOBAL ", 1)[-1].split(" ", 1)[0].strip() if "GLOBAL " in text
                      else "pickled objects (a numpy .npy / pickle file?)")
             raise CheckpointError(f"{path} holds {found}, not only tensors and plain containers; refusing to "
                                   f"unpickle it (only trusted code may, and this loader never does)") from None
         if not _looks_like_torch(path):
-            raise CheckpointError(f"{path} is not a PyTorch checkpoint (neither a zip archive nor a pickle)") from None
+            raise CheckpointError(_not_torch(path)) from None
         raise CheckpointError(f"{path} is a damaged PyTorch checkpoint ({_first_line(text)})") from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, KeyError, ValueError, IndexError, TypeError,
             AttributeError, OSError, UnicodeDecodeError) as err:
         if not _looks_like_torch(path):
-            raise CheckpointError(f"{path} is not a PyTorch checkpoint (neither a zip archive nor a pickle)") from None
+            raise CheckpointError(_not_torch(path)) from None
         raise CheckpointError(f"{path} is a damaged or truncated PyTorch checkpoint ({type(err).__name__}: "
                               f"{_first_line(str(err))})") from None
     if not isinstance(checkpoint, dict):
@@ -112,6 +114,14 @@ def _looks_like_torch(path: Path) -> bool:
     with open(path, "rb") as handle:
         head = handle.read(4)
     return head == b"PK\x03\x04" or (len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5)
+
+
+def _not_torch(path: Path) -> str:
+    """Why ``path`` is no PyTorch checkpoint: a numpy array file, or neither of torch's formats."""
+    with open(path, "rb") as handle:
+        numpy = handle.read(6) == b"\x93NUMPY"
+    kind = "a numpy .npy array file" if numpy else "neither a zip archive nor a pickle"
+    return f"{path} is not a PyTorch checkpoint ({kind})"
 
 
 def _first_line(text: str) -> str:

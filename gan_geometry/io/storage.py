@@ -117,32 +117,55 @@ FOLDER_KINDS = {"sweep.json": "a sweep", "layers.json": "a layer sweep", "proven
 
 
 def claim_folder(directory: str | Path, marker: str, settings: dict | None = None) -> Path:
-    """``directory`` for results marked by ``marker`` (a key of ``FOLDER_KINDS``), refused before
-    anything is written when its name is empty, when it is a file, when it holds results of
-    another kind (which would be overwritten or mixed), or, given ``settings``, when the results
-    of this kind already there were made with other settings (each key of ``settings`` is
-    compared with what ``marker`` records; the same settings may resume or redo the same run),
-    or when nothing can be written there."""
+    """``directory`` for results marked by ``marker`` (a key of ``FOLDER_KINDS``), judged by where
+    it points (a symlink by its target) and refused before anything is written when its name is
+    empty, when it is the filesystem root or a file, when it holds results of another kind (which
+    would be overwritten or mixed) or files that are not this tool's results (a folder of yours),
+    or, given ``settings``, when the results of this kind already there were made with other
+    settings (each key of ``settings`` is compared with what ``marker`` records; the same settings
+    may resume or redo the same run), or when nothing can be written there."""
     if str(directory).strip() in ("", "."):
         raise GeometryError("the output folder is empty or the current folder; give a folder name, e.g. --out "
                             "results/run1")
     directory = Path(directory)
-    if directory.exists() and not directory.is_dir():
-        raise GeometryError(f"{directory} is a file; results go in a folder (give another --out)")
-    others = [kind for name, kind in FOLDER_KINDS.items() if name != marker and (directory / name).exists()]
+    real = directory.resolve()
+    shown = directory if real == directory.absolute() else f"{directory} (which is {real})"
+    if real == Path(real.anchor):
+        raise GeometryError(f"{shown} is the filesystem root; give a folder of its own, e.g. --out results/run1")
+    if real.exists() and not real.is_dir():
+        raise GeometryError(f"{shown} is a file; results go in a folder (give another --out)")
+    others = [kind for name, kind in FOLDER_KINDS.items() if name != marker and (real / name).exists()]
     if others:
-        raise GeometryError(f"{directory} holds {others[0]}; writing {FOLDER_KINDS[marker]} there would overwrite "
+        raise GeometryError(f"{shown} holds {others[0]}; writing {FOLDER_KINDS[marker]} there would overwrite "
                             f"or mix with it: use another folder")
-    if settings is not None and (directory / marker).exists():
-        previous = recorded_settings(directory / marker)
+    if real.is_dir() and not (real / marker).exists() and any(not p.name.startswith(".") for p in real.iterdir()):
+        raise GeometryError(f"{shown} already holds files that are not results of this tool; give a new or empty "
+                            f"folder, so nothing of yours is overwritten")
+    if settings is not None and (real / marker).exists():
+        previous = recorded_settings(real / marker)
         different = sorted(key for key in settings if previous.get(key) != settings[key])
         if different:
             raise GeometryError(
-                f"{directory} holds {FOLDER_KINDS[marker]} with other settings ({', '.join(different)} differ: "
+                f"{shown} holds {FOLDER_KINDS[marker]} with other settings ({', '.join(different)} differ: "
                 + "; ".join(f"{key} was {previous.get(key)!r}, now {settings[key]!r}" for key in different)
                 + "). Use another output folder, or the same settings to resume or redo it.")
     writable_place(directory, f"{FOLDER_KINDS[marker]} in {directory}")
     return directory
+
+
+def new_file(target: str | Path, what: str, force: bool = False) -> Path:
+    """An output file of the command line (a montage, an image grid, a report), refused before any
+    work when it exists already (unless ``force``), when it would go straight into a results
+    folder (whose files the tool reads back), or when it cannot be written."""
+    target = check_writable(target, what)
+    folder = target.parent.resolve()
+    kinds = [kind for name, kind in FOLDER_KINDS.items() if (folder / name).is_file()]
+    if kinds:
+        raise GeometryError(f"{what} {target} would go into {target.parent}, which holds {kinds[0]}; write it "
+                            f"elsewhere (a report finds montages in its montages/ subfolder)")
+    if target.exists() and not force:
+        raise GeometryError(f"{what} {target} already exists; add --force to replace it, or give another name")
+    return target
 
 
 # where a marker file keeps its settings (else: at its top)
@@ -170,8 +193,8 @@ def save_runs(directory: str | Path, kind: str, settings: dict, arrays: dict[str
     if bad:
         raise GeometryError(f"the {kind} gave non-finite results ({', '.join(bad[:4])}): the steps or settings take "
                             f"the generator out of range; use smaller values")
+    save_json(Path(directory) / f"{kind}.json", {"settings": settings, "summary": summary})  # the marker first
     save_arrays(Path(directory) / f"{kind}.npz", arrays)
-    save_json(Path(directory) / f"{kind}.json", {"settings": settings, "summary": summary})
 
 
 def load_runs(directory: str | Path, kind: str) -> tuple[dict, dict[str, np.ndarray]]:

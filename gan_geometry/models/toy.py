@@ -37,6 +37,14 @@ def build_linear_toy(
     pixels = channels * image_size * image_size
     if latent_dim > pixels:
         raise GeometryError(f"linear-toy needs latent_dim <= channels*image_size^2 = {pixels}, got {latent_dim}")
+    from gan_geometry.core.cost import ResourceError, memory_cap
+    from gan_geometry.presentation.formats import size
+
+    needed = 8 * 3 * pixels * latent_dim  # U, then U * s and its product with V^T, in float64
+    if needed > memory_cap():
+        raise ResourceError(f"linear-toy with latent_dim {latent_dim} and {pixels} pixels needs about {size(needed)} "
+                            f"to build; this machine allows {size(memory_cap())}: use a smaller latent_dim or "
+                            f"image_size")
     rng = torch.Generator().manual_seed(seed)
     U, _ = torch.linalg.qr(torch.randn(pixels, latent_dim, generator=rng, dtype=torch.float64))
     V, _ = torch.linalg.qr(torch.randn(latent_dim, latent_dim, generator=rng, dtype=torch.float64))

@@ -118,14 +118,12 @@ def homogeneity_table(rows: list[ModelRow]) -> Table:
 
 
 def model_table(rows: list[ModelRow]) -> Table:
-    """Paper Tables 2 (the paper's definition) and 4 in one, a row per sweep (the app's Compare tab)."""
-    return Table("Dimensions holding each fraction of the spectrum (paper Table 2, the paper's definition) and "
-                 "homogeneity (Table 4, mean ± std over pairs of positions)",
-                 ["sweep", "N", "n", *FRACTION_HEADER, *HOMOGENEITY_HEADER],
-                 [[r.label, str(r.N), str(r.n), *(fmt.dims(d, mean=False) for d in r.summary.anisotropy.paper),
-                   *homogeneity_cells(r)] for r in rows],
-                 note="Statistics between positions need two positions or more." if any(r.N < 2 for r in rows)
-                 else "")
+    """Paper Table 2 by the paper's definition, a row per sweep, compact (the app's Compare tab,
+    beside ``homogeneity_table``)."""
+    return Table("Dimensions holding each fraction of the spectrum (paper Table 2, the paper's definition)",
+                 ["sweep", "N", "n", *FRACTION_HEADER],
+                 [[r.label, str(r.N), str(r.n), *(fmt.dims(d, mean=False) for d in r.summary.anisotropy.paper)]
+                  for r in rows])
 
 
 def spectrum_table(spectrum: st.SpectrumSummary, ranks=(1, 2, 5, 10, 20, 50, 100, 200)) -> Table:
@@ -258,9 +256,15 @@ def distance_curve_table(curves, distance: str) -> Table:
     """Measured / predicted distance per rank and step (a ``traversal.DistanceCurves``), the steps
     labelled as the montage's columns (mode and scaling)."""
     steps = [fmt.step_label(s, curves.mode, curves.scaled) for s in curves.steps]
+
+    def cell(step, measured, predicted) -> str:  # step 0 is the reference itself: D = 0 (rounding aside)
+        return "0 / 0" if step == 0 else f"{fmt.eig(measured)} / {fmt.eig(predicted)}"
+
     return Table(f"{distance} along each eigenvector: measured / quadratic prediction ½ δᵀHδ", ["rank", *steps],
-                 [[str(r), *(f"{fmt.eig(a)} / {fmt.eig(b)}" for a, b in zip(measured, predicted, strict=True))]
-                  for r, measured, predicted in zip(curves.ranks, curves.distances, curves.predicted, strict=True)])
+                 [[str(r), *(cell(*values) for values in zip(curves.steps, measured, predicted, strict=True))]
+                  for r, measured, predicted in zip(curves.ranks, curves.distances, curves.predicted, strict=True)],
+                 note="At step 0 the code is the reference: both are 0 (the measured value differs from 0 only by "
+                      "the rounding of a batched forward pass).")
 
 
 def axis_family_table(entries: list[tuple[str, str, object, list[str]]]) -> Table:

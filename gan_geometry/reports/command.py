@@ -12,6 +12,7 @@ def register(commands) -> None:
                                    "applications/)")
     build.add_argument("--html", default=None, help="HTML file to write (interactive, offline)")
     build.add_argument("--pdf", default=None, help="PDF file to write")
+    build.add_argument("--force", action="store_true", help="replace --html / --pdf if they exist")
     build.add_argument("--models", nargs="+", default=[], metavar="DIR",
                        help="sweeps of other generators to compare with (paper Fig. 2, Tables 2 and 4)")
     build.set_defaults(run=run_report)
@@ -25,9 +26,13 @@ def register(commands) -> None:
 
 
 def run_report(args: argparse.Namespace) -> None:
+    from gan_geometry.io.storage import new_file
     from gan_geometry.progress import tqdm_progress
     from gan_geometry.reports.builder import build_report
 
+    for path, what in ((args.html, "the HTML file"), (args.pdf, "the PDF file")):
+        if path is not None:
+            new_file(path, what, args.force)
     with tqdm_progress("report") as progress:
         build_report(args.dir, html=args.html, pdf=args.pdf, models=args.models, progress=progress)
     print(" ".join(f"wrote {p}" for p in (args.html, args.pdf) if p))

@@ -17,6 +17,7 @@ changed); with one, the driver joins that cluster.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 from dataclasses import dataclass
@@ -66,21 +67,57 @@ def connect(address: str | None) -> None:
         signal.signal(signal.SIGTERM, handler)  # ray.init replaces it with sys.exit; the caller's (the CLI's) stays
 
 
+ADDRESS = re.compile(r"(ray://)?(?P<host>[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})")
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])  # + empty SETTINGS
+
+
 def check_reachable(address: str, seconds: float = 5.0) -> None:
-    """Refuse at once, in one line, a ``host:port`` (or ``ray://host:port``) nothing answers on
-    (Ray itself retries an unreachable address for minutes); other forms ("auto") go to Ray."""
+    """Refuse at once, in one line, an ``address`` that is not ``auto``, ``host:port`` or
+    ``ray://host:port``, one that nothing answers on, and one where something other than a gRPC
+    server answers (Ray's GCS and client server speak gRPC over HTTP/2; a web server, a database
+    or a closed port would leave Ray retrying for minutes). Takes at most 2 x ``seconds``."""
     import socket
 
-    target = address.removeprefix("ray://")
-    host, sep, port = target.rpartition(":")
-    if not sep or not port.isdigit():
+    if address == "auto":
         return
+    match = ADDRESS.fullmatch(address)
+    if not match or not 0 < int(match["port"]) < 65536:
+        raise GeometryError(f"--address must be host:port (e.g. 127.0.0.1:6379), ray://host:port or auto; got "
+                            f"{address!r}")
+    host, port = match["host"].strip("[]"), int(match["port"])
+    hint = "start one with 'ray start --head' or leave out --address to run a local Ray"
     try:
-        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=seconds):
-            pass
+        with socket.create_connection((host, port), timeout=seconds) as connection:
+            connection.settimeout(seconds)
+            connection.sendall(HTTP2_PREFACE)
+            reply = connection.recv(9)
     except OSError as err:
-        raise GeometryError(f"cannot reach a Ray cluster at {address} ({err.strerror or err}); start one with "
-                            f"'ray start --head' or leave out --address to run a local Ray") from None
+        reason = "no answer" if isinstance(err, TimeoutError) else err.strerror or str(err)
+        raise GeometryError(f"cannot reach a Ray cluster at {address} ({reason}); {hint}") from None
+    if len(reply) < 4 or reply[3] != 4:  # an HTTP/2 server opens with a SETTINGS frame (type 4)
+        raise GeometryError(f"what answers at {address} is not a Ray cluster (it does not speak gRPC); {hint}")
+    probe(address, hint)
+
+
+PROBE = "import ray, sys; ray.init(address=sys.argv[1], log_to_driver=False, logging_level='ERROR'); ray.shutdown()"
+
+
+def probe(address: str, hint: str, seconds: float = 10.0) -> None:
+    """Join ``address`` in a child process that is killed after ``seconds``: a gRPC server that is
+    not Ray (or a proxy that answers for any host) would keep ``ray.init`` retrying for minutes in
+    this process, and Ray cannot be stopped halfway through joining."""
+    import subprocess
+    import sys
+
+    try:
+        done = subprocess.run([sys.executable, "-c", PROBE, address], capture_output=True, text=True,
+                              timeout=seconds, start_new_session=True)
+    except subprocess.TimeoutExpired:
+        raise GeometryError(f"no Ray cluster answered at {address} within {seconds:g} s; {hint}") from None
+    if done.returncode != 0:
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        reason = lines[-1][:200] if lines else f"exit code {done.returncode}"
+        raise GeometryError(f"cannot join a Ray cluster at {address} ({reason}); {hint}")
 
 
 def worker_pythonpath() -> str:
