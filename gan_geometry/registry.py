@@ -74,11 +74,87 @@ class GeneratorEntry:
         return self.weights.source if self.weights is not None else "built in"
 
 
-REGISTRY: dict[str, GeneratorEntry] = {}
+PLUGIN_GROUP = "gan_geometry.generators"
+
+
+class Registry(dict):
+    """Generators by name: the built-in ones, ``register``-ed ones, and plugins: entry points of
+    any installed distribution in the group ``gan_geometry.generators``, each naming a
+    ``GeneratorEntry`` or a function returning one. Plugins are loaded once, the first time the
+    registry is listed or a name is not found; a plugin that fails to load is skipped with one
+    line on stderr naming it (``plugin_errors``), and never hides the others."""
+
+    def __init__(self):
+        super().__init__()
+        self.plugins_loaded = False
+        self.plugin_errors: dict[str, str] = {}
+        self.plugin_names: set[str] = set()
+
+    def load_plugins(self) -> None:
+        if self.plugins_loaded:
+            return
+        self.plugins_loaded = True
+        import importlib.metadata
+        import sys
+
+        for point in importlib.metadata.entry_points(group=PLUGIN_GROUP):
+            try:
+                found = point.load()
+                entry = found if isinstance(found, GeneratorEntry) else found()
+                if not isinstance(entry, GeneratorEntry):
+                    raise TypeError(f"it gives a {type(entry).__name__}, not a GeneratorEntry")
+                if dict.__contains__(self, entry.name):
+                    raise ValueError(f"the name {entry.name!r} is taken")
+                dict.__setitem__(self, entry.name, entry)
+                self.plugin_names.add(entry.name)
+            except Exception as err:  # a plugin's own bug: said in one line, the others still load
+                message = f"generator plugin {point.name} ({point.value}) is skipped: {type(err).__name__}: {err}"
+                self.plugin_errors[point.name] = message.splitlines()[0]
+                print(f"warning: {self.plugin_errors[point.name]}", file=sys.stderr)
+
+    def forget_plugins(self) -> None:
+        """Drop the plugins loaded so far (they are found again on next use): for tests that
+        install one."""
+        for name in self.plugin_names:
+            dict.pop(self, name, None)
+        self.plugins_loaded, self.plugin_errors, self.plugin_names = False, {}, set()
+
+    def __iter__(self):
+        self.load_plugins()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self.load_plugins()
+        return super().__len__()
+
+    def __contains__(self, name) -> bool:
+        if not super().__contains__(name):
+            self.load_plugins()
+        return super().__contains__(name)
+
+    def __getitem__(self, name):
+        if not super().__contains__(name):
+            self.load_plugins()
+        return super().__getitem__(name)
+
+    def keys(self):
+        self.load_plugins()
+        return super().keys()
+
+    def values(self):
+        self.load_plugins()
+        return super().values()
+
+    def items(self):
+        self.load_plugins()
+        return super().items()
+
+
+REGISTRY: Registry = Registry()
 
 
 def register(entry: GeneratorEntry) -> None:
-    REGISTRY[entry.name] = entry
+    dict.__setitem__(REGISTRY, entry.name, entry)
 
 
 register(GeneratorEntry(
@@ -193,6 +269,7 @@ def load_generator(name: str, space: str | None = None, device: str | torch.devi
         options = {**entry.paper.options_for(space), **options}
     with torch.random.fork_rng(devices=[]):  # a builder's initial weights never touch the caller's RNG
         G = entry.build(space=space, **options)
+    G.name = entry.name  # the registered name: what workers and saved results rebuild it by
     if protocol == "paper":
         G.use_protocol("paper", clamp=True, resize=entry.paper.resize)
     return G.to(device)
