@@ -66,8 +66,11 @@ def _entry_with_file(name: str) -> tuple[GeneratorEntry, RemoteFile]:
 
 def check_weights(name: str, path) -> WeightsReport:
     """Load ``path`` as generator ``name``, draw one sample, and report what was found."""
+    from gan_geometry.io.hub import local_weights
+
     entry = _entry_taking_file(name)
-    path = checkpoint_file(path)
+    local, source = local_weights(str(path))  # a Hub address: fetched (or found in the Hub's cache)
+    path = checkpoint_file(local)
     G = load_generator(name, weights_path=str(path))
     with torch.no_grad():
         x = G(G.sample(1, seed=0))
@@ -82,6 +85,8 @@ def check_weights(name: str, path) -> WeightsReport:
         image_shape=tuple(G.image_shape), latent_dim=G.latent_dim,
         sample_range=(float(x.min()), float(x.max())),
     )
+    if source != str(local):
+        report.notes.append(("source", source))
     shown = ("size", "channel_multiplier", "n_mlp", "latent", "iter")
     if info.get("train_args"):
         args = info["train_args"]

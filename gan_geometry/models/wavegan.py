@@ -165,9 +165,11 @@ def build(space: str = "noise", weights_path: str | None = None, random_weights:
         source, info = "random weights (untrained)", None
     else:
         if weights_path is not None:
-            path = Path(weights_path)
+            from gan_geometry.io.hub import local_weights
+
+            local, source = local_weights(weights_path)  # hf://OWNER/REPO/PATH[@REV] through the Hub's cache
+            path = Path(local)
             checkpoint = read_checkpoint(path)
-            source = str(path)
         else:
             path, checkpoint = SHIPPED, read_shipped()
             source = "trained here on synthesised notes (gan_geometry.training)"
