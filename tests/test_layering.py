@@ -9,13 +9,13 @@ PACKAGE = "gan_geometry"
 # the layers, lowest first; a module's layer is that of its longest matching prefix
 LAYERS = [
     ("gan_geometry.errors", "gan_geometry.progress", "gan_geometry.version", "gan_geometry.checks",
-     "gan_geometry.paper", "gan_geometry.presentation.formats"),
+     "gan_geometry.paper", "gan_geometry.presentation.formats", "gan_geometry.presentation.fonts"),
     ("gan_geometry.io",),
     ("gan_geometry.core",),
     ("gan_geometry.models",),
     ("gan_geometry.registry", "gan_geometry.plugins", "gan_geometry.user_weights"),
-    ("gan_geometry.analysis", "gan_geometry.applications", "gan_geometry.training", "gan_geometry.trackers"),
-    ("gan_geometry.presentation",),
+    ("gan_geometry.analysis", "gan_geometry.applications", "gan_geometry.training"),
+    ("gan_geometry.presentation", "gan_geometry.trackers"),
     ("gan_geometry.cli", "gan_geometry"),
     ("gan_geometry.reports",),
     ("gan_geometry.app",),

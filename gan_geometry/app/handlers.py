@@ -33,11 +33,10 @@ from gan_geometry.analysis.traversal import upscale as upscale_image
 from gan_geometry.app.state import AppState
 from gan_geometry.core.distances import distances_for
 from gan_geometry.core.sound import labelled_spectrogram, pcm16
+from gan_geometry.presentation import figures, tables
 from gan_geometry.presentation import formats as fmt
 from gan_geometry.presentation import sentences as say
-from gan_geometry.presentation import tables
 from gan_geometry.registry import entry_of
-from gan_geometry.reports import figures
 from gan_geometry.reports.builder import build_report
 from gan_geometry.reports.sections.montages import montage_sounds
 

@@ -9,7 +9,18 @@ import numpy as np
 
 from gan_geometry.analysis.axes import FAMILIES
 from gan_geometry.analysis.traversal import MODES
-from gan_geometry.cli.options import add_code, add_generator, code_of, image_file, labels, models, number, whole
+from gan_geometry.cli.options import (
+    add_code,
+    add_generator,
+    add_trackers,
+    code_of,
+    image_file,
+    labels,
+    models,
+    number,
+    track,
+    whole,
+)
 from gan_geometry.core.metric import MetricResult, metric_tensor
 from gan_geometry.errors import GeometryError
 
@@ -31,6 +42,7 @@ def register(commands) -> None:
                                "distance, where the app (GGL_RESULTS, default results/app) shows them")
     traverse.add_argument("--out", type=image_file, required=True, help="PNG file for the montage")
     traverse.add_argument("--force", action="store_true", help="replace --out if it exists")
+    add_trackers(traverse)
     traverse.set_defaults(run=run_traverse)
 
     axes = commands.add_parser("axes", help="SeFa, PCA or uploaded axes compared with the eigenframe")
@@ -85,6 +97,10 @@ def run_traverse(args: argparse.Namespace) -> None:
 
     print(f"montage of ranks {args.ranks} x {len(steps)} steps ({args.mode}) saved to {args.out}")
     print(text_table(distance_curve_table(curves, D.name)))
+    from gan_geometry.trackers import log_montage
+
+    settings = {**m.provenance, "ranks": args.ranks, "steps": args.steps, "mode": args.mode}
+    track(args, f"traverse-{G.name}-{D.name}", settings, lambda t: log_montage(t, montage, curves, settings))
 
 
 def run_axes(args: argparse.Namespace) -> None:

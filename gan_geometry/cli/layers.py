@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from gan_geometry.cli.options import add_generator, generator_of, generator_options, models, whole
+from gan_geometry.cli.options import add_generator, add_trackers, generator_of, generator_options, models, track, whole
 
 
 def register(commands) -> None:
@@ -16,6 +16,7 @@ def register(commands) -> None:
     layers.add_argument("--n", type=whole(1, 100_000), default=10, help="number of positions")
     layers.add_argument("--shuffle-seed", type=whole(), default=0, help="seed of the weight shuffle")
     layers.add_argument("--out", default=None, help="directory of the layer sweep (rerun to resume)")
+    add_trackers(layers)
     layers.set_defaults(run=run_layers)
 
 
@@ -42,3 +43,6 @@ def run_layers(args: argparse.Namespace) -> None:
     print(f"{say.layers_heading(sweep.settings, N, G.latent_dim, args.shuffle_seed)}; saved in {args.out}\n")
     for table in (tables.layer_table(s), tables.amplification_table(s), tables.image_homogeneity_table(s, N)):
         print(tables.text_table(table) + "\n")
+    from gan_geometry.trackers import log_layers
+
+    track(args, f"layers-{G.name}-{D.name}-n{args.n}", sweep.settings, lambda t: log_layers(t, sweep, s))

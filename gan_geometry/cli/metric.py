@@ -12,11 +12,13 @@ from gan_geometry.cli.options import (
     add_compile,
     add_generator,
     add_method,
+    add_trackers,
     code_of,
     executor,
     generator_options,
     models,
     number,
+    track,
     whole,
 )
 from gan_geometry.core.metric import metric_tensor
@@ -36,6 +38,7 @@ def register(commands) -> None:
     metric.add_argument("--out", default=None, help="directory to save metric.npz and provenance.json")
     add_compile(metric, "compiled forward-mode products for exact: --compile builds them now (seconds, once per "
                         "model: worth it in a long-lived process, see the README); default: eager")
+    add_trackers(metric)
     metric.set_defaults(run=run_metric)
 
     sweep = commands.add_parser("sweep", help="metrics at N sampled positions (resumable)")
@@ -60,6 +63,7 @@ def register(commands) -> None:
                        help="with --backend ray: CPUs per position (default: --threads)")
     sweep.add_argument("--gpus-per-task", type=number(minimum=0), default=0,
                        help="with --backend ray: GPUs per position (with --device cuda)")
+    add_trackers(sweep)
     sweep.set_defaults(run=run_sweep)
 
     stats = commands.add_parser("stats", help="anisotropy, homogeneity and the other statistics of a sweep")
@@ -98,6 +102,9 @@ def run_metric(args: argparse.Namespace) -> None:
     print(f"spectrum     {spectrum_sentence(result.eigvals, result.n_computed, result.latent_dim)}")
     if args.out:
         print(f"saved        {args.out}")
+    from gan_geometry.trackers import log_metric
+
+    track(args, f"metric-{G.name}-{D.name}-seed{args.seed}", result.provenance, lambda t: log_metric(t, result))
 
 
 def run_sweep(args: argparse.Namespace) -> None:
@@ -109,6 +116,9 @@ def run_sweep(args: argparse.Namespace) -> None:
                                 generator_options=generator_options(args), progress=progress, threads=args.threads,
                                 compiled=args.compiled, executor=executor(args))
     print(f"{sweep.n_positions} positions of {G.name} ({G.space}, n = {G.latent_dim}) with {D.name} in {args.out}")
+    from gan_geometry.trackers import log_sweep
+
+    track(args, f"sweep-{G.name}-{D.name}-n{args.n}-seed{args.seed}", sweep.settings, lambda t: log_sweep(t, sweep))
 
 
 def run_stats(args: argparse.Namespace) -> None:

@@ -129,6 +129,28 @@ def add_compile(parser: argparse.ArgumentParser, help_text: str) -> None:
                         help=help_text)
 
 
+def add_trackers(parser: argparse.ArgumentParser) -> None:
+    """--tensorboard DIR and --wandb PROJECT: the result sent to experiment trackers too."""
+    parser.add_argument("--tensorboard", default=None, metavar="DIR",
+                        help="also write TensorBoard event files to DIR (statistics, spectra, pictures; extra "
+                             "[trackers])")
+    parser.add_argument("--wandb", default=None, metavar="PROJECT",
+                        help="also log to the Weights & Biases project PROJECT (offline without a connection or "
+                             "an API key; extra [trackers])")
+
+
+def track(args: argparse.Namespace, name: str, config: dict, log) -> None:
+    """Send a result to the trackers the arguments ask for: ``log(tracker)`` (``gan_geometry.trackers``)."""
+    if not (args.tensorboard or args.wandb):
+        return
+    from gan_geometry.trackers import open_trackers
+
+    with open_trackers(args.tensorboard, args.wandb, name, config) as tracker:
+        log(tracker)
+    print("logged to " + " and ".join(f"{kind} {where}" for kind, where in (("TensorBoard", args.tensorboard),
+                                                                         ("W&B project", args.wandb)) if where))
+
+
 BACKENDS = ("local", "ray")
 
 

@@ -12,7 +12,7 @@ A results directory is a completed sweep (``gan-geometry sweep``) that may also 
 ``collect`` builds one ``ReportContext`` (the sweep, its statistics and models, each loaded once)
 and asks every module of ``sections`` for its section; sections whose results are absent are left
 out. Every number comes from the engine and every table and sentence from
-``gan_geometry.presentation``; every figure from ``reports.figures``. The HTML embeds plotly.js
+``gan_geometry.presentation``; every figure from ``presentation.figures``. The HTML embeds plotly.js
 (works offline); the PDF embeds SVG figures rendered by kaleido with Debian's chromium, laid out by
 WeasyPrint with page numbers and a table of contents. Both files are written atomically.
 """
@@ -28,9 +28,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gan_geometry.errors import GeometryError
 from gan_geometry.io.storage import atomic_path, check_writable
-from gan_geometry.presentation import tables
+from gan_geometry.presentation import figures, tables
 from gan_geometry.progress import Progress, report
-from gan_geometry.reports import figures
 from gan_geometry.reports.context import ReportContext
 from gan_geometry.reports.document import ReportData, Section
 from gan_geometry.reports.sections import SECTIONS
@@ -86,7 +85,7 @@ def render_html(data: ReportData) -> str:
 
 def render_pdf_html(data: ReportData) -> str:
     """The same document with SVG figures, for WeasyPrint."""
-    from gan_geometry.reports.exporter import figure_image
+    from gan_geometry.presentation.exporter import figure_image
 
     def figure_static(fig: go.Figure) -> str:
         # WeasyPrint draws no SVG gradients: figures with a colour bar (heatmaps) go in as PNG

@@ -34,11 +34,10 @@ from gan_geometry.analysis.sweeps import Sweep, run_sweep
 from gan_geometry.core.distances import PAPER_LPIPS, load_distance
 from gan_geometry.errors import GeometryError, WeightsUnavailableError
 from gan_geometry.io.storage import claim_folder, load_json, save_json
+from gan_geometry.presentation import figures, sentences, tables
 from gan_geometry.presentation import reproduction as rp
-from gan_geometry.presentation import sentences, tables
 from gan_geometry.progress import Progress, part, report
 from gan_geometry.registry import REGISTRY, load_generator
-from gan_geometry.reports import figures
 from gan_geometry.reports.document import Figure, ReportData, Section
 from gan_geometry.version import package_versions
 

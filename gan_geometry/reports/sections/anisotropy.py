@@ -1,8 +1,7 @@
 """Anisotropy: dimensions holding each fraction of the spectrum (paper Table 2), by the paper's
 definition and per position."""
 
-from gan_geometry.presentation import sentences, tables
-from gan_geometry.reports import figures
+from gan_geometry.presentation import figures, sentences, tables
 from gan_geometry.reports.context import ReportContext
 from gan_geometry.reports.document import Figure, Section
 

@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from gan_geometry.io.storage import load_runs
+from gan_geometry.presentation import figures, sentences, tables
 from gan_geometry.presentation import formats as fmt
-from gan_geometry.presentation import sentences, tables
-from gan_geometry.reports import figures
 from gan_geometry.reports.context import ReportContext
 from gan_geometry.reports.document import Figure, Section, image_rows
 

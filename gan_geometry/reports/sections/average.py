@@ -1,7 +1,6 @@
 """The average metric: the element-wise mean over positions and its eigenbasis (paper §6)."""
 
-from gan_geometry.presentation import sentences
-from gan_geometry.reports import figures
+from gan_geometry.presentation import figures, sentences
 from gan_geometry.reports.context import ReportContext
 from gan_geometry.reports.document import Figure, Section
 

@@ -7,8 +7,7 @@ import numpy as np
 from gan_geometry.analysis.statistics import compare_distances
 from gan_geometry.analysis.sweeps import load_sweep
 from gan_geometry.errors import GeometryError
-from gan_geometry.presentation import tables
-from gan_geometry.reports import figures
+from gan_geometry.presentation import figures, tables
 from gan_geometry.reports.context import ReportContext
 from gan_geometry.reports.document import Figure, Section
 

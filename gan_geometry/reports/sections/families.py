@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from gan_geometry.analysis.axes import AxisSet, compare_axes
 from gan_geometry.errors import GeometryError
-from gan_geometry.presentation import tables
-from gan_geometry.reports import figures
+from gan_geometry.presentation import figures, tables
 from gan_geometry.reports.context import ReportContext
 from gan_geometry.reports.document import Figure, Section
 

@@ -1,8 +1,7 @@
 """Homogeneity: C^H between every pair of positions (paper Table 4) and the statistics beyond it;
 a one-position sweep says what it cannot give instead of showing empty figures."""
 
-from gan_geometry.presentation import sentences, tables
-from gan_geometry.reports import figures
+from gan_geometry.presentation import figures, sentences, tables
 from gan_geometry.reports.context import ReportContext
 from gan_geometry.reports.document import Figure, Section
 

@@ -1,7 +1,6 @@
 """The illusion of isotropy: speeds of eigenvectors against random directions (paper Eq. 13-15)."""
 
-from gan_geometry.presentation import sentences, tables
-from gan_geometry.reports import figures
+from gan_geometry.presentation import figures, sentences, tables
 from gan_geometry.reports.context import ReportContext
 from gan_geometry.reports.document import Figure, Section
 

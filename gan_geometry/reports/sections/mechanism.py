@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 from gan_geometry.analysis.layers import list_layers, load_layer_sweep, summarise_layers
-from gan_geometry.presentation import tables
-from gan_geometry.reports import figures
+from gan_geometry.presentation import figures, tables
 from gan_geometry.reports.context import ReportContext
 from gan_geometry.reports.document import Figure, Section
 

@@ -4,8 +4,7 @@ a row per model, for the sweeps given beside the report's own."""
 from __future__ import annotations
 
 from gan_geometry.analysis.sweeps import load_sweep
-from gan_geometry.presentation import tables
-from gan_geometry.reports import figures
+from gan_geometry.presentation import figures, tables
 from gan_geometry.reports.context import ReportContext
 from gan_geometry.reports.document import Figure, Section
 

@@ -11,7 +11,7 @@ import numpy as np
 from gan_geometry.analysis.statistics import AverageMetric
 from gan_geometry.analysis.sweeps import Sweep
 from gan_geometry.analysis.traversal import curve_steps, distance_curves, eigen_traversal
-from gan_geometry.reports import figures
+from gan_geometry.presentation import figures
 from gan_geometry.reports.context import ReportContext
 from gan_geometry.reports.document import Figure, Section, png
 

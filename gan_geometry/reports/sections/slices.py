@@ -8,8 +8,7 @@ import numpy as np
 
 from gan_geometry.analysis.slices import SliceMaps, slice_maps
 from gan_geometry.io.storage import load_runs
-from gan_geometry.presentation import sentences
-from gan_geometry.reports import figures
+from gan_geometry.presentation import figures, sentences
 from gan_geometry.reports.context import ReportContext
 from gan_geometry.reports.document import Figure, Section
 

@@ -1,7 +1,6 @@
 """Spectra: the mean eigenvalue per rank with its 5-95 % band (paper Fig. 2)."""
 
-from gan_geometry.presentation import sentences
-from gan_geometry.reports import figures
+from gan_geometry.presentation import figures, sentences
 from gan_geometry.reports.context import ReportContext
 from gan_geometry.reports.document import Figure, Section
 
