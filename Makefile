@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Weight-carrying packages: installed without their declared dependencies, which are not ours.
 WEIGHT_PACKAGES := gan-face-generate==1.1.1 omniart-eye-generator==0.1
 
-.PHONY: demo test test-fast lint bench report weights system clean wavegan
+.PHONY: demo test test-fast lint bench report weights system clean wavegan docs
 
 demo: $(STAMP) system weights
 	GRADIO_ANALYTICS_ENABLED=False $(PY) -m gan_geometry app
@@ -19,6 +19,10 @@ test: $(STAMP) system weights lint
 # The suite without the slow tests (server, browser, subprocesses): for a quick check while editing.
 test-fast: $(STAMP) weights lint
 	$(PY) -m pytest -m "not slow"
+
+# The API reference (mkdocs + mkdocstrings, from the docstrings) in build/site; warnings are errors.
+docs: $(STAMP)
+	$(PY) -m mkdocs build --strict
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
