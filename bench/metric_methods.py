@@ -141,6 +141,106 @@ def side_by_side(codes: int) -> None:
                 print(f"{head}  {row:24}{seconds:7.3f}{paper_s / seconds:9.1f}x{seconds / floor_min:8.2f}", flush=True)
 
 
+def paper_backward_iter(G, D, z: torch.Tensor, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The paper's BackwardIter as its code does it (Animadversio/GAN-Geometry, ``hessian_compute``
+    with ``GANHVPOperator`` and ``lanczos``): the gradient of D(G(z), G(z + p)) with respect to a
+    perturbation p = 1e-4 x randn (create_graph), each Hessian-vector product one more backward
+    pass through it in float32, and scipy's ``eigsh`` with which="LM", ncv = 2k, maxiter = 20,
+    tol = 1e-6, started from ``np.random.rand``. Returns (eigenvalues, eigenvectors (n, k))."""
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    code = z.detach().clone().float()[None]
+    perturb = (1e-4 * torch.randn(1, code.numel())).requires_grad_(True)
+    with torch.no_grad():
+        reference = G(code)
+    distance = D(reference, G(code + perturb))[0]
+    gradient = torch.autograd.grad(distance, perturb, create_graph=True, retain_graph=True)[0].view(-1)
+
+    def hvp(vector: np.ndarray) -> np.ndarray:
+        v = torch.from_numpy(np.asarray(vector).ravel()).float()
+        return torch.autograd.grad(gradient, perturb, grad_outputs=v, retain_graph=True)[0].view(-1).numpy()
+
+    n = code.numel()
+    values, vectors = eigsh(LinearOperator((n, n), matvec=hvp, dtype=np.float32), k=k, which="LM", maxiter=20,
+                            tol=1e-6, ncv=min(2 * k, n - 1), v0=np.random.rand(n))
+    order = np.argsort(values)[::-1]
+    return values[order], vectors[:, order]
+
+
+LARGE = {  # label -> (generator, space, options): the large latent spaces of issue 33, full size, random weights
+    "fc6 (4096-d)": ("fc6", "fc6", {"full_size_random": True}),
+    "stylegan2-ffhq-256 w+ (7168-d)": ("stylegan2-ffhq-256", "w+", {"full_size_random": True}),
+    "biggan-deep-256 (256-d)": ("biggan-deep-256", "both", {"random_config": True}),
+}
+
+
+def top_error(values: np.ndarray, reference: np.ndarray, k: int) -> float:
+    """Largest relative error of the top k eigenvalues against the reference's."""
+    return float(np.abs(np.asarray(values[:k]) / reference[:k] - 1).max())
+
+
+def large_spaces(labels: list[str], k: int, distance: str) -> None:
+    """The paper's BackwardIter against this project's default top-k method (``topk``, checked)
+    and ``lanczos-backward``, on the large latent spaces: seconds, top-k eigenvalue error against a
+    tightly converged reference (block Krylov to 1e-9), peak memory."""
+    from gan_geometry.core.methods import topk
+
+    D = load_distance(distance)
+    print(f"\nLarge latent spaces, {distance}, top {k}: seconds / top-{k} eigenvalue error against a reference "
+          f"converged to 1e-9 / peak MiB")
+    print(f"{'space':34}{'paper BackwardIter':>24}{'topk (default)':>24}{'lanczos-backward':>24}{'topk speed-up':>15}")
+    for label in labels:
+        name, space, options = LARGE[label]
+        G = load_generator(name, space=space, **options)
+        z = G.sample(1, seed=0)[0]
+        reference = topk.compute(Pullback(G, D, z), k=k, tol=1e-9, max_iter=400, seed=7).eigvals
+        cells, seconds = [], {}
+        for method in ("paper", "topk", "lanczos-backward"):
+            before = peak_reset()
+            start = time.perf_counter()
+            if method == "paper":
+                values, _ = paper_backward_iter(G, D, z, k)
+            else:
+                values = metric_tensor(G, D, z, method=method, k=k, compiled=False).eigvals
+            seconds[method] = time.perf_counter() - start
+            cells.append(f"{seconds[method]:7.1f} s {top_error(values, reference, k):7.1e} "
+                         f"{mib(peak_added(before)):>5}")
+        print(f"{label:34}{cells[0]:>24}{cells[1]:>24}{cells[2]:>24}{seconds['paper'] / seconds['topk']:14.2f}x",
+              flush=True)
+
+
+def plain_calls(calls: int = 8) -> None:
+    """The default path as a user meets it: plain ``metric_tensor(G, D, z)`` calls in one fresh
+    process (eager while the compiled product builds in the background, then compiled), each
+    beside the paper's BP and an eager call on the same code."""
+    import os
+
+    print(f"\nPlain calls in one process (compiled products switch in once built; GGL_COMPILE="
+          f"{os.environ.get('GGL_COMPILE', '1')}): whole-call seconds, x the paper's BP")
+    G = load_generator("dcgan-face64")
+    for distance in ("lpips-alex", "mse"):
+        D = load_distance(distance)
+        codes = G.sample(calls, seed=40)
+        paper = statistics.median(timed(paper_bp, G, D, z) for z in codes[:3])
+        eager = statistics.median(timed(metric_tensor, G, D, z, compiled=False) for z in codes[:3])
+        row = []
+        for z in codes:  # plain calls: the first one starts the background build
+            seconds = timed(metric_tensor, G, D, z)
+            row.append(f"{seconds:.3f} ({paper / seconds:.1f}x)")
+        print(f"{distance:11} paper BP {paper:.2f} s, eager {eager:.3f} s ({paper / eager:.1f}x); first call limit "
+              f"2 x eager + 1 s = {2 * eager + 1:.2f} s")
+        print("  calls: " + ", ".join(row), flush=True)
+
+
+def timed(call, *args, **kwargs) -> float:
+    """Seconds one ``call(*args, **kwargs)`` takes."""
+    start = time.perf_counter()
+    call(*args, **kwargs)
+    return time.perf_counter() - start
+
+
 def floor_seconds(G, D) -> float:
     z = G.sample(G.latent_dim, seed=123)
     start = time.perf_counter()
@@ -218,8 +318,17 @@ def main() -> None:
                         help=f"one row per model family at full size (all, or some of: {', '.join(FAMILIES)})")
     parser.add_argument("--exact-budget", type=float, default=120, help="run exact when estimated under this (s)")
     parser.add_argument("--side-by-side", action="store_true", help="only the side-by-side table with the paper's BP")
+    parser.add_argument("--large", nargs="*", choices=list(LARGE), metavar="SPACE",
+                        help=f"only the large-space table against the paper's BackwardIter ({', '.join(LARGE)})")
+    parser.add_argument("--plain", action="store_true", help="only the plain-call sequence (the default path)")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
+    if args.plain:
+        plain_calls()
+        return
+    if args.large is not None:
+        large_spaces(args.large or list(LARGE), args.k, "mse")
+        return
     if args.families is None:
         side_by_side(args.codes)
     if args.side_by_side:

@@ -1,6 +1,11 @@
 """Sweep throughput and the cost of every statistic.
 
     python -m bench.sweep [--positions 100] [--full] [--backend ray]
+    python -m bench.sweep --sizes [1 10 50 150 300 1000] [--distance lpips-alex]
+
+0. ``--sizes``: for each N, whole-process seconds of a loop of eager calls, a loop of default
+   calls, a sweep in worker processes, a compiled sweep in one process and the default sweep, with
+   the default's ratio to the eager loop (target at N = 150: <= 0.8) and to the fastest other.
 
 1. Positions per minute of a ``dcgan-face64`` sweep with ``mse`` and with ``lpips-alex`` (exact
    method), whole ``run_sweep`` calls (worker start-up, compilation, shards and consolidation
@@ -56,6 +61,49 @@ def worker_table(positions: int) -> None:
                       f"{1000 * per / 60:7.2f} min", flush=True)
 
 
+STRATEGIES = ("eager loop", "default loop", "workers", "compiled", "default sweep")
+SIZES = (1, 10, 50, 150, 300, 1000)
+
+
+def run_cell(strategy: str, N: int, distance: str, folder: str) -> None:
+    """One cell of the sizes table, in this (fresh) process: N positions of dcgan-face64 by
+    ``strategy``: a loop of eager calls, a loop of default calls (compiled once built in the
+    background), a sweep in worker processes, a compiled sweep in one process, or the default sweep."""
+    from gan_geometry import metric_tensor
+    from gan_geometry.analysis.sweeps import InProcess, LocalWorkers
+
+    G, D = load_generator("dcgan-face64"), load_distance(distance)
+    if strategy.endswith("loop"):
+        for z in G.sample(N, seed=0):
+            metric_tensor(G, D, z, **({"compiled": False} if strategy == "eager loop" else {}))
+        return
+    options = {"workers": {"compiled": False, "executor": LocalWorkers()},
+               "compiled": {"compiled": True, "executor": InProcess()}, "default sweep": {}}[strategy]
+    run_sweep(f"{folder}/sweep", G, D, n=N, seed=0, generator_options={}, **options)
+
+
+def sizes_table(sizes: tuple[int, ...], distance: str) -> None:
+    """Whole-process seconds (interpreter and model start-up included, a fresh process per cell) of
+    every strategy at every N; the default sweep's ratio to the eager loop and to the fastest."""
+    import subprocess
+    import sys
+
+    print(f"\nSweep sizes, dcgan-face64, {distance}, exact: seconds of a fresh process per cell (start-up included)")
+    print(f"  {'N':>5}" + "".join(f"{name:>15}" for name in STRATEGIES) + f"{'default/eager':>15}{'default/best':>14}")
+    for N in sizes:
+        cells = {}
+        for strategy in STRATEGIES:
+            with tempfile.TemporaryDirectory() as folder:
+                start = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "bench.sweep", "--cell", strategy, str(N), distance, folder],
+                               check=True)
+                cells[strategy] = time.perf_counter() - start
+        best = min(value for name, value in cells.items() if name != "default sweep")
+        default = cells["default sweep"]
+        print(f"  {N:5}" + "".join(f"{cells[name]:15.1f}" for name in STRATEGIES)
+              + f"{default / cells['eager loop']:15.2f}{default / best:14.2f}", flush=True)
+
+
 def ray_comparison(positions: int) -> None:
     """One process with every core's threads against one-thread Ray workers, and Ray's start."""
     import os
@@ -108,7 +156,19 @@ def main() -> None:
     parser.add_argument("--positions", type=int, default=100, help="positions timed per run")
     parser.add_argument("--full", action="store_true", help="run the full 1,000-position lpips-alex sweep")
     parser.add_argument("--backend", default=None, choices=["ray"], help="compare the local and Ray backends")
+    parser.add_argument("--sizes", type=int, nargs="*", default=None,
+                        help=f"only the sizes table (default sizes: {', '.join(map(str, SIZES))}); targets: "
+                             f"150 lpips-alex positions <= 0.8x the eager loop, 1,000 <= 2.2 min")
+    parser.add_argument("--distance", default="lpips-alex")
+    parser.add_argument("--cell", nargs=4, metavar=("STRATEGY", "N", "DISTANCE", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cell:
+        strategy, N, distance, folder = args.cell
+        run_cell(strategy, int(N), distance, folder)
+        return
+    if args.sizes is not None:
+        sizes_table(tuple(args.sizes) or SIZES, args.distance)
+        return
     if args.backend == "ray":
         ray_comparison(args.positions)
         return

@@ -44,10 +44,17 @@ def test_the_version_comes_from_the_distributions_metadata():
     assert gan_geometry.__version__ in (ROOT / "CHANGELOG.md").read_text()
 
 
-@pytest.mark.slow  # builds a wheel and a fresh virtual environment (about a minute, from pip's cache)
+@pytest.mark.slow  # builds a wheel and installs it in a fresh virtual environment
 def test_the_wheel_installs_with_its_core_dependencies_and_works_outside_the_checkout(tmp_path):
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-w", str(tmp_path / "dist"),
-                            "--disable-pip-version-check", "-q"], capture_output=True, text=True, timeout=600)
+    import shutil
+
+    source = tmp_path / "source"  # a copy: building in the checkout would leave build/ and *.egg-info there
+    shutil.copytree(ROOT / "gan_geometry", source / "gan_geometry", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-w",
+                            str(tmp_path / "dist"), "--disable-pip-version-check", "-q"],
+                           capture_output=True, text=True, timeout=600)
     assert built.returncode == 0, built.stderr
     wheel = next((tmp_path / "dist").glob("gan_geometry_lab-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
@@ -56,11 +63,22 @@ def test_the_wheel_installs_with_its_core_dependencies_and_works_outside_the_che
     assert "gan_geometry/reports/templates/report.html.j2" in names
     assert not [n for n in names if n.startswith(("tests/", "bench/", "assets/"))]
 
-    venv = tmp_path / "venv"
+    venv = tmp_path / "venv"  # the dependencies come from this environment (a .pth), the wheel alone is installed
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    installed = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
-                                "--disable-pip-version-check", str(wheel)], capture_output=True, text=True, timeout=900)
+    site = python("import sysconfig; print(sysconfig.get_paths()['purelib'])", str(venv / "bin" / "python"))
+    here = python("import sysconfig; print(sysconfig.get_paths()['purelib'])")
+    (Path(site) / "dependencies.pth").write_text(here + "\n")
+    installed = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps",
+                                "--disable-pip-version-check", str(wheel)], capture_output=True, text=True, timeout=300)
     assert installed.returncode == 0, installed.stderr
+    checked = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "check"], capture_output=True, text=True,
+                             timeout=120)  # every declared core dependency is installed, at a version it allows
+    assert not [line for line in checked.stdout.splitlines() if line.lower().startswith("gan-geometry-lab")], \
+        checked.stdout
+    requires = [line for line in zipfile.ZipFile(wheel).read(f"{wheel.name.split('-py3')[0]}.dist-info/METADATA")
+                .decode().splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line]
+    assert {line.split()[1].split(">")[0].split("=")[0].lower() for line in requires} >= {"torch", "numpy", "scipy",
+                                                                                            "lpips"}
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     code = ("import gan_geometry as g, numpy as np\n"

@@ -44,13 +44,20 @@ class HubFile:
             from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
         except ImportError:
             raise GeometryError("hf:// weights need huggingface_hub: pip install huggingface_hub") from None
-        try:
-            local = Path(hf_hub_download(self.repo, self.path, revision=self.revision))
+        try:  # the cache first: no network at all when the file is there
+            local = Path(hf_hub_download(self.repo, self.path, revision=self.revision, local_files_only=True))
         except LocalEntryNotFoundError:
-            raise GeometryError(f"{self} is not in the Hub cache and the Hub cannot be reached (offline: "
-                                f"HF_HUB_OFFLINE or no network); download it once with a connection") from None
+            local = None
         except (HfHubHTTPError, OSError, ValueError) as err:
-            raise GeometryError(f"{self} could not be fetched: {str(err).splitlines()[0]}") from None
+            raise GeometryError(f"{self} could not be read from the Hub cache: {str(err).splitlines()[0]}") from None
+        if local is None:
+            if not hub_reachable():  # huggingface_hub would retry for about half a minute
+                raise GeometryError(f"{self} is not in the Hub cache and the Hub cannot be reached (offline: "
+                                    f"HF_HUB_OFFLINE or no network); download it once with a connection")
+            try:
+                local = Path(hf_hub_download(self.repo, self.path, revision=self.revision))
+            except (HfHubHTTPError, OSError, ValueError) as err:
+                raise GeometryError(f"{self} could not be fetched: {str(err).splitlines()[0]}") from None
         commit = local.parent.name
         for parent in local.parents:  # .../snapshots/<commit>/<path>
             if parent.parent.name == "snapshots":
@@ -61,6 +68,23 @@ class HubFile:
 
     def __str__(self) -> str:
         return f"{PREFIX}{self.repo}/{self.path}" + (f"@{self.revision}" if self.revision else "")
+
+
+def hub_reachable(timeout: float = 2.0) -> bool:
+    """Whether the Hub's endpoint accepts a connection now (never where HF_HUB_OFFLINE is set)."""
+    import socket
+    import urllib.parse
+
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return False
+    host = urllib.parse.urlparse(constants.ENDPOINT).hostname or "huggingface.co"
+    try:
+        with socket.create_connection((host, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def is_hub(path) -> bool:

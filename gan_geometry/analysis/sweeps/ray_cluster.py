@@ -52,10 +52,10 @@ def connect(address: str | None) -> None:
     command line's) is kept: Ray's own would exit without the one-line message."""
     global _started_here
     ray = _ray()
+    if address:  # checked even where this process already joined a Ray: a bad address is never ignored
+        check_reachable(address)
     if ray.is_initialized():
         return
-    if address:
-        check_reachable(address)
     handler = signal.getsignal(signal.SIGTERM)
     if address:
         ray.init(address=address, log_to_driver=False)
