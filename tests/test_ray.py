@@ -115,11 +115,14 @@ def not_ray():
 
 
 @pytest.mark.parametrize("case", ["a web server", "a silent gRPC-like server", "a closed port", "no address"])
-def test_an_address_that_is_not_ray_fails_within_seconds_in_one_line_leaving_nothing(not_ray, case, tmp_path):
+def test_an_address_that_is_not_ray_fails_within_seconds_in_one_line_leaving_nothing(not_ray, case, tmp_path,
+                                                                                      monkeypatch):
     import time
 
+    from gan_geometry.analysis.sweeps import ray_cluster
     from tests.commands import run
 
+    monkeypatch.setattr(ray_cluster, "PROBE_SECONDS", 4.0)  # the silent server is refused at the limit
     address, message = not_ray[case]
     start = time.monotonic()
     done = run("sweep", "--generator", "linear-toy", "--distance", "mse", "--n", "2", "--backend", "ray",

@@ -102,13 +102,17 @@ def check_reachable(address: str, seconds: float = 5.0) -> None:
 PROBE = "import ray, sys; ray.init(address=sys.argv[1], log_to_driver=False, logging_level='ERROR'); ray.shutdown()"
 
 
-def probe(address: str, hint: str, seconds: float = 10.0) -> None:
+PROBE_SECONDS = 10.0  # how long a child process may take to join a cluster before the address is refused
+
+
+def probe(address: str, hint: str, seconds: float | None = None) -> None:
     """Join ``address`` in a child process that is killed after ``seconds``: a gRPC server that is
     not Ray (or a proxy that answers for any host) would keep ``ray.init`` retrying for minutes in
     this process, and Ray cannot be stopped halfway through joining."""
     import subprocess
     import sys
 
+    seconds = PROBE_SECONDS if seconds is None else seconds
     try:
         done = subprocess.run([sys.executable, "-c", PROBE, address], capture_output=True, text=True,
                               timeout=seconds, start_new_session=True)
