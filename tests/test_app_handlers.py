@@ -204,3 +204,21 @@ def test_a_sound_generator_plays_its_sounds_and_shows_their_spectrograms(state):
     rate, row = wavfile.read(io.BytesIO(base64.b64decode(wavs[0])))
     assert rate == 16000 and row.shape == (3 * (16384 + 2400),)  # the row's three steps, 0.15 s apart
     assert h.show_code(state, "dcgan-face64", "noise", 0, 1, "", "x")[2] is None  # images have no sound
+
+
+def test_the_slice_map_and_the_two_model_comparison_are_the_engines(state):
+    """Axes' slice map: the engine's slice_maps at the current code along ranks 1 and 2, said as the
+    engine says it; Compare's two-model interpolation of a model with itself: every pair comparable."""
+    from gan_geometry.analysis.slices import slice_maps
+    from gan_geometry.presentation.sentences import slice_sentence
+
+    m = h.metric_for(state, "linear-toy", "default", 0, 0, "", "mse")
+    _, sentence = h.slice_at(state, "linear-toy", "default", 0, 0, "", "mse", 1.0, 3)
+    expected = slice_maps(load_generator("linear-toy"), load_distance("mse"), m.z, m.eigvecs[:, :2], 1.0, 3,
+                          ("rank 1", "rank 2"))
+    assert sentence == slice_sentence(expected)
+    with pytest.raises(GeometryError, match="grid points per side must be a whole number in 3..11"):
+        h.slice_at(state, "linear-toy", "default", 0, 0, "", "mse", 1.0, 40)
+    _, table, said = h.compare_interpolation(state, "linear-toy", "default", "linear-toy", "mse", 2, 0)
+    assert [row[3] for row in table.rows] == ["yes", "yes"] and "Appendix D): 1, 2." in said
+    assert [row[1] for row in table.rows] == ["0.0 %", "0.0 %"]  # a linear generator: the straight line is shortest
