@@ -61,3 +61,38 @@ def test_a_model_that_cannot_be_compiled_runs_eager_with_one_log_line(mse, monke
     assert [r.getMessage() for r in caplog.records] == [
         "forward-mode products run uncompiled (compiling failed: no C++ compiler here)"]
     assert np.array_equal(result.H, metric_tensor(G, mse, z).H)  # exactly the eager product
+
+
+SCRIPT = """
+import os, time, numpy as np
+from gan_geometry import load_distance, load_generator, metric_tensor
+G, D = load_generator("dcgan-face64"), load_distance("mse")
+z = G.sample(1, seed=0)[0]
+calls = int(os.environ["CALLS"])
+results = [metric_tensor(G, D, z) for _ in range(calls)]
+for _ in range(600 if calls > 1 else 0):  # until the background build has switched the calls to it
+    if results[-1].provenance["compiled"]:
+        break
+    time.sleep(0.1)
+    results.append(metric_tensor(G, D, z))
+eager = metric_tensor(G, D, z, compiled=False)
+print(sum(r.provenance["compiled"] for r in results), len(results),
+      max(float(np.abs(r.H - eager.H).max() / np.abs(eager.H).max()) for r in results))
+"""
+
+
+@pytest.mark.slow  # fresh processes with background compilation on
+@pytest.mark.parametrize("calls", [1, 2])
+def test_plain_calls_switch_to_the_compiled_product_and_the_process_exits_cleanly(calls, tmp_path):
+    """One plain call never starts a build (and the process exits with 0, no abort); repeated calls
+    switch to the compiled product once it is built, within 1e-5 of eager."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GGL_COMPILE": "1", "CALLS": str(calls)}
+    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0 and "terminate called" not in done.stderr, done.stderr[-2000:]
+    compiled, total, difference = done.stdout.split()
+    assert (int(compiled) == 0) if calls == 1 else (int(compiled) >= 1)
+    assert float(difference) <= 1e-5

@@ -18,10 +18,12 @@ product (relative difference <= ``TOLERANCE``); a model that cannot be traced or
 whose compiled product differs, stays eager for that key with one log line.
 
 Two ways to get one: ``compiled_push`` builds it now and waits (sweeps that run compiled, an
-explicit ``compiled=True``); ``ready_push`` returns it only when already built and otherwise starts
-building it in a background thread (at low priority, tracing under the forward-mode lock,
-compiling outside it) so the caller can run eager meanwhile and switch once it is ready (what a
-plain ``metric_tensor`` does). Inductor keeps the code it generates in ``cache_dir()/inductor``
+explicit ``compiled=True``); ``ready_push`` returns it only when already built and otherwise, from
+the second eager call of the same key on (a script that computes one metric never pays for a
+build), starts building it in a background thread (at low priority, tracing under the
+forward-mode lock, compiling outside it) so the caller can run eager meanwhile and switch once it
+is ready (what a plain ``metric_tensor`` does). A process waits for a running build at exit.
+Inductor keeps the code it generates in ``cache_dir()/inductor``
 (``TORCHINDUCTOR_CACHE_DIR`` unless set), so a later process compiles the same model in seconds.
 Tracing runs the model on real tensors: Python control flow that depends on tensor values (rare in
 generators; ReLU masks are tensor operations and stay exact) would be fixed at the traced code.
@@ -29,6 +31,7 @@ generators; ReLU masks are tensor operations and stay exact) would be fixed at t
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -46,7 +49,18 @@ from gan_geometry.core.graph_passes import drop_zero_products, fold_singleton_ba
 log = logging.getLogger(__name__)
 TOLERANCE = 1e-5
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # generator -> distance -> key -> Build
+_asked: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # generator -> distance -> key -> eager calls
 _lock = threading.Lock()
+START_AFTER = 2  # eager calls of one key before its background build starts: a one-call script never pays one
+_threads: list[threading.Thread] = []
+
+
+@atexit.register
+def _finish_builds() -> None:
+    """Wait for background builds still running: a process that exits while inductor compiles in a
+    thread is aborted by the C++ runtime ("terminate called without an active exception")."""
+    for thread in _threads:
+        thread.join()
 
 
 @dataclass
@@ -111,16 +125,24 @@ def compiled_push(G: torch.nn.Module, D: torch.nn.Module, features: Callable[[to
 def ready_push(G: torch.nn.Module, D: torch.nn.Module, features: Callable[[torch.Tensor], torch.Tensor],
                z0: torch.Tensor, block: int, start: bool = True) -> Callable | None:
     """The compiled push if it is built (None where it stayed eager); otherwise None, and with
-    ``start`` its build begins in a background thread (once per key)."""
+    ``start`` (an eager call of this key just ran) its build begins in a background thread once
+    ``START_AFTER`` eager calls of the key have run (once per key)."""
+    key = _key(G, D, z0, block)
     with _lock:
-        found = _builds(G, D).get(_key(G, D, z0, block))
+        found = _builds(G, D).get(key)
+        if found is None and start:
+            asked = _asked.setdefault(G, weakref.WeakKeyDictionary()).setdefault(D, {})
+            asked[key] = asked.get(key, 0) + 1
+            start = asked[key] >= START_AFTER
     if found is not None:
         return found.push if found.done.is_set() else None
     if start:
         build, new = _build_for(G, D, z0, block)
         if new:
-            threading.Thread(target=_background, args=(build, features, z0.detach().clone(), block), daemon=True,
-                             name="gan-geometry-compile").start()
+            thread = threading.Thread(target=_background, args=(build, features, z0.detach().clone(), block),
+                                      daemon=True, name="gan-geometry-compile")
+            _threads.append(thread)
+            thread.start()
     return None
 
 
