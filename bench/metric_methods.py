@@ -212,7 +212,7 @@ def large_spaces(labels: list[str], k: int, distance: str) -> None:
               flush=True)
 
 
-def plain_calls(calls: int = 8) -> None:
+def plain_calls(calls: int = 14) -> None:
     """The default path as a user meets it: plain ``metric_tensor(G, D, z)`` calls in one fresh
     process (eager while the compiled product builds in the background, then compiled), each
     beside the paper's BP and an eager call on the same code."""
