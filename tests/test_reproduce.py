@@ -18,7 +18,12 @@ TINY = reproduction.Scale(positions=3, sound_positions=2, layer_positions=1, tim
 
 @pytest.mark.slow  # a small reproduction: every experiment once (about half a minute)
 def test_reproduce_quick_sets_the_papers_numbers_beside_ours(tmp_path, monkeypatch):
+    from gan_geometry import load_generator
+
     monkeypatch.setattr(reproduction, "QUICK", TINY)
+    timed = reproduction.time_methods  # Table 1's timing, every method, on the 8-d toy (16 s on the face GAN)
+    toy = load_generator("linear-toy")
+    monkeypatch.setattr(reproduction, "time_methods", lambda G, D, codes, row: timed(toy, D, toy.sample(1), row))
     done = run("reproduce", "--quick", "--no-pdf", "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     html = (tmp_path / "reproduce.html").read_text()
