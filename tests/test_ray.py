@@ -178,3 +178,30 @@ def test_a_sigterm_stops_a_ray_driver_cleanly_and_the_sweep_resumes_bit_for_bit(
     assert resumed.returncode == 0, resumed.stderr
     local = run_sweep(tmp_path / "local", face, mse, n=12, seed=5, threads=1)
     assert same_stacks(load_sweep(out), local)
+
+
+@pytest.mark.slow  # a driver in a subprocess with its own local Ray, killed
+def test_a_killed_ray_driver_takes_its_local_ray_with_it(tmp_path):
+    """kill -9 of a `sweep --backend ray` driver that started its own Ray: every process it started
+    (GCS, raylet, workers and Ray's agents, which alone would outlive it by over a minute) is gone
+    within seconds."""
+    import signal
+    import subprocess
+    import time
+
+    out = tmp_path / "killed"
+    driver = subprocess.Popen([sys.executable, "-m", "gan_geometry", "sweep", "--generator", "dcgan-face64",
+                               "--distance", "mse", "--n", "200", "--threads", "1", "--no-compile", "--backend", "ray",
+                               "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not shard_path(out, 0).exists() and time.monotonic() < deadline:
+        assert driver.poll() is None
+        time.sleep(0.2)
+    started = {pid for pid in descendants(driver.pid) if alive(pid)}
+    assert started, "the driver started no local Ray"
+    driver.send_signal(signal.SIGKILL)
+    driver.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not [pid for pid in started if alive(pid)], "processes the killed driver started outlived it"

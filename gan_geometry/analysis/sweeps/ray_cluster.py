@@ -63,12 +63,62 @@ def connect(address: str | None) -> None:
         ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False,
                  runtime_env={"env_vars": {"PYTHONPATH": worker_pythonpath()}})
         _started_here = True
+        guard_local_ray()
     if callable(handler) and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, handler)  # ray.init replaces it with sys.exit; the caller's (the CLI's) stays
 
 
 ADDRESS = re.compile(r"(ray://)?(?P<host>[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})")
 HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])  # + empty SETTINGS
+
+
+WATCHER = """
+import os, signal, sys, time
+driver, pids = int(sys.argv[1]), [int(p) for p in sys.argv[2:]]
+while True:
+    try:
+        os.kill(driver, 0)
+    except ProcessLookupError:
+        break
+    time.sleep(1)
+for pid in pids:
+    try:
+        with open(f"/proc/{pid}/comm") as comm:
+            if not comm.read().startswith(("ray", "gcs", "raylet")):
+                continue
+        os.kill(pid, signal.SIGKILL)
+    except (OSError, ValueError):
+        pass
+"""
+
+
+def guard_local_ray() -> None:
+    """A watcher process that ends the local Ray this driver started when the driver dies without
+    shutting it down (kill -9): Ray's own DashboardAgent and RuntimeEnvAgent outlive their raylet
+    by over a minute. It polls the driver once a second and kills the Ray processes it was given
+    (GCS, raylet and the raylet's children at start-up) that still carry a Ray name. Linux only."""
+    import subprocess
+    import sys
+
+    if not os.path.isdir("/proc"):
+        return
+    try:
+        node = _ray()._private.worker._global_node
+        pids = {info.process.pid for infos in node.all_processes.values() for info in infos}
+    except AttributeError:  # another Ray version's internals: no watcher
+        return
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if parent in pids:
+                pids.add(int(entry))
+    subprocess.Popen([sys.executable, "-c", WATCHER, str(os.getpid()), *map(str, sorted(pids))],
+                     start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL)
 
 
 def check_reachable(address: str, seconds: float = 5.0) -> None:
