@@ -232,3 +232,29 @@ def test_no_command_writes_into_a_folder_of_another_kind(tmp_path):
 def test_an_uploaded_code_too_large_for_float32_is_refused(face):
     with pytest.raises(GeometryError, match="too large for torch.float32"):
         face.check_latent([1e300] + [0.0] * 99)
+
+
+def test_the_app_installs_weights_from_a_hub_address_and_only_from_one(offline_cache, tmp_path, monkeypatch):
+    """The Pick tab's installer: a Hub address (here a cache laid out as the Hub's, offline) is
+    checked and installed as install-weights does, after which the generator loads; a path on the
+    server is refused."""
+    import huggingface_hub.constants
+
+    from gan_geometry.app import handlers as h
+
+    commit = "c" * 40
+    repo = tmp_path / "hub" / "models--me--fashion"
+    (repo / "snapshots" / commit).mkdir(parents=True)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    reference = fashion_file(repo / "snapshots" / commit / "g.pth")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(GeometryError, match="give a Hub address"):
+        h.install_from_hub("dcgan-fashion64", str(repo / "snapshots" / commit / "g.pth"))
+    said = h.install_from_hub("dcgan-fashion64", "hf://me/fashion/g.pth")
+    assert "Installed hf://me/fashion/g.pth for **dcgan-fashion64**" in said
+    G = load_generator("dcgan-fashion64")
+    z = G.sample(1, seed=0)
+    with torch.no_grad():
+        assert torch.allclose(G(z), (reference(z.view(1, -1, 1, 1)) + 1) / 2, atol=1e-5)

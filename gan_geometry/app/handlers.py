@@ -125,6 +125,31 @@ def sample(state: AppState, gen: str, space: str, seed) -> tuple[list, int, str]
     return [(view(state, x), f"sample {i}") for i, x in enumerate(images)], 0, ""
 
 
+def installable() -> list[str]:
+    """The registered generators whose weights a user can install (a downloadable file, weights_path=)."""
+    from gan_geometry.io.weights import RemoteFile
+
+    return [name for name, entry in REGISTRY.items()
+            if isinstance(entry.weights, RemoteFile) and "weights_path" in entry.options]
+
+
+def install_from_hub(gen: str, address: str) -> str:
+    """Install the weights at a Hub address (``hf://OWNER/REPO/PATH[@REVISION]``) for ``gen``, as
+    ``gan-geometry install-weights`` does (checked: family, resolution, published digest); only Hub
+    addresses, never a path on the server. Returns what was installed."""
+    from gan_geometry.io.hub import is_hub
+    from gan_geometry.user_weights import install_weights
+
+    address = str(address or "").strip()
+    if gen not in installable():
+        raise GeometryError(f"choose the generator to install weights for (one of {', '.join(installable())})")
+    if not is_hub(address):
+        raise GeometryError("give a Hub address: hf://OWNER/REPO/PATH or hf://OWNER/REPO/PATH@REVISION")
+    report, target = install_weights(gen, address)  # a different file already installed is refused
+    return (f"Installed {address} for **{gen}** ({report.family}, SHA-256 {report.sha256[:12]}…) at {target}; "
+            f"it runs here now.")
+
+
 def choose_generator(state: AppState, gen: str, seed) -> tuple[list[str], list, int, str]:
     """A new generator: its spaces (the first is chosen) and its gallery."""
     spaces = list(entry_of(gen).spaces)

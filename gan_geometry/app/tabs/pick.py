@@ -18,6 +18,10 @@ class PickTab:
     upload: gr.File
     chosen: gr.Image
     player: gr.Audio
+    target: gr.Dropdown
+    hub: gr.Textbox
+    install: gr.Button
+    installed: gr.Markdown
 
 
 def build(page: Page) -> PickTab:
@@ -36,9 +40,18 @@ def build(page: Page) -> PickTab:
             with gr.Column(scale=2, min_width=220):
                 chosen = current_image(s.view_side, "chosen-image", "Chosen output")
                 player = sound_player("current-sound", "Current sound")
+        with gr.Accordion("Install weights from the Hugging Face Hub", open=False):
+            with gr.Row():
+                target = gr.Dropdown(h.installable(), label="Generator", elem_id="hub-generator", scale=1,
+                                     info="The generators that take a weights file.")
+                hub = gr.Textbox(label="Hub address", elem_id="hub-address",
+                                 placeholder="hf://OWNER/REPO/PATH or hf://OWNER/REPO/PATH@REVISION", scale=3,
+                                 info="Checked as 'gan-geometry install-weights' checks a file, then cached.")
+                install = gr.Button("Install", scale=1)
+            installed = gr.Markdown(elem_id="hub-installed")
     page.show("image", chosen, ("Chosen output", "Chosen sound: its spectrogram"))
     page.show("sound", player)
-    return PickTab(gallery, random, upload, chosen, player)
+    return PickTab(gallery, random, upload, chosen, player, target, hub, install, installed)
 
 
 def pick(evt: gr.SelectData):
@@ -62,4 +75,8 @@ def wire(page: Page, tab: PickTab) -> None:
     page.then_show(page.act([tab.upload.upload], upload_code, [tab.upload, page.generator, page.space],
                        [page.code, page.origin], api_name=False))
     page.code.input(lambda: "pasted code", None, page.origin, api_name=False)
+
+    page.act([tab.install.click], h.install_from_hub, [tab.target, tab.hub], tab.installed,
+             api_name="install_weights").success(  # the menu now says the generator runs here
+        lambda: gr.update(choices=h.generator_choices(page.state)), None, page.generator, api_name=False)
     page.show_on([page.code.submit, page.index.submit, page.index.blur])
