@@ -91,6 +91,11 @@ def test_a_sweep_with_wandb_offline_holds_the_same_numbers(tmp_path, monkeypatch
     done = run("sweep", *TOY, "--n", "3", "--out", str(tmp_path / "s"), "--wandb", "ggl-test")
     assert done.returncode == 0, done.stderr
     [record_file] = list((tmp_path / "wandb").glob("offline-run-*/run-*.wandb"))
+    import time
+
+    deadline = time.monotonic() + 30  # W&B's own service process writes the file; it may still be flushing
+    while time.monotonic() < deadline and len(wandb_records(record_file)) < 50:
+        time.sleep(0.5)
     history, config = [], {}
     for data in wandb_records(record_file):
         record = wandb_internal_pb2.Record()

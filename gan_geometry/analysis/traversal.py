@@ -25,7 +25,7 @@ import torch
 
 from gan_geometry.core import sound
 from gan_geometry.core.distances import Distance
-from gan_geometry.core.generators import FAR, Generator
+from gan_geometry.core.generators import Generator
 from gan_geometry.errors import GeometryError, unknown
 from gan_geometry.io.storage import atomic_path
 from gan_geometry.presentation.formats import axis_label, step_label
@@ -145,7 +145,7 @@ def check_reach(G: Generator, codes: np.ndarray) -> None:
     """Refuse codes (..., n) that the steps took far outside the latent distribution (the rule
     of ``Generator.check_latent``), before any image is made or any number printed."""
     largest = float(np.abs(codes).max()) if np.isfinite(codes).all() else float("inf")
-    if largest > FAR * G.typical_magnitude:
+    if G.far_outside(largest):
         raise GeometryError(f"the steps take the latent code to entries up to {largest:.3g}, far outside what "
                             f"{G.name} draws (about {G.typical_magnitude:.3g}); use smaller steps")
 

@@ -116,15 +116,15 @@ class Page:
 
     def then_show(self, dependency):
         """After ``dependency`` (which changed the code): every view of the current code."""
-        function, outputs, failed = self.refresh
-        shown_ = dependency.then(on_page(function), [*self.code_inputs, self.origin], outputs, api_name=False)
-        shown_.failure(failed, None, outputs, api_name=False)
-        return shown_
+        return self._refreshed(dependency.then)
 
     def show_on(self, triggers: list):
         """On ``triggers``: every view of the current code."""
+        return self._refreshed(lambda *args, **kwargs: gr.on(triggers, *args, **kwargs))
+
+    def _refreshed(self, wire):
         function, outputs, failed = self.refresh
-        shown_ = gr.on(triggers, on_page(function), [*self.code_inputs, self.origin], outputs, api_name=False)
+        shown_ = wire(on_page(function), [*self.code_inputs, self.origin], outputs, api_name=False)
         shown_.failure(failed, None, outputs, api_name=False)
         return shown_
 

@@ -200,12 +200,16 @@ class Generator(nn.Module):
         if not torch.isfinite(converted).all():  # finite in float64, beyond the generator's float32
             raise GeometryError(f"latent code has entries too large for {self.dtype} (largest magnitude "
                                 f"{float(z.abs().max()):.3g}); use values of ordinary size")
-        largest, typical = float(z.abs().max()), self.typical_magnitude
-        if largest > FAR * typical:
-            raise GeometryError(f"latent code has entries up to {largest:.3g}, far outside what {self.name} draws "
-                                f"(up to about {typical:.3g} in its samples): codes beyond {FAR:g}x that are "
-                                f"refused, where its images and metric mean nothing")
+        if self.far_outside(float(z.abs().max())):
+            raise GeometryError(f"latent code has entries up to {float(z.abs().max()):.3g}, far outside what "
+                                f"{self.name} draws (up to about {self.typical_magnitude:.3g} in its samples): codes "
+                                f"beyond {FAR:g}x that are refused, where its images and metric mean nothing")
         return converted
+
+    def far_outside(self, largest: float) -> bool:
+        """Whether a code whose largest |entry| is ``largest`` lies beyond ``FAR`` x the typical
+        largest entry of this generator's samples (NaN and inf included)."""
+        return not largest <= FAR * self.typical_magnitude
 
     @functools.cached_property
     def typical_magnitude(self) -> float:

@@ -72,19 +72,15 @@ class HubFile:
 
 def hub_reachable(timeout: float = 2.0) -> bool:
     """Whether the Hub's endpoint accepts a connection now (never where HF_HUB_OFFLINE is set)."""
-    import socket
     import urllib.parse
 
     from huggingface_hub import constants
 
+    from gan_geometry.io.network import answers
+
     if constants.HF_HUB_OFFLINE:
         return False
-    host = urllib.parse.urlparse(constants.ENDPOINT).hostname or "huggingface.co"
-    try:
-        with socket.create_connection((host, 443), timeout=timeout):
-            return True
-    except OSError:
-        return False
+    return answers(urllib.parse.urlparse(constants.ENDPOINT).hostname or "huggingface.co", timeout=timeout)
 
 
 def is_hub(path) -> bool:

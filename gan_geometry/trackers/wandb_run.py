@@ -10,21 +10,13 @@ import numpy as np
 from gan_geometry.errors import GeometryError
 
 
-def reachable(host: str = "api.wandb.ai", timeout: float = 1.5) -> bool:
-    import socket
-
-    try:
-        with socket.create_connection((host, 443), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
 def mode() -> str:
     """``WANDB_MODE`` where set; else online only with an API key and a connection."""
     if os.environ.get("WANDB_MODE"):
         return os.environ["WANDB_MODE"]
-    return "online" if os.environ.get("WANDB_API_KEY") and reachable() else "offline"
+    from gan_geometry.io.network import answers
+
+    return "online" if os.environ.get("WANDB_API_KEY") and answers("api.wandb.ai") else "offline"
 
 
 class WandbRun:
