@@ -157,3 +157,43 @@ def test_pairs_that_are_not_the_top_k_are_repaired_or_refused_in_one_line(monkey
                                             r"larger k$"):
         krylov.verified_top_k(lambda X: H @ X, values[order], vectors[:, order])
 
+
+
+def test_the_check_reuses_the_krylov_products():
+    """verified_top_k takes H V from the Krylov iteration (no block recomputed) and spends
+    CHECK_BLOCKS blocks on the complement."""
+    from gan_geometry.core.methods import krylov
+
+    n, k = 300, 10
+    lam = 0.97 ** np.arange(n)
+    Q = np.linalg.qr(np.random.default_rng(4).standard_normal((n, n)))[0]
+    H = (Q * lam) @ Q.T
+    seen = []
+
+    def matmat(X):
+        seen.append(X.shape[1])
+        return H @ X
+
+    values, vectors, products, info = krylov.block_top_k(matmat, n, k, tol=5e-3)
+    assert np.allclose(products, H @ vectors, atol=1e-12) and max(info["residuals"]) <= 5e-3
+    seen.clear()
+    _, _, check = krylov.verified_top_k(matmat, values, vectors, tol=5e-3, products=products)
+    assert check["repaired"] == 0 and seen == [k + krylov.OVERSAMPLING] * krylov.CHECK_BLOCKS
+
+
+def test_a_miss_within_the_tolerance_is_a_tie_and_beyond_it_is_repaired():
+    """Pairs that hold the 11th eigenpair instead of the 10th, 0.1 % below it (n = 24: the check's
+    blocks span the whole complement, so it sees the missed eigenvalue exactly): a tie at a
+    tolerance of 5e-3, within which each eigenvalue is known; a miss to repair at 1e-4."""
+    from gan_geometry.core.methods import krylov
+
+    n, k = 24, 10
+    lam = 0.97 ** np.arange(n)
+    lam[k] = lam[k - 1] * (1 - 1e-3)
+    Q = np.linalg.qr(np.random.default_rng(4).standard_normal((n, n)))[0]
+    H = (Q * lam) @ Q.T
+    swapped = [*range(k - 1), k]  # exact eigenpairs, but not the top 10
+    tie, _, loose = krylov.verified_top_k(lambda X: H @ X, lam[swapped], Q[:, swapped], tol=5e-3)
+    assert loose["repaired"] == 0 and np.array_equal(tie, lam[swapped])
+    fixed, _, tight = krylov.verified_top_k(lambda X: H @ X, lam[swapped], Q[:, swapped], tol=1e-4)
+    assert tight["repaired"] >= 1 and np.allclose(fixed, lam[:k], rtol=1e-6)

@@ -51,7 +51,7 @@ from gan_geometry.errors import ResourceError
 C = {"exact": 2.0, "topk": 6.0, "bp": 3.0, "lanczos-backward": 2.0, "lanczos-forward": 3.5}
 TANGENT_BUDGET = 256 * 2**20  # bytes of batched tangent activations per chunk of exact
 BASELINE_BYTES = 16 * 2**20  # allocator and workspace overhead of any call
-TOPK_BLOCKS = 4  # typical block iterations of topk to a 1e-4 residual on GAN spectra
+TOPK_BLOCKS = 4  # typical block iterations of topk to its default residual on GAN spectra (fc6: 12)
 PROBE_BATCH = 16
 PROBE_AGE = 600.0
 HISTORY = 5

@@ -21,13 +21,17 @@ top Ritz value of the operator on their orthogonal complement
 
     P H P,    P = I - V V^T,
 
-after ``CHECK_BLOCKS`` iterations of blocks of k + ``OVERSAMPLING`` vectors (a lower bound of
-the complement's largest eigenvalue).
-Above the k-th returned eigenvalue theta_k (beyond ``TIE``), pairs were missed; pairs whose
-residual exceeds the tolerance are not eigenpairs at all. Either way the top k are computed again
-by ``block_top_k`` from a block that starts with the returned vectors (and random ones beyond them),
-and the check repeats; after ``ROUNDS`` repairs the method refuses in one line. The check's value
-and the repairs go into the result's provenance.
+after ``CHECK_BLOCKS`` iterations of blocks of k + ``OVERSAMPLING`` vectors: a lower bound of
+the complement's largest eigenvalue, close to it within two blocks where the missed eigenvalue
+stands clear of the rest of the complement (pairs from deep in the spectrum, as ARPACK's floor
+returned); a miss among many nearly equal eigenvalues can stay below it.
+Above the k-th returned eigenvalue theta_k by more than the tolerance allows (each returned
+eigenvalue is only known to within its residual, tol x theta_1; ``TIE`` at least), pairs were
+missed; pairs whose residual exceeds the tolerance are not eigenpairs at all. Either way the top k
+are computed again by ``block_top_k`` from a block that starts with the returned vectors, the
+check's top Ritz vector of the complement and random ones, and the check repeats; after ``ROUNDS``
+repairs the method refuses in one line. The check's value and the repairs go into the result's
+provenance.
 """
 
 from __future__ import annotations
@@ -42,14 +46,16 @@ from gan_geometry.progress import Progress, report
 Matmat = Callable[[np.ndarray], np.ndarray]  # a block (n, b) float64 -> H times it (n, b)
 OVERSAMPLING = 4  # block = k + OVERSAMPLING vectors
 ROUNDS = 3  # repairs before a top-k result is refused
-TIE = 1e-6  # relative margin: an eigenvalue outside V within it of theta_k is a tie, not a miss
-CHECK_BLOCKS = 6  # block iterations of the check
+TIE = 1e-6  # least relative margin: an eigenvalue outside V within it of theta_k is a tie, not a miss
+CHECK_BLOCKS = 2  # block iterations of the check: enough to see a missed eigenvalue above theta_k
 
 
 def block_top_k(matmat: Matmat, n: int, k: int, *, tol: float, max_iter: int = 50, seed: int = 0,
                 block: int | None = None, start: np.ndarray | None = None, progress: Progress | None = None,
-                require: bool = True, name: str = "the Krylov iteration") -> tuple[np.ndarray, np.ndarray, dict]:
-    """The top-``k`` Ritz pairs (k,) descending, (n, k), of the operator from a Krylov space of
+                require: bool = True, name: str = "the Krylov iteration"
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """The top-``k`` Ritz pairs (k,) descending, (n, k), and the operator's products with the Ritz
+    vectors (n, k) (no new products: from the Krylov basis's), of the operator from a Krylov space of
     blocks of ``block`` vectors (default k + ``OVERSAMPLING``; the first block holds the columns of
     ``start`` where given, then seeded random vectors), with {"residuals", "iterations", "block", "products"}.
     A block whose new directions run out (a start that is nearly an invariant subspace) is filled
@@ -91,8 +97,8 @@ def block_top_k(matmat: Matmat, n: int, k: int, *, tol: float, max_iter: int = 5
             raise GeometryError(f"{name} did not converge: after {max_iter} blocks of {b} products the "
                                 f"largest relative residual is {residuals.max():.1e}, above the tolerance {tol:g}; "
                                 f"use exact, or a larger k")
-    return theta, ritz, {"residuals": residuals.tolist(), "iterations": iteration, "block": b,
-                         "products": basis.shape[1]}
+    return theta, ritz, ritz_products, {"residuals": residuals.tolist(), "iterations": iteration, "block": b,
+                                        "products": basis.shape[1]}
 
 
 def relative_residuals(products: np.ndarray, vectors: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -112,28 +118,32 @@ def complement(matmat: Matmat, V: np.ndarray) -> Matmat:
 
 
 def verified_top_k(matmat: Matmat, eigvals: np.ndarray, eigvecs: np.ndarray, tol: float = 1e-4,
-                   seed: int = 1) -> tuple[np.ndarray, np.ndarray, dict]:
+                   seed: int = 1, products: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
     """``eigvals`` (k,) descending and ``eigvecs`` (n, k), made sure to be the top k of the
     operator (see the module docstring), with {"top_k_check": the complement's top Ritz value,
     "repaired": rounds of repair} for the provenance. Pairs whose residual exceeds ``tol`` are not
-    eigenpairs and are repaired too."""
+    eigenpairs and are repaired too. ``products``: H eigvecs (n, k) where the caller has them (a
+    block Krylov iteration does), else computed here."""
     n, k = eigvecs.shape
     values, vectors = np.asarray(eigvals, dtype=np.float64), np.asarray(eigvecs, dtype=np.float64)
     outside, residuals = -np.inf, np.zeros(k)
     for repaired in range(ROUNDS + 1):
-        products = matmat(vectors)
+        products = matmat(vectors) if products is None else products
         tol = max(tol, operator_noise(vectors, products))  # no pair is resolved beyond the operator's own noise
         residuals = relative_residuals(products, vectors, values)
         if k < n:
-            outside = float(block_top_k(complement(matmat, vectors), n, 1, tol=0.0, max_iter=CHECK_BLOCKS,
-                                        seed=seed + repaired, block=k + OVERSAMPLING, require=False)[0][0])
-        if residuals.max() <= tol and outside <= values[-1] + TIE * abs(values[0]):
+            beyond, beyond_vector, _, _ = block_top_k(complement(matmat, vectors), n, 1, tol=0.0, max_iter=CHECK_BLOCKS,
+                                                      seed=seed + repaired, block=k + OVERSAMPLING, require=False)
+            outside = float(beyond[0])
+        if residuals.max() <= tol and outside <= values[-1] + max(TIE, tol) * abs(values[0]):
             return values, vectors, {"top_k_check": None if k == n else outside, "repaired": repaired,
                                      "tolerance": tol}
         if repaired == ROUNDS:
             break
-        # what was returned, and what lies beyond it, as the start of a new Krylov space
-        values, vectors, _ = block_top_k(matmat, n, k, tol=tol, seed=seed + 100 + repaired, start=vectors)
+        # what was returned and the direction the check found beyond it start a new Krylov space (the
+        # returned vectors alone may span an invariant subspace, where the iteration would stop at once)
+        start = vectors if k == n else np.hstack([vectors, beyond_vector])
+        values, vectors, products, _ = block_top_k(matmat, n, k, tol=tol, seed=seed + 100 + repaired, start=start)
     if residuals.max() > tol:
         raise GeometryError(f"the top-{k} eigenpairs could not be confirmed: after {ROUNDS} repairs a pair's relative "
                             f"residual is still {residuals.max():.1e}, above {tol:.1e}; use exact, or a larger k")

@@ -1,5 +1,5 @@
 """Top-k eigenpairs by Lanczos iteration (ARPACK ``eigsh``) on a Hessian-vector product, checked
-to be the top k (``arpack.verified_top_k``).
+to be the top k (``krylov.verified_top_k``).
 
 ``backward``: the autograd HVP v -> d/dz (v^T g(z)) at z0 (double back-propagation,
 ``products.HessianProducts.hvp``).
