@@ -85,14 +85,20 @@ print(sum(r.provenance["compiled"] for r in results), len(results),
 @pytest.mark.parametrize("calls", [1, 2])
 def test_plain_calls_switch_to_the_compiled_product_and_the_process_exits_cleanly(calls, tmp_path):
     """One plain call never starts a build (and the process exits with 0, no abort); repeated calls
-    switch to the compiled product once it is built, within 1e-5 of eager."""
+    switch to the compiled product once it is built, within 1e-5 of eager, and inductor keeps the
+    generated code in the project's cache (it had been writing to its /tmp default)."""
     import os
     import subprocess
     import sys
 
-    env = {**os.environ, "GGL_COMPILE": "1", "CALLS": str(calls)}
+    from gan_geometry.io.weights import cache_dir
+
+    env = {key: value for key, value in os.environ.items() if key != "TORCHINDUCTOR_CACHE_DIR"}
+    env.update(GGL_COMPILE="1", CALLS=str(calls))
     done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0 and "terminate called" not in done.stderr, done.stderr[-2000:]
     compiled, total, difference = done.stdout.split()
     assert (int(compiled) == 0) if calls == 1 else (int(compiled) >= 1)
     assert float(difference) <= 1e-5
+    if calls > 1:  # the build's code is kept in the project's cache, not inductor's /tmp default
+        assert any((cache_dir() / "inductor").rglob("*.py"))

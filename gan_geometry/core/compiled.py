@@ -53,6 +53,7 @@ _asked: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # generator -> 
 _lock = threading.Lock()
 START_AFTER = 2  # eager calls of one key before its background build starts: a one-call script never pays one
 _threads: list[threading.Thread] = []
+USER_INDUCTOR_CACHE = os.environ.get("TORCHINDUCTOR_CACHE_DIR")  # before inductor fills in its default
 
 
 @atexit.register
@@ -167,11 +168,12 @@ def traced_push(features: Callable, z0: torch.Tensor, V: torch.Tensor, rewritten
 
 
 def cache_folder() -> str:
-    """Where inductor keeps its generated code: ``$TORCHINDUCTOR_CACHE_DIR``, else the project's
-    cache (``io.weights.cache_dir()/inductor``), which outlives /tmp."""
+    """Where inductor keeps its generated code: ``$TORCHINDUCTOR_CACHE_DIR`` as set before this
+    module was imported, else the project's cache (``io.weights.cache_dir()/inductor``), which
+    outlives /tmp."""
     from gan_geometry.io.weights import cache_dir
 
-    return os.environ.get("TORCHINDUCTOR_CACHE_DIR") or str(cache_dir() / "inductor")
+    return USER_INDUCTOR_CACHE or str(cache_dir() / "inductor")
 
 
 def _compile(features: Callable, z0: torch.Tensor, block: int) -> Callable | None:
@@ -180,7 +182,7 @@ def _compile(features: Callable, z0: torch.Tensor, block: int) -> Callable | Non
     reference hold the forward-mode lock; inductor's compilation does not."""
     from torch._inductor import config
 
-    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", cache_folder())
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = cache_folder()  # inductor writes its /tmp default here once it looks
     V = torch.eye(z0.shape[0], dtype=z0.dtype, device=z0.device)[:block]
     with FORWARD_MODE_LOCK, quiet_transforms():
         reference = eager_push(features)(z0, V)
