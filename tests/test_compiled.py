@@ -49,11 +49,15 @@ def test_a_compiled_product_is_kept_per_model_and_redone_when_its_weights_change
     assert relative(changed.H, first.H) > 0.1  # the new weights are used, not the frozen old ones
 
 
-def test_a_model_that_cannot_be_compiled_runs_eager_with_one_log_line(mse, monkeypatch, caplog):
+def test_a_model_that_cannot_be_compiled_runs_eager_with_one_log_line(mse, monkeypatch, caplog, tmp_path):
+    import torch._inductor
+
     def fails(*args, **kwargs):
         raise RuntimeError("no C++ compiler here\nsecond line")
 
-    monkeypatch.setattr(torch, "compile", fails)
+    monkeypatch.setattr(compiled_module, "USER_INDUCTOR_CACHE", compiled_module.cache_folder())
+    monkeypatch.setenv("GGL_CACHE", str(tmp_path))  # no kept product to load
+    monkeypatch.setattr(torch._inductor, "aoti_compile_and_package", fails)
     G = small_generator(1)
     z = G.sample(1, seed=0)[0]
     with caplog.at_level(logging.WARNING, logger="gan_geometry.core.compiled"):
@@ -102,3 +106,32 @@ def test_plain_calls_switch_to_the_compiled_product_and_the_process_exits_cleanl
     assert float(difference) <= 1e-5
     if calls > 1:  # the build's code is kept in the project's cache, not inductor's /tmp default
         assert any((cache_dir() / "inductor").rglob("*.py"))
+
+
+def test_a_compiled_product_is_kept_between_processes_and_a_damaged_one_is_not_used(mse, monkeypatch, tmp_path,
+                                                                                    caplog):
+    """The product is written to the cache as a package keyed by the models' weights; a later
+    process (here: fresh models with the same weights) loads it without compiling; a damaged
+    package is not loaded (here compiling is made to fail: the eager product runs, with one line)."""
+    import torch._inductor
+
+    monkeypatch.setattr(compiled_module, "USER_INDUCTOR_CACHE", compiled_module.cache_folder())  # its code cache
+    monkeypatch.setenv("GGL_CACHE", str(tmp_path))  # a cache of products of its own
+    G = small_generator(2)
+    z = G.sample(1, seed=0)[0]
+    first = metric_tensor(G, mse, z, compiled=True)
+    (package,) = (tmp_path / "products").glob("*.pt2")
+    assert first.provenance["compiled"] is True
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("compiled again")
+
+    monkeypatch.setattr(torch._inductor, "aoti_compile_and_package", fails)
+    again = metric_tensor(small_generator(2), mse, z, compiled=True)  # loaded, never compiled
+    assert again.provenance["compiled"] is True and relative(again.H, first.H) < 1e-6
+    package.write_bytes(b"not a package")
+    with caplog.at_level(logging.WARNING, logger="gan_geometry.core.compiled"):
+        damaged = metric_tensor(small_generator(2), mse, z, compiled=True)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        "forward-mode products run uncompiled (compiling failed: compiled again)"]  # nothing about the damaged file
+    assert np.array_equal(damaged.H, metric_tensor(G, mse, z, compiled=False).H)

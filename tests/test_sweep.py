@@ -2,9 +2,11 @@
 
 
 import re
+import zipfile
 
 import numpy as np
 import pytest
+import torch
 
 from gan_geometry import GeometryError, load_distance
 from gan_geometry.analysis import statistics as st
@@ -233,6 +235,7 @@ def test_a_sweep_of_many_positions_runs_in_parallel_by_default(tmp_path, monkeyp
     from gan_geometry.analysis.sweeps import plan as plan_module
     from gan_geometry.analysis.sweeps.local import worker_count
 
+    monkeypatch.setattr(plan_module, "kept", lambda *args: False)  # no compiled product on disk
     many = plan_sweep(tmp_path / "many", toy, mse, n=plan_module.PARALLEL_FROM, generator_options={})
     assert isinstance(many.executor, LocalWorkers) and many.settings["threads"] == 1
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2})  # a three-core machine
@@ -252,6 +255,7 @@ def test_a_compiled_sweep_runs_in_this_process_with_every_thread(tmp_path, monke
     from gan_geometry.analysis.sweeps import plan as plan_module
 
     monkeypatch.setattr(plan_module, "COMPILE_FROM", plan_module.PARALLEL_FROM + 1)
+    monkeypatch.setattr(plan_module, "kept", lambda *args: False)  # no compiled product on disk
     n = plan_module.PARALLEL_FROM + 1
     compiled = plan_sweep(tmp_path / "compiled", toy, mse, n=n, generator_options={})
     assert compiled.settings["compiled"] and compiled.settings["threads"] == torch.get_num_threads()
@@ -260,6 +264,31 @@ def test_a_compiled_sweep_runs_in_this_process_with_every_thread(tmp_path, monke
     assert not eager.settings["compiled"] and isinstance(eager.executor, LocalWorkers)
     asked = plan_sweep(tmp_path / "asked", toy, mse, n=n, generator_options={}, executor=LocalWorkers(2))
     assert asked.settings["compiled"] and asked.executor.workers == 2 and asked.settings["threads"] == 1
+
+
+def test_a_compiled_product_kept_on_disk_is_used_from_kept_from_positions_and_a_resume_keeps_its_setting(
+        tmp_path, monkeypatch, toy, mse):
+    """Loading a kept product costs about a second, so from KEPT_FROM positions a sweep uses it;
+    a sweep started eager (none was kept then) stays eager when resumed after one was kept: the
+    choice is recorded, and a position's bits never depend on what the cache held."""
+    from gan_geometry.analysis.sweeps import plan as plan_module
+    from gan_geometry.analysis.sweeps import plan_sweep
+    from gan_geometry.core import compiled as compiled_module
+
+    n = plan_module.KEPT_FROM
+    z0 = torch.zeros(toy.latent_dim, dtype=toy.dtype)
+    monkeypatch.setenv("GGL_CACHE", str(tmp_path / "cache"))  # nothing kept
+    assert not compiled_module.kept(toy, mse, z0, toy.latent_dim)
+    started = run_sweep(tmp_path / "started", toy, mse, n=n, seed=0)
+    assert started.settings["compiled"] is False
+    package = compiled_module.package_path(toy, mse, z0, toy.latent_dim)
+    package.parent.mkdir(parents=True)
+    with zipfile.ZipFile(package, "w") as archive:  # what kept() looks for: a package at the product's key
+        archive.writestr("stand-in", b"")
+    assert compiled_module.kept(toy, mse, z0, toy.latent_dim)
+    assert plan_sweep(tmp_path / "new", toy, mse, n=n).settings["compiled"] is True
+    assert plan_sweep(tmp_path / "fewer", toy, mse, n=n - 1).settings["compiled"] is False
+    assert plan_sweep(tmp_path / "started", toy, mse, n=n).settings["compiled"] is False  # recorded: resumed eager
 
 
 def test_more_workers_than_cores_are_refused_before_any_work(tmp_path, toy, mse):
