@@ -247,7 +247,7 @@ def _compile(features: Callable, z0: torch.Tensor, block: int, path: Path) -> Ca
         return ((push(z0, V) - reference).abs().max() / reference.abs().max().clamp_min(1e-30)).item()
 
     if zipfile.is_zipfile(path):  # a package (a damaged file is compiled again, without torch's warnings about it)
-        with contextlib.suppress(Exception):  # another torch's package, or damaged: compiled again below
+        with contextlib.suppress(Exception), quiet_compiler_logs():  # another torch's package: compiled again below
             kept = aoti_load_package(str(path))
             if difference(kept) <= TOLERANCE:
                 return kept
@@ -272,8 +272,8 @@ def _compile(features: Callable, z0: torch.Tensor, block: int, path: Path) -> Ca
 
 @contextlib.contextmanager
 def quiet_compiler_logs():
-    """While compiling: torch's C++ extension logger says "no CUDA runtime" on CPU machines; its
-    level is restored afterwards."""
+    """While compiling or loading a package: torch's C++ extension logger says "no CUDA runtime"
+    on CPU machines; its level is restored afterwards."""
     logger = logging.getLogger("torch.utils.cpp_extension")
     previous = logger.level
     logger.setLevel(logging.ERROR)
