@@ -175,7 +175,7 @@ for _res in (128, 256, 512):
          "both": "truncated normal + class embedding"},
         _res, "Apache-2.0", functools.partial(biggan.build_biggan, _res), biggan.BIGGAN_WEIGHTS[_res],
         options={"imagenet_class": 1, "truncation": 0.7, "noise_seed": 0, "weights_path": None,
-                 "random_config": False},
+                 "random_config": False, "full_size_random": False},
         test_options={"random_config": True}, paper=PaperProtocol(options={"truncation": 0.7}),  # no resize
     ))
 for _name, (_size, _multiplier) in stylegan2.CONFIGS.items():

@@ -54,6 +54,17 @@ def test_random_fc6_weights_keep_the_real_models_scale():
     assert (images[0] - images[1]).abs().mean().item() > 0.05
 
 
+def test_a_full_size_random_biggan_has_the_published_architecture():
+    """``full_size_random`` (benchmarks): the package's 128 px configuration, random weights made
+    usable (converged spectral norms), finite images that depend on the code."""
+    G = load_generator("biggan-deep-128", space="both", full_size_random=True)
+    with torch.no_grad():
+        images = G(G.sample(2, seed=0))
+    assert G.image_shape == (3, 128, 128) and G.source == "random weights (full size)"
+    assert images.shape == (2, 3, 128, 128) and torch.isfinite(images).all()
+    assert (images[0] - images[1]).abs().mean().item() > 1e-3
+
+
 def test_stylegan2_loads_a_port_checkpoint_and_its_spaces_agree(tmp_path):
     """A checkpoint in the port's format ({"g_ema", "latent_avg"}) written here with random weights
     loads with weights_only=True; w = mapping(z); a tiny truncation gives the mean image."""

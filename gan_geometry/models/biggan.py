@@ -8,7 +8,8 @@ class; truncated normal, z = truncation * x with |x| <= 2, the package's convent
 
 Weights come from the package's published URL on first use (cached, SHA-256 checked), or from
 ``weights_path`` (a state dict read with ``weights_only=True``, or safetensors). ``random_config``
-builds a small randomly initialised BigGAN-deep (32x32) for tests (see ``_make_usable``).
+builds a small randomly initialised BigGAN-deep (32x32) for tests, ``full_size_random`` the
+published architecture at ``resolution`` with random weights for benchmarks (see ``_make_usable``).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def _make_usable(model: nn.Module) -> None:
 
 def build_biggan(
     resolution: int, space: str = "noise", imagenet_class: int = 1, truncation: float = 0.7, noise_seed: int = 0,
-    weights_path: str | Path | None = None, random_config: bool = False,
+    weights_path: str | Path | None = None, random_config: bool = False, full_size_random: bool = False,
 ) -> Generator:
     from pytorch_pretrained_biggan import BigGAN, BigGANConfig
     from pytorch_pretrained_biggan.convert_tf_to_pytorch import BigGAN128, BigGAN256, BigGAN512
@@ -73,11 +74,13 @@ def build_biggan(
         raise GeometryError(f"BigGAN truncation must be in (0, 1]; got {truncation}")
     if not 0 <= imagenet_class < 1000:
         raise GeometryError(f"imagenet_class must be an ImageNet class index 0..999; got {imagenet_class}")
-    if random_config:
-        config = BigGANConfig(**TINY_CONFIG)
+    if random_config or full_size_random:
+        config = BigGANConfig(**TINY_CONFIG) if random_config else {128: BigGAN128, 256: BigGAN256, 512: BigGAN512}[
+            resolution]
         model = seeded(lambda: BigGAN(config))
         _make_usable(model)
-        source, licence, info = "random weights (small test configuration)", "", None
+        source, licence, info = f"random weights ({'small test configuration' if random_config else 'full size'})", \
+            "", None
     else:
         f, family = BIGGAN_WEIGHTS[resolution], "BigGAN-deep (pytorch-pretrained-biggan)"
         state, path, source = read_weights(f, weights_path)  # before allocating
