@@ -141,7 +141,7 @@ def side_by_side(codes: int) -> None:
                 print(f"{head}  {row:24}{seconds:7.3f}{paper_s / seconds:9.1f}x{seconds / floor_min:8.2f}", flush=True)
 
 
-def paper_backward_iter(G, D, z: torch.Tensor, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def paper_backward_iter(G, D, z: torch.Tensor, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, int]:
     """The paper's BackwardIter as its code does it (Animadversio/GAN-Geometry, ``hessian_compute``
     with ``GANHVPOperator`` and ``lanczos``): the gradient of D(G(z), G(z + p)) with respect to a
     perturbation p = 1e-4 x randn (create_graph), each Hessian-vector product one more backward
