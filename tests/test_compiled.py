@@ -111,27 +111,33 @@ def test_plain_calls_switch_to_the_compiled_product_and_the_process_exits_cleanl
 def test_a_compiled_product_is_kept_between_processes_and_a_damaged_one_is_not_used(mse, monkeypatch, tmp_path,
                                                                                     caplog):
     """The product is written to the cache as a package keyed by the models' weights; a later
-    process (here: fresh models with the same weights) loads it without compiling; a damaged
-    package is not loaded (here compiling is made to fail: the eager product runs, with one line)."""
+    process (here: fresh models with the same weights, and a cache holding only that package) loads
+    it without compiling; a damaged package is not loaded (here compiling is made to fail: the
+    eager product runs, with one line)."""
+    import shutil
+
     import torch._inductor
 
-    monkeypatch.setattr(compiled_module, "USER_INDUCTOR_CACHE", compiled_module.cache_folder())  # its code cache
-    monkeypatch.setenv("GGL_CACHE", str(tmp_path))  # a cache of products of its own
-    G = small_generator(2)
+    G = small_generator(0)
     z = G.sample(1, seed=0)[0]
-    first = metric_tensor(G, mse, z, compiled=True)
-    (package,) = (tmp_path / "products").glob("*.pt2")
-    assert first.provenance["compiled"] is True
+    first = metric_tensor(G, mse, z, compiled=True)  # compiled, or loaded where an earlier run kept it
+    written = compiled_module.package_path(G, mse, z, G.latent_dim)
+    assert first.provenance["compiled"] is True and written.is_file()
+    monkeypatch.setattr(compiled_module, "USER_INDUCTOR_CACHE", compiled_module.cache_folder())  # its code cache
+    monkeypatch.setenv("GGL_CACHE", str(tmp_path))  # a cache holding that package alone
+    package = compiled_module.package_path(G, mse, z, G.latent_dim)
+    package.parent.mkdir(parents=True)
+    shutil.copy(written, package)
 
     def fails(*args, **kwargs):
         raise RuntimeError("compiled again")
 
     monkeypatch.setattr(torch._inductor, "aoti_compile_and_package", fails)
-    again = metric_tensor(small_generator(2), mse, z, compiled=True)  # loaded, never compiled
+    again = metric_tensor(small_generator(0), mse, z, compiled=True)  # loaded, never compiled
     assert again.provenance["compiled"] is True and relative(again.H, first.H) < 1e-6
     package.write_bytes(b"not a package")
     with caplog.at_level(logging.WARNING, logger="gan_geometry.core.compiled"):
-        damaged = metric_tensor(small_generator(2), mse, z, compiled=True)
+        damaged = metric_tensor(small_generator(0), mse, z, compiled=True)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
         "forward-mode products run uncompiled (compiling failed: compiled again)"]  # nothing about the damaged file
     assert np.array_equal(damaged.H, metric_tensor(G, mse, z, compiled=False).H)
