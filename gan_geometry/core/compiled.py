@@ -248,9 +248,9 @@ def _compile(features: Callable, z0: torch.Tensor, block: int, path: Path) -> Ca
 
     if zipfile.is_zipfile(path):  # a package (a damaged file is compiled again, without torch's warnings about it)
         with contextlib.suppress(Exception), quiet_compiler_logs():  # another torch's package: compiled again below
-            kept = aoti_load_package(str(path))
-            if difference(kept) <= TOLERANCE:
-                return kept
+            loaded = aoti_load_package(str(path))
+            if difference(loaded) <= TOLERANCE:
+                return loaded
     problem = ""
     for rewritten in (True, False):
         try:

@@ -13,7 +13,8 @@ The default tolerance ``TOL`` is set for eigenvalues: a Ritz value with relative
 within about r^2 theta / gap of its eigenvalue (fc6 at full size, MSE, top 10: 3e-5 at r = 5e-3,
 12 blocks; 3e-8 at 1e-4, 16 blocks: ``python -m bench.metric_methods --large``), an eigenvector
 within an angle of about r theta / gap (among nearly equal eigenvalues only their span is defined).
-Pass ``tol=1e-4`` for eigenvectors as sharp as the exact method's top ones.
+``metric_tensor`` uses the default; for eigenvectors as sharp as the exact method's top ones call
+``compute(Pullback(G, D, z), k=k, tol=1e-4)`` directly.
 """
 
 from __future__ import annotations
